@@ -1,1 +1,3 @@
-Console.WriteLine("hi");
+using Newsletter.Worker.Cli;
+
+return await NewsletterCli.Build().Parse(args).InvokeAsync();

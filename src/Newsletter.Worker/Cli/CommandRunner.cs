@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+using Newsletter.Core.Composition;
+using Newsletter.Worker.Hosting;
+
+namespace Newsletter.Worker.Cli;
+
+/// <summary>Runs one command inside a started host and turns the errors an operator can fix into messages and exit codes.</summary>
+public static class CommandRunner
+{
+    public static async Task<int> RunAsync(HostSettings settings, Func<IServiceProvider, CancellationToken, Task<int>> command, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json")) && settings.ConfigurationOverrides is null)
+        {
+            Console.Error.WriteLine($"error: no appsettings.json in {Directory.GetCurrentDirectory()}. " +
+                                    "Run newsletter from the folder that holds your appsettings.json (the repository root).");
+            return ExitCodes.UsageOrConfig;
+        }
+
+        try
+        {
+            using var host = NewsletterHost.Create(settings);
+            // Starting the host validates every options class (ValidateOnStart) before the command touches anything.
+            await host.StartAsync(cancellationToken);
+            try
+            {
+                return await command(host.Services, cancellationToken);
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
+        }
+        catch (OptionsValidationException ex)
+        {
+            Console.Error.WriteLine("error: the configuration is not valid (appsettings.json, or Newsletter__… environment variables):");
+            foreach (var failure in ex.Failures.SelectMany(f => f.Split(Environment.NewLine)).Distinct())
+            {
+                Console.Error.WriteLine($"  {failure}");
+            }
+            return ExitCodes.UsageOrConfig;
+        }
+        catch (CommandException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ex.ExitCode;
+        }
+        catch (EmptyWeekException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return ExitCodes.UsageOrConfig;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Stopped. Work already recorded is kept; run the same command again to carry on.");
+            return 130;
+        }
+    }
+}

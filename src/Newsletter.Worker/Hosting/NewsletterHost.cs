@@ -1,0 +1,111 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
+using Newsletter.Core.Composition;
+using Newsletter.Delivery;
+using Newsletter.Rendering;
+using Newsletter.Storage;
+using Newsletter.Worker.Lists;
+using Newsletter.Worker.Publishing;
+using Newsletter.Worker.Scheduling;
+using Newsletter.Worker.Sending;
+
+namespace Newsletter.Worker.Hosting;
+
+/// <summary>What a command needs from the host.</summary>
+/// <param name="RunJobServer">Start a Hangfire server in this process (for <c>run</c>, <c>publish</c> and <c>send --wait</c>).</param>
+/// <param name="ConfigurationOverrides">Settings layered over appsettings.json and the environment (tests use this).</param>
+/// <param name="ValidateListsAtStart">Refuse to start when a list is invalid; off for `lists validate`, which reports the problems itself.</param>
+public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true);
+
+/// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
+public static class NewsletterHost
+{
+    /// <summary>A host for a CLI command: no web server.</summary>
+    public static IHost Create(HostSettings settings, string[]? args = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        builder.AddNewsletter(settings);
+        return builder.Build();
+    }
+
+    public static void AddNewsletter(this IHostApplicationBuilder builder, HostSettings settings)
+    {
+        if (settings.ConfigurationOverrides is { } overrides)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        // Logs go to stderr so that command output on stdout (e.g. `status --json`) stays machine-readable.
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
+
+        services.AddSqliteStore();
+        services.AddRendering();
+        services.AddDelivery();
+
+        services.AddSingleton<IssueComposer>();
+        services.AddSingleton<MailingListCatalog>();
+        services.AddSingleton<RenderedIssueCache>();
+        services.AddTransient<SendScheduler>();
+        services.AddTransient<SendWatcher>();
+        services.AddTransient<IssuePublisher>();
+        services.AddTransient<FanOutJob>();
+        services.AddTransient<SendBatchJob>();
+        services.AddTransient<PublishJob>();
+
+        AddJobs(services, settings.RunJobServer);
+    }
+
+    private static void AddJobs(IServiceCollection services, bool runJobServer)
+    {
+        // Our own storage and activator, registered before AddHangfire so its TryAdd keeps them: Hangfire's defaults are
+        // process-wide statics, and two hosts in one process (the tests) must not share or overwrite them.
+        services.AddSingleton<JobStorage>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
+            var path = Path.GetFullPath(options.StoragePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return new SQLiteStorage(path, new SQLiteStorageOptions
+            {
+                QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+            });
+        });
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(configuration => configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+
+        if (runJobServer)
+        {
+            services.AddHangfireServer((provider, server) =>
+            {
+                var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
+                server.WorkerCount = options.WorkerCount;
+                server.SchedulePollingInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds);
+                server.ServerName = $"newsletter-{Environment.MachineName}-{Environment.ProcessId}";
+            });
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+using Newsletter.Core.Composition;
+using Newsletter.Storage.Stories;
+using Newsletter.Worker.Lists;
+using Newsletter.Worker.Sending;
+
+namespace Newsletter.Worker.Publishing;
+
+/// <summary>
+/// The weekly job, shared by <c>newsletter publish</c> and the recurring job of <c>newsletter run</c>:
+/// sync the stories folder, compose the week's issue (or reuse it), and send it to the lists.
+/// </summary>
+public sealed partial class IssuePublisher(
+    StoryFolderImporter importer,
+    IssueComposer composer,
+    IIssueStore issues,
+    MailingListCatalog lists,
+    SendScheduler scheduler,
+    IOptions<StoriesOptions> stories,
+    ILogger<IssuePublisher> logger)
+{
+    /// <summary>Publishes the issue of the week ending on <paramref name="weekEnding"/>.</summary>
+    /// <param name="listNames">The lists to send to; empty means every configured list.</param>
+    /// <exception cref="CommandException">A story file, a list or the week is not fit to publish; nothing was sent.</exception>
+    /// <exception cref="EmptyWeekException">The week has no unused stories.</exception>
+    public async Task<PublishedIssue> PublishAsync(DateOnly weekEnding, IReadOnlyCollection<string> listNames, Action<string> say, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetFullPath(stories.Value.Directory);
+        var import = await importer.ImportAsync(folder, cancellationToken);
+        say($"Stories: {import.Added} added, {import.Updated} updated, {import.Unchanged} unchanged from {folder}");
+        if (import.Errors.Count > 0)
+        {
+            throw new CommandException(
+                $"{import.Errors.Count} story file(s) could not be read, so the issue was not published (it would miss them):" + Environment.NewLine +
+                string.Join(Environment.NewLine, import.Errors.Select(e => "  " + e.Message)) + Environment.NewLine +
+                "Fix them, or move them out of the folder, and publish again.");
+        }
+
+        var targets = lists.Resolve(listNames);
+
+        var issue = await issues.FindByWeekEndingAsync(weekEnding, cancellationToken);
+        var reused = issue is not null;
+        issue ??= await composer.ComposeAsync(weekEnding, cancellationToken);
+        say(reused
+            ? $"Issue #{issue.Number} for the week ending {weekEnding:yyyy-MM-dd} was composed before; sending it where it has not gone yet."
+            : $"Composed issue #{issue.Number}: \"{issue.Subject}\" ({issue.AllStories.Count()} stories)");
+        LogPublishing(issue.Number, weekEnding, reused);
+
+        var sends = new List<ScheduledSend>();
+        foreach (var list in targets)
+        {
+            sends.Add(await scheduler.ScheduleAsync(issue.Number, list, at: null, cancellationToken));
+        }
+
+        return new PublishedIssue(issue, sends);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Publishing issue #{IssueNumber} for the week ending {WeekEnding} (composed earlier: {Reused})")]
+    private partial void LogPublishing(int issueNumber, DateOnly weekEnding, bool reused);
+}
+
+public sealed record PublishedIssue(Issue Issue, IReadOnlyList<ScheduledSend> Sends);
