@@ -25,7 +25,7 @@ public sealed partial class IssueRenderer
     /// <summary>Gmail clips a message whose HTML is larger than about 102 KB; warn well before that.</summary>
     private const int HtmlSizeWarningBytes = 90 * 1024;
 
-    private readonly RazorLightEngine _engine;
+    private readonly Lazy<RazorLightEngine> _engine;
     private readonly BrandingOptions _branding;
     private readonly ILogger<IssueRenderer> _logger;
     private int _templateRuns;
@@ -38,12 +38,13 @@ public sealed partial class IssueRenderer
         TemplatesDirectory = Path.GetFullPath(rendering.Value.TemplatesDirectory);
         _branding = branding.Value;
         _logger = logger;
-        _engine = new RazorLightEngineBuilder()
+        // Built on first render, so a wrong folder surfaces as a TemplateException there rather than at DI resolution.
+        _engine = new Lazy<RazorLightEngine>(() => new RazorLightEngineBuilder()
             .UseFileSystemProject(TemplatesDirectory)
             .UseMemoryCachingProvider()
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
             .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
-            .Build();
+            .Build());
     }
 
     /// <summary>The absolute templates folder this renderer reads.</summary>
@@ -100,7 +101,7 @@ public sealed partial class IssueRenderer
         Interlocked.Increment(ref _templateRuns);
         try
         {
-            return await _engine.CompileRenderAsync(template, model).ConfigureAwait(false);
+            return await _engine.Value.CompileRenderAsync(template, model).ConfigureAwait(false);
         }
         catch (TemplateNotFoundException ex)
         {
@@ -133,8 +134,7 @@ public sealed partial class IssueRenderer
         }
         catch (Exception ex) when (ex is not OperationCanceledException and not TemplateException)
         {
-            // A template threw at run time (for example a null dereference). The stack trace names the
-            // generated class, which RazorLight derives from the template's file name.
+            // A template threw at run time (for example a null dereference).
             var (file, line) = FindTemplateFrame(ex, template);
             throw new TemplateException(
                 $"Template {file}{(line is null ? "" : $" line {line}")} failed while rendering issue: {ex.GetType().Name}: {ex.Message}{Environment.NewLine}" +
@@ -152,22 +152,15 @@ public sealed partial class IssueRenderer
         return File.Exists(candidate) || !Path.IsPathRooted(reported) ? candidate : reported;
     }
 
+    // Generated template code carries #line mappings, so the innermost frame with a .cshtml file
+    // is the template (often a partial) that threw, with its line.
     private (string File, int? Line) FindTemplateFrame(Exception ex, string fallbackTemplate)
     {
         foreach (var frame in new StackTrace(ex, fNeedFileInfo: true).GetFrames())
         {
             var fileName = frame.GetFileName();
             if (fileName is not null && fileName.EndsWith(".cshtml", StringComparison.OrdinalIgnoreCase))
-                return (ResolveTemplatePath(fileName, fallbackTemplate), frame.GetFileLineNumber() is > 0 and var l ? l : null);
-            var typeName = frame.GetMethod()?.DeclaringType?.FullName;
-            var match = typeName is null ? null : GeneratedTemplateClass().Match(typeName);
-            if (match is { Success: true })
-            {
-                var name = match.Groups["name"].Value.Replace("_txt", ".txt") + ".cshtml";
-                var candidate = Path.Combine(TemplatesDirectory, name);
-                if (File.Exists(candidate))
-                    return (candidate, null);
-            }
+                return (ResolveTemplatePath(fileName, fallbackTemplate), frame.GetFileLineNumber() is > 0 and var line ? line : null);
         }
         return (Path.Combine(TemplatesDirectory, fallbackTemplate), null);
     }
@@ -186,9 +179,6 @@ public sealed partial class IssueRenderer
 
     [GeneratedRegex(@"\n[ \t]*\n(?:[ \t]*\n)+")]
     private static partial Regex BlankLineRun();
-
-    [GeneratedRegex(@"(?:^|\.)(?:GeneratedTemplate|TemplateGenerated)?_?(?<name>_?[A-Za-z0-9_]+?)(?:_cshtml)")]
-    private static partial Regex GeneratedTemplateClass();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rendered issue {IssueNumber}: HTML {HtmlChars} chars, text {TextChars} chars in {ElapsedMs:F0} ms")]
     private partial void LogRendered(int issueNumber, int htmlChars, int textChars, double elapsedMs);
