@@ -1,0 +1,88 @@
+using System.Globalization;
+using Newsletter.Core.Composition;
+using Newsletter.Core.Stories;
+
+namespace Newsletter.Rendering;
+
+/// <summary>
+/// The model of <c>Issue.cshtml</c> and <c>Issue.txt.cshtml</c>. Public only because the templates are
+/// compiled at run time against it; nothing outside this project should build one.
+/// </summary>
+public sealed class IssueTemplateModel
+{
+    internal IssueTemplateModel(Issue issue, BrandingOptions branding, IssueRenderContext context, string greetingNameSlot, string unsubscribeUrlSlot)
+    {
+        Issue = issue;
+        Branding = branding;
+        Context = context;
+        GreetingNameSlot = greetingNameSlot;
+        UnsubscribeUrlSlot = unsubscribeUrlSlot;
+    }
+
+    public Issue Issue { get; }
+    public BrandingOptions Branding { get; }
+    public IssueRenderContext Context { get; }
+
+    /// <summary>Write this where the subscriber's name goes ("Hi ___,"); it becomes the name, or "there" when there is none.</summary>
+    public string GreetingNameSlot { get; }
+
+    /// <summary>Write this where the subscriber's unsubscribe URL goes (href or text).</summary>
+    public string UnsubscribeUrlSlot { get; }
+
+    /// <summary>The text email's link references; numbers run through the issue.</summary>
+    public LinkReferences References { get; } = new();
+
+    /// <summary>The accent colour mixed into white (<paramref name="amount"/> 0..1 of accent): soft backgrounds that match the brand.</summary>
+    public string AccentTint(double amount)
+    {
+        var hex = Branding.AccentColor.TrimStart('#');
+        if (hex.Length == 3)
+            hex = string.Concat(hex.Select(c => $"{c}{c}"));
+        if (hex.Length != 6 || !int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var rgb))
+            return "#f4f4f5";
+        int Mix(int channel) => (int)Math.Round(255 - (255 - channel) * Math.Clamp(amount, 0, 1));
+        return $"#{Mix((rgb >> 16) & 0xff):x2}{Mix((rgb >> 8) & 0xff):x2}{Mix(rgb & 0xff):x2}";
+    }
+
+    /// <summary>"April 6, 2026".</summary>
+    public string LongDate(DateOnly date) => date.ToString("MMMM d, yyyy", CultureInfo.InvariantCulture);
+
+    /// <summary>The line under a story's title: "April 1 · MLCommons", or for papers "CLeaR 2026 · arXiv cs.LG".</summary>
+    public string MetaLine(Story story, bool withYear = false)
+    {
+        var first = story.Section == StorySection.Papers && !string.IsNullOrWhiteSpace(story.Venue)
+            ? story.Venue
+            : story.Date.ToString(withYear ? "MMMM d, yyyy" : "MMMM d", CultureInfo.InvariantCulture);
+        return string.IsNullOrWhiteSpace(story.Source) ? first : $"{first} · {story.Source}";
+    }
+
+    /// <summary>A summary's Markdown as HTML. The only story text a template may write with <c>Raw</c>.</summary>
+    public string SummaryHtml(Story story) => StoryMarkdown.ToHtml(story.SummaryMarkdown);
+
+    /// <summary>A summary's Markdown as plain text, each line indented, its links added to <see cref="References"/>.</summary>
+    public string SummaryText(Story story, string indent = "") => StoryMarkdown.ToPlainText(story.SummaryMarkdown, References, indent);
+
+    /// <summary>The reference number of a story's own link, or null when it has none.</summary>
+    public int? ReferenceOf(Story story) => story.Url is null ? null : References.Add(story.Url);
+
+    /// <summary>The "[n] url" lines added since the last call; a section prints them at its end.</summary>
+    public IReadOnlyList<string> TakeNewReferences() => References.TakeNew();
+
+    /// <summary>"Also This Week" underlined with '-' for the text email.</summary>
+    public string Underline(string heading, char with = '-') => new(with, heading.Length);
+
+    /// <summary>The model for one story partial.</summary>
+    public StoryTemplateModel Story(Story story, int number) => new(this, story, number);
+
+    /// <summary>"The Big Story" as a one-story section, for templates that lay it out like the others.</summary>
+    public SectionTemplateModel FeaturedSection() => new(this, new IssueSection(StorySection.News, "The Big Story", new[] { Issue.Featured }), Featured: true);
+
+    /// <summary>The model for one section partial.</summary>
+    public SectionTemplateModel Section(IssueSection section) => new(this, section);
+}
+
+/// <summary>The model of the story partials: the story, its number in its section (0 for "The Big Story"), and the page for helpers.</summary>
+public sealed record StoryTemplateModel(IssueTemplateModel Page, Story Story, int Number);
+
+/// <summary>The model of the section partials.</summary>
+public sealed record SectionTemplateModel(IssueTemplateModel Page, IssueSection Section, bool Featured = false);
