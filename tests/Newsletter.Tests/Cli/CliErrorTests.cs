@@ -14,7 +14,7 @@ public sealed class CliErrorTests : IDisposable
     {
         var folder = Path.Combine(environment.Directory, "stories");
         Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(Path.Combine(TestEnvironment.RepositoryRoot, "stories"), "*.md"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "stories"), "*.md"))
         {
             File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         }
@@ -55,7 +55,7 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public async Task IssueCompose_SaysTheWeekIsEmptyAndWhatToDo_WhenNoStoryIsDatedInIt()
     {
-        await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(TestEnvironment.RepositoryRoot, "stories"));
+        await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
 
         var result = await CliProcess.RunAsync(environment, null, "issue", "compose", "--date", "2026-01-04");
 

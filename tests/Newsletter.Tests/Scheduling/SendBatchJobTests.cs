@@ -31,7 +31,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
         await host.StartAsync();
         var services = host.Services;
-        await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(TestEnvironment.RepositoryRoot, "stories"), CancellationToken.None);
+        await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
         send = await services.GetRequiredService<IDeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);

@@ -16,7 +16,7 @@ public static class CliProcess
         var settingsFile = Path.Combine(environment.Directory, "appsettings.json");
         if (!File.Exists(settingsFile))
         {
-            File.Copy(Path.Combine(TestEnvironment.RepositoryRoot, "appsettings.json"), settingsFile);
+            File.Copy(Path.Combine(RepoPaths.Root, "appsettings.json"), settingsFile);
         }
 
         var start = new ProcessStartInfo("dotnet")

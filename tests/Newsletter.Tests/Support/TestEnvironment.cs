@@ -16,8 +16,8 @@ public sealed class TestEnvironment : IDisposable
             ["Newsletter:Jobs:StoragePath"] = Path.Combine(Directory, "hangfire.db"),
             ["Newsletter:Jobs:WorkerCount"] = "4",
             ["Newsletter:Jobs:PollIntervalSeconds"] = "0.2",
-            ["Newsletter:Stories:Directory"] = Path.Combine(RepositoryRoot, "stories"),
-            ["Newsletter:Rendering:TemplatesDirectory"] = Path.Combine(RepositoryRoot, "templates"),
+            ["Newsletter:Stories:Directory"] = Path.Combine(RepoPaths.Root, "stories"),
+            ["Newsletter:Rendering:TemplatesDirectory"] = Path.Combine(RepoPaths.Root, "templates"),
             ["Newsletter:Branding:Name"] = "Tensor Weekly",
             ["Newsletter:Branding:PostalAddress"] = "1 Test Street, Testville",
             ["Newsletter:Sender:FromAddress"] = "editor@newsletter.test",
@@ -36,8 +36,6 @@ public sealed class TestEnvironment : IDisposable
     public string Directory { get; }
 
     public Dictionary<string, string?> Settings { get; }
-
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public TestEnvironment UseSmtp(int port)
     {
@@ -73,17 +71,5 @@ public sealed class TestEnvironment : IDisposable
         {
             // A file still held open by a finishing background thread; the temp folder is cleaned by the OS.
         }
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Newsletter.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No Newsletter.sln above {AppContext.BaseDirectory}.");
     }
 }

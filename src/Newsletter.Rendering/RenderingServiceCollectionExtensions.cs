@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Newsletter.Rendering;
+
+public static class RenderingServiceCollectionExtensions
+{
+    /// <summary>Binds and validates the branding and rendering options and registers the (compile-once) renderer.</summary>
+    public static IServiceCollection AddRendering(this IServiceCollection services)
+    {
+        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RenderingOptions>().BindConfiguration(RenderingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IssueRenderer>();
+        return services;
+    }
+}
