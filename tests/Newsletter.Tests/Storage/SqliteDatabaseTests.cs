@@ -51,3 +51,24 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Contains("schema version 99", error.Message);
     }
 }
+
+public sealed class SqliteNativeLibraryTests : IDisposable
+{
+    private readonly TempDatabase _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task OpenAsync_WorksInTheSameProcessAsSqliteNet_WhenHangfireStorageSqliteIsReferenced()
+    {
+        // Hangfire.Storage.SQLite brings sqlite-net-pcl and SQLitePCLRaw 3.x; Microsoft.Data.Sqlite brings the 2.1.x bundle.
+        // Both must load one working libe_sqlite3 side by side, as they do in the Worker.
+        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("CREATE TABLE probe (id INTEGER PRIMARY KEY)");
+        }
+
+        using var sqliteNet = new SQLite.SQLiteConnection(_temp.FilePath);
+        Assert.Equal(0, sqliteNet.ExecuteScalar<int>("SELECT COUNT(*) FROM probe"));
+    }
+}
