@@ -84,7 +84,12 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var send = await _log.CreateSendAsync(1, NumberedList("weekly", 7), 3, null, None);
 
         Assert.Equal(3, send.BatchCount);
-        var batches = new[] { 0, 1, 2 }.Select(b => _log.GetBatchAsync(send.Id, b, None).Result).ToList();
+        var batches = new List<IReadOnlyList<Delivery>>();
+        for (var b = 0; b < 3; b++)
+        {
+            batches.Add(await _log.GetBatchAsync(send.Id, b, None));
+        }
+
         Assert.Equal(["user0@example.com", "user1@example.com", "user2@example.com"], batches[0].Select(d => d.Email));
         Assert.Equal(["user3@example.com", "user4@example.com", "user5@example.com"], batches[1].Select(d => d.Email));
         Assert.Equal(["user6@example.com"], batches[2].Select(d => d.Email));
