@@ -1,0 +1,104 @@
+using Microsoft.Data.Sqlite;
+
+namespace Newsletter.Storage;
+
+/// <summary>
+/// The SQLite file shared by the story store, the issue store and the delivery log: opens configured
+/// connections and creates or upgrades the schema on first use.
+/// </summary>
+/// <remarks>
+/// Several workers and processes write to the same file at once (Hangfire runs batches in parallel), so every
+/// connection waits for locks (<c>busy_timeout</c>) instead of failing with "database is locked", and the file
+/// is in WAL mode so readers never block the writer. Write transactions begin IMMEDIATE (the default of
+/// <see cref="SqliteConnection.BeginTransaction()"/>) so two writers queue on the lock rather than deadlock.
+/// </remarks>
+public sealed class SqliteDatabase
+{
+    /// <summary>How long a statement waits for another connection's write lock before failing.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <param name="path">The database file; created with its folder if missing.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    public SqliteDatabase(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            // Microsoft.Data.Sqlite also retries SQLITE_BUSY itself until the command timeout; keep it longer than busy_timeout.
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Creates the file, its folder and the schema if they are missing. Safe to call repeatedly and from several processes.</summary>
+    /// <exception cref="InvalidOperationException">The file was written by a newer version of the program.</exception>
+    /// <exception cref="SqliteException">The file cannot be opened or is not a database.</exception>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            var folder = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
+            await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <summary>Opens a connection with the schema in place, busy timeout and foreign keys on. The caller disposes it.</summary>
+    /// <exception cref="InvalidOperationException">The file was written by a newer version of the program.</exception>
+    /// <exception cref="SqliteException">The file cannot be opened or is not a database.</exception>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        return await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragma = connection.CreateCommand();
+            // Per-connection settings: pooled connections keep them, but re-applying is cheap and keeps the rule simple.
+            pragma.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

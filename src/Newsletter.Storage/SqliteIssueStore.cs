@@ -1,0 +1,130 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Newsletter.Core.Composition;
+
+namespace Newsletter.Storage;
+
+/// <summary>
+/// Issues in the <c>issues</c> table, each a frozen JSON snapshot with copies of its stories, so later edits to
+/// the story store never change an issue. One issue per week ending.
+/// </summary>
+public sealed class SqliteIssueStore : IIssueStore
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+
+    public SqliteIssueStore(SqliteDatabase database, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">An issue for the same week ending is already stored.</exception>
+    public async Task<Issue> SaveAsync(Issue draft, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // IMMEDIATE transaction: the write lock is held from here, so MAX(number) + 1 cannot be taken twice.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        var weekEnding = DbText.Date(draft.WeekEnding);
+        var existing = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT number FROM issues WHERE week_ending = @weekEnding", new { weekEnding }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (existing is { } n)
+        {
+            throw new InvalidOperationException(
+                $"Issue #{n} is already stored for the week ending {weekEnding}; an issue is frozen once saved, so send that one or pick another week.");
+        }
+
+        var number = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM issues", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var issue = draft with { Number = number };
+
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO issues (number, week_ending, composed_at, subject, snapshot_json, saved_at)
+            VALUES (@number, @weekEnding, @composedAt, @subject, @snapshot, @savedAt)
+            """,
+            new
+            {
+                number,
+                weekEnding,
+                composedAt = DbText.Timestamp(issue.ComposedAt),
+                subject = issue.Subject,
+                snapshot = IssueSnapshot.Serialize(issue),
+                savedAt = DbText.Timestamp(_time.GetUtcNow()),
+            },
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        await using (var mark = connection.CreateCommand())
+        {
+            mark.Transaction = (SqliteTransaction)transaction;
+            mark.CommandText = """
+                INSERT INTO issue_stories (issue_number, story_slug, position) VALUES ($number, $slug, $position)
+                ON CONFLICT DO NOTHING
+                """;
+            mark.Parameters.AddWithValue("$number", number);
+            var slug = mark.Parameters.Add("$slug", SqliteType.Text);
+            var position = mark.Parameters.Add("$position", SqliteType.Integer);
+            var i = 0;
+            foreach (var story in issue.AllStories)
+            {
+                slug.Value = story.Slug;
+                position.Value = i++;
+                await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return issue;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The stored snapshot cannot be read.</exception>
+    public async Task<Issue?> GetAsync(int number, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var json = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT snapshot_json FROM issues WHERE number = @number", new { number }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return json is null ? null : IssueSnapshot.Deserialize(json, number);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The stored snapshot cannot be read.</exception>
+    public async Task<Issue?> FindByWeekEndingAsync(DateOnly weekEnding, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<IssueRow>(new CommandDefinition(
+            "SELECT number AS Number, snapshot_json AS SnapshotJson FROM issues WHERE week_ending = @weekEnding",
+            new { weekEnding = DbText.Date(weekEnding) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : IssueSnapshot.Deserialize(row.SnapshotJson, row.Number);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlySet<string>> UsedStorySlugsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var slugs = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT DISTINCT story_slug FROM issue_stories", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return slugs.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">A stored snapshot cannot be read.</exception>
+    public async Task<IReadOnlyList<Issue>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<IssueRow>(new CommandDefinition(
+            "SELECT number AS Number, snapshot_json AS SnapshotJson FROM issues ORDER BY number DESC",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => IssueSnapshot.Deserialize(r.SnapshotJson, r.Number)).ToList();
+    }
+
+    private sealed class IssueRow
+    {
+        public int Number { get; set; }
+        public string SnapshotJson { get; set; } = "";
+    }
+}

@@ -1,0 +1,74 @@
+using Dapper;
+using Newsletter.Storage;
+
+namespace Newsletter.Tests.Storage;
+
+public sealed class SqliteDatabaseTests : IDisposable
+{
+    private readonly TempDatabase _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task OpenAsync_CreatesFileAndFolder_WhenFolderIsMissing()
+    {
+        await using var connection = await _temp.Database.OpenAsync(CancellationToken.None);
+
+        Assert.True(File.Exists(_temp.FilePath));
+    }
+
+    [Fact]
+    public async Task OpenAsync_ReturnsConnectionInWalModeWithBusyTimeoutAndForeignKeys_WhenOpened()
+    {
+        // Also proves the SQLite native library loads in a process that references Hangfire.Storage.SQLite too.
+        await using var connection = await _temp.Database.OpenAsync(CancellationToken.None);
+
+        Assert.Equal("wal", await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode"));
+        Assert.Equal((int)SqliteDatabase.BusyTimeout.TotalMilliseconds, await connection.ExecuteScalarAsync<int>("PRAGMA busy_timeout"));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_LeavesSchemaAtCurrentVersion_WhenRunFromTwoInstancesOnOneFile()
+    {
+        await _temp.Database.InitializeAsync(CancellationToken.None);
+        var second = new SqliteDatabase(_temp.FilePath);
+        await second.InitializeAsync(CancellationToken.None);
+
+        await using var connection = await second.OpenAsync(CancellationToken.None);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA user_version"));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_Throws_WhenFileHasNewerSchemaVersion()
+    {
+        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("PRAGMA user_version = 99");
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new SqliteDatabase(_temp.FilePath).InitializeAsync(CancellationToken.None));
+        Assert.Contains("schema version 99", error.Message);
+    }
+}
+
+public sealed class SqliteNativeLibraryTests : IDisposable
+{
+    private readonly TempDatabase _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task OpenAsync_WorksInTheSameProcessAsSqliteNet_WhenHangfireStorageSqliteIsReferenced()
+    {
+        // Hangfire.Storage.SQLite brings sqlite-net-pcl and SQLitePCLRaw 3.x; Microsoft.Data.Sqlite brings the 2.1.x bundle.
+        // Both must load one working libe_sqlite3 side by side, as they do in the Worker.
+        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        {
+            await connection.ExecuteAsync("CREATE TABLE probe (id INTEGER PRIMARY KEY)");
+        }
+
+        using var sqliteNet = new SQLite.SQLiteConnection(_temp.FilePath);
+        Assert.Equal(0, sqliteNet.ExecuteScalar<int>("SELECT COUNT(*) FROM probe"));
+    }
+}

@@ -1,0 +1,285 @@
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Storage;
+
+namespace Newsletter.Tests.Storage;
+
+public sealed class SqliteDeliveryLogTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempDatabase _temp = new();
+    private readonly SqliteDeliveryLog _log;
+
+    public SqliteDeliveryLogTests() => _log = new SqliteDeliveryLog(_temp.Database);
+
+    public void Dispose() => _temp.Dispose();
+
+    private static MailingList List(string name, params string[] emails) =>
+        new(name, name.ToUpperInvariant(), emails.Select(e => new Subscriber(e, $"Name of {e}")).ToList());
+
+    private static MailingList NumberedList(string name, int count) =>
+        new(name, name, Enumerable.Range(0, count).Select(i => new Subscriber($"user{i}@example.com", null)).ToList());
+
+    [Fact]
+    public async Task CreateSendAsync_RecordsOnePendingDeliveryPerSubscriber_WhenSendIsNew()
+    {
+        var scheduledFor = new DateTimeOffset(2026, 4, 6, 8, 0, 0, TimeSpan.Zero);
+
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "c@x.test"), 100, scheduledFor, None);
+
+        Assert.Equal((1, "weekly", SendState.Scheduled, 3, 1, 100), (send.IssueNumber, send.ListName, send.State, send.RecipientCount, send.BatchCount, send.BatchSize));
+        Assert.Equal(scheduledFor, send.ScheduledFor);
+        Assert.Equal(new DeliveryCounts(3, 0, 0, 0), await _log.CountAsync(1, send.Id, None));
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_ReturnsExistingSendUnchanged_WhenCalledAgainForSameIssueAndList()
+    {
+        var first = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 1, null, None);
+
+        var again = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "new@x.test"), 50, DateTimeOffset.UtcNow, None);
+
+        Assert.Equal(first, again);
+        Assert.Equal(2, (await _log.CountAsync(1, null, None)).Total);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_CreatesOneSend_WhenCalledConcurrentlyForSameIssueAndList()
+    {
+        var list = NumberedList("weekly", 500);
+
+        var sends = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            Task.Run(() => new SqliteDeliveryLog(new SqliteDatabase(_temp.FilePath)).CreateSendAsync(1, list, 100, null, None))));
+
+        Assert.Single(sends.Select(s => s.Id).Distinct());
+        Assert.Equal(500, (await _log.CountAsync(1, null, None)).Total);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_LeavesOutSubscribersAlreadyReached_WhenIssueGoesToSecondList()
+    {
+        await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 10, null, None);
+
+        var second = await _log.CreateSendAsync(1, List("friends", "B@X.test", "c@x.test"), 10, null, None);
+
+        Assert.Equal(1, second.RecipientCount);
+        var delivery = Assert.Single(await _log.GetBatchAsync(second.Id, 0, None));
+        Assert.Equal("c@x.test", delivery.Email);
+        Assert.Equal(3, (await _log.CountAsync(1, null, None)).Total);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_IncludesSubscriberAgain_WhenIssueIsDifferent()
+    {
+        await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+
+        var next = await _log.CreateSendAsync(2, List("weekly", "a@x.test"), 10, null, None);
+
+        Assert.Equal(1, next.RecipientCount);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_NumbersBatchesByPositionFromZero_WhenListExceedsBatchSize()
+    {
+        var send = await _log.CreateSendAsync(1, NumberedList("weekly", 7), 3, null, None);
+
+        Assert.Equal(3, send.BatchCount);
+        var batches = new List<IReadOnlyList<Delivery>>();
+        for (var b = 0; b < 3; b++)
+        {
+            batches.Add(await _log.GetBatchAsync(send.Id, b, None));
+        }
+
+        Assert.Equal(["user0@example.com", "user1@example.com", "user2@example.com"], batches[0].Select(d => d.Email));
+        Assert.Equal(["user3@example.com", "user4@example.com", "user5@example.com"], batches[1].Select(d => d.Email));
+        Assert.Equal(["user6@example.com"], batches[2].Select(d => d.Email));
+        Assert.Empty(await _log.GetBatchAsync(send.Id, 3, None));
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_KeepsBatchesFull_WhenSomeSubscribersAreLeftOut()
+    {
+        await _log.CreateSendAsync(1, List("weekly", "user1@example.com", "user2@example.com"), 10, null, None);
+
+        var send = await _log.CreateSendAsync(1, NumberedList("big", 6), 2, null, None);
+
+        Assert.Equal((4, 2), (send.RecipientCount, send.BatchCount));
+        Assert.Equal(["user0@example.com", "user3@example.com"], (await _log.GetBatchAsync(send.Id, 0, None)).Select(d => d.Email));
+        Assert.Equal(["user4@example.com", "user5@example.com"], (await _log.GetBatchAsync(send.Id, 1, None)).Select(d => d.Email));
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_RecordsEveryRecipient_WhenListHas200kSubscribers()
+    {
+        var send = await _log.CreateSendAsync(1, NumberedList("huge", 200_000), 500, null, None);
+
+        Assert.Equal((200_000, 400), (send.RecipientCount, send.BatchCount));
+        Assert.Equal(500, (await _log.GetBatchAsync(send.Id, 399, None)).Count);
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_ClaimsEachDeliveryExactlyOnce_WhenManyWorkersRaceForTheSameRows()
+    {
+        const int workers = 8;
+        var send = await _log.CreateSendAsync(1, NumberedList("weekly", 300), 300, null, None);
+        var ids = (await _log.GetBatchAsync(send.Id, 0, None)).Select(d => d.Id).ToList();
+        using var start = new Barrier(workers);
+
+        // Each worker has its own database object and connections, as separate Hangfire workers or processes would,
+        // and walks the same rows in its own order.
+        var claims = await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(() =>
+        {
+            var log = new SqliteDeliveryLog(new SqliteDatabase(_temp.FilePath));
+            var order = ids.OrderBy(_ => Random.Shared.Next()).ToList();
+            var won = new List<long>();
+            start.SignalAndWait();
+            foreach (var id in order)
+            {
+                if (log.TryClaimAsync(id, $"worker-{w}", None).GetAwaiter().GetResult())
+                {
+                    won.Add(id);
+                }
+            }
+
+            return won;
+        }, TaskCreationOptions.LongRunning)));
+
+        var allWins = claims.SelectMany(c => c).ToList();
+        Assert.Equal(ids.Order(), allWins.Order());
+        var batch = await _log.GetBatchAsync(send.Id, 0, None);
+        Assert.All(batch, d => Assert.Equal((DeliveryState.Sending, 1), (d.State, d.Attempts)));
+    }
+
+    [Fact]
+    public async Task TryClaimAsync_ReturnsFalse_WhenDeliveryIsAlreadySent()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+        var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
+        await _log.TryClaimAsync(id, "w1", None);
+        await _log.RecordSentAsync(id, "250 OK", None);
+
+        Assert.False(await _log.TryClaimAsync(id, "w2", None));
+    }
+
+    [Fact]
+    public async Task ReleaseAsync_MakesDeliveryClaimableAgain_WhenItWasClaimed()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+        var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
+        await _log.TryClaimAsync(id, "w1", None);
+
+        await _log.ReleaseAsync(id, "connection refused before DATA", None);
+
+        Assert.True(await _log.TryClaimAsync(id, "w2", None));
+        var delivery = (await _log.GetBatchAsync(send.Id, 0, None))[0];
+        Assert.Equal((DeliveryState.Sending, 2, "connection refused before DATA"), (delivery.State, delivery.Attempts, delivery.Detail));
+    }
+
+    [Fact]
+    public async Task RecordSentAsync_StoresServerReply_WhenDeliveryWasClaimed()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+        var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
+        await _log.TryClaimAsync(id, "w1", None);
+
+        await _log.RecordSentAsync(id, "250 2.0.0 Ok: queued as ABC", None);
+
+        var delivery = (await _log.GetBatchAsync(send.Id, 0, None))[0];
+        Assert.Equal((DeliveryState.Sent, "250 2.0.0 Ok: queued as ABC"), (delivery.State, delivery.Detail));
+        Assert.NotNull(delivery.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task RecordSentAsync_Throws_WhenDeliveryAlreadyFailed()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+        var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
+        await _log.RecordFailedAsync(id, "550 no such user", None);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _log.RecordSentAsync(id, "250 OK", None));
+
+        Assert.Contains("it is failed", error.Message);
+    }
+
+    [Fact]
+    public async Task ListFailedAsync_ReturnsFailedDeliveriesWithReasons_WhenSomeFailed()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "c@x.test"), 10, null, None);
+        var batch = await _log.GetBatchAsync(send.Id, 0, None);
+        await _log.TryClaimAsync(batch[1].Id, "w1", None);
+        await _log.RecordFailedAsync(batch[1].Id, "550 5.1.1 mailbox unavailable", None);
+        await _log.TryClaimAsync(batch[0].Id, "w1", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+
+        var failed = Assert.Single(await _log.ListFailedAsync(1, None));
+
+        Assert.Equal(("b@x.test", "550 5.1.1 mailbox unavailable"), (failed.Email, failed.Detail));
+        Assert.Equal(new DeliveryCounts(1, 0, 1, 1), await _log.CountAsync(1, send.Id, None));
+    }
+
+    [Fact]
+    public async Task CountAsync_CountsEverySendOfTheIssue_WhenSendIdIsNull()
+    {
+        var first = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 10, null, None);
+        await _log.CreateSendAsync(1, List("friends", "c@x.test"), 10, null, None);
+        await _log.CreateSendAsync(2, List("weekly", "a@x.test"), 10, null, None);
+
+        Assert.Equal(3, (await _log.CountAsync(1, null, None)).Pending);
+        Assert.Equal(2, (await _log.CountAsync(1, first.Id, None)).Pending);
+    }
+
+    [Fact]
+    public async Task MarkSendStartedAsync_KeepsFirstStartTime_WhenCalledTwice()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+        await _log.MarkSendStartedAsync(send.Id, None);
+        var started = await _log.GetSendAsync(send.Id, None);
+
+        await Task.Delay(20);
+        await _log.MarkSendStartedAsync(send.Id, None);
+
+        var again = await _log.GetSendAsync(send.Id, None);
+        Assert.Equal(SendState.Running, again?.State);
+        Assert.NotNull(started?.StartedAt);
+        Assert.Equal(started.StartedAt, again?.StartedAt);
+    }
+
+    [Fact]
+    public async Task TryMarkSendFinishedAsync_ReturnsFalse_WhenADeliveryIsPendingOrSending()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 10, null, None);
+        var batch = await _log.GetBatchAsync(send.Id, 0, None);
+        await _log.MarkSendStartedAsync(send.Id, None);
+        await _log.TryClaimAsync(batch[0].Id, "w1", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+        await _log.TryClaimAsync(batch[1].Id, "w1", None);
+
+        Assert.False(await _log.TryMarkSendFinishedAsync(send.Id, None));
+        Assert.Equal(SendState.Running, (await _log.GetSendAsync(send.Id, None))?.State);
+    }
+
+    [Fact]
+    public async Task TryMarkSendFinishedAsync_MarksFinished_WhenEveryDeliveryIsSentOrFailed()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 10, null, None);
+        var batch = await _log.GetBatchAsync(send.Id, 0, None);
+        await _log.MarkSendStartedAsync(send.Id, None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+        await _log.RecordFailedAsync(batch[1].Id, "550 no", None);
+
+        Assert.True(await _log.TryMarkSendFinishedAsync(send.Id, None));
+        var finished = await _log.GetSendAsync(send.Id, None);
+        Assert.Equal(SendState.Finished, finished?.State);
+        Assert.NotNull(finished?.FinishedAt);
+    }
+
+    [Fact]
+    public async Task FindSendAsync_ReturnsSend_WhenIssueAndListMatch()
+    {
+        var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+
+        Assert.Equal(send, await _log.FindSendAsync(1, "weekly", None));
+        Assert.Null(await _log.FindSendAsync(1, "other", None));
+        Assert.Equal([send], await _log.ListSendsAsync(1, None));
+    }
+}

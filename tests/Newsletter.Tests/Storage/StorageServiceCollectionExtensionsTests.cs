@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Newsletter.Core.Composition;
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Stories;
+using Newsletter.Storage;
+
+namespace Newsletter.Tests.Storage;
+
+public sealed class StorageServiceCollectionExtensionsTests : IDisposable
+{
+    private readonly TempDatabase _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private static ServiceProvider Build(Dictionary<string, string?> settings) =>
+        new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .AddSqliteStore()
+            .BuildServiceProvider();
+
+    [Fact]
+    public async Task AddSqliteStore_ResolvesStoresOnTheConfiguredFile_WhenPathIsSet()
+    {
+        await using var services = Build(new() { ["Newsletter:Store:Path"] = _temp.FilePath });
+
+        var stories = services.GetRequiredService<IStoryStore>();
+        await stories.UpsertAsync(TestStories.News("a", new DateOnly(2026, 4, 1)), CancellationToken.None);
+
+        Assert.True(File.Exists(_temp.FilePath));
+        Assert.Same(services.GetRequiredService<SqliteDatabase>(), services.GetRequiredService<SqliteDatabase>());
+        Assert.NotNull(services.GetRequiredService<IIssueStore>());
+        Assert.NotNull(services.GetRequiredService<IDeliveryLog>());
+    }
+
+    [Fact]
+    public async Task AddSqliteStore_FailsValidation_WhenPathIsEmpty()
+    {
+        await using var services = Build(new() { ["Newsletter:Store:Path"] = "" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StoreOptions>>().Value);
+
+        Assert.Contains("Path", error.Message);
+    }
+}
