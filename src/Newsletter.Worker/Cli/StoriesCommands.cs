@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Stories;
-using Newsletter.Storage.Stories;
+using Newsletter.Storage.StoryFiles;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;
@@ -31,11 +31,7 @@ public static partial class StoriesCommands
             {
                 throw new CommandException($"There is no folder {folder}. Pass the folder that holds your story files, e.g. `newsletter stories import stories/`.");
             }
-            var report = await services.GetRequiredService<StoryFolderImporter>().ImportAsync(folder, token);
-            foreach (var error in report.Errors)
-            {
-                Console.Error.WriteLine($"error: {error.Message}");
-            }
+            var report = await services.GetRequiredService<StoryFolderImporter>().ImportAsync(folder, new ImportLines(), token);
             Console.WriteLine($"Imported from {folder}: {report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Errors.Count} rejected.");
             return report.Errors.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         }, ct));
@@ -109,6 +105,22 @@ public static partial class StoriesCommands
             return ExitCodes.Success;
         }, ct));
         return command;
+    }
+
+    /// <summary>One line per file as it is imported: the outcome and slug, or the error with its line.</summary>
+    private sealed class ImportLines : IProgress<StoryFileImported>
+    {
+        public void Report(StoryFileImported file)
+        {
+            if (file.Error is { } error)
+            {
+                Console.Error.WriteLine($"error: {error.Message}");
+            }
+            else
+            {
+                Console.WriteLine($"  {file.Outcome.ToString().ToLowerInvariant(),-9} {file.Slug}");
+            }
+        }
     }
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();

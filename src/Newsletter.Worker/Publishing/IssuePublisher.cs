@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
-using Newsletter.Storage.Stories;
+using Newsletter.Storage.StoryFiles;
 using Newsletter.Worker.Lists;
 using Newsletter.Worker.Sending;
 
@@ -26,7 +26,7 @@ public sealed partial class IssuePublisher(
     public async Task<PublishedIssue> PublishAsync(DateOnly weekEnding, IReadOnlyCollection<string> listNames, Action<string> say, CancellationToken cancellationToken)
     {
         var folder = Path.GetFullPath(stories.Value.Directory);
-        var import = await importer.ImportAsync(folder, cancellationToken);
+        var import = await importer.ImportAsync(folder, progress: null, cancellationToken);
         say($"Stories: {import.Added} added, {import.Updated} updated, {import.Unchanged} unchanged from {folder}");
         if (import.Errors.Count > 0)
         {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
-using Newsletter.Storage.Stories;
+using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
@@ -31,7 +31,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
         await host.StartAsync();
         var services = host.Services;
-        await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), CancellationToken.None);
+        await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
         send = await services.GetRequiredService<IDeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
