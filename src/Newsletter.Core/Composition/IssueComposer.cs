@@ -22,8 +22,14 @@ public sealed partial class IssueComposer(IStoryStore stories, IIssueStore issue
 
     /// <summary>Composes, numbers and stores the issue for the week ending on <paramref name="weekEnding"/>.</summary>
     /// <exception cref="EmptyWeekException">The week has no unused story that could be featured.</exception>
+    /// <exception cref="IssueAlreadyComposedException">The week already has an issue.</exception>
     public async Task<Issue> ComposeAsync(DateOnly weekEnding, CancellationToken cancellationToken)
     {
+        if (await issues.FindByWeekEndingAsync(weekEnding, cancellationToken) is { } existing)
+        {
+            throw new IssueAlreadyComposedException(existing);
+        }
+
         var weekStarting = weekEnding.AddDays(-6);
         var inWeek = await stories.ListAsync(weekStarting, weekEnding, cancellationToken);
         var used = await issues.UsedStorySlugsAsync(cancellationToken);

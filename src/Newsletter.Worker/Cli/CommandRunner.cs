@@ -44,7 +44,7 @@ public static class CommandRunner
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex.ExitCode;
         }
-        catch (EmptyWeekException ex)
+        catch (Exception ex) when (ex is EmptyWeekException or IssueAlreadyComposedException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.UsageOrConfig;
