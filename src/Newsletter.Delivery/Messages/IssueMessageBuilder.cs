@@ -82,7 +82,7 @@ public sealed class IssueMessageBuilder
     }
 
     /// <summary>Builds the message for one subscriber.</summary>
-    /// <exception cref="ArgumentException">The subscriber's address is not a usable address (contains spaces or control characters, or has no '@').</exception>
+    /// <exception cref="ArgumentException">The subscriber's address is not a usable address (contains spaces or control characters, has no '@', or MimeKit cannot parse it).</exception>
     public MimeMessage Build(IssueMessageContent content, MailingList list, Subscriber subscriber)
     {
         ArgumentNullException.ThrowIfNull(content);
@@ -99,7 +99,17 @@ public sealed class IssueMessageBuilder
         message.From.Add(_from);
         if (_replyTo is not null)
             message.ReplyTo.Add(_replyTo);
-        message.To.Add(new MailboxAddress(HeaderText.Sanitize(subscriber.Name) ?? "", email));
+        MailboxAddress to;
+        try
+        {
+            to = new MailboxAddress(HeaderText.Sanitize(subscriber.Name) ?? "", email);
+        }
+        catch (ParseException e)
+        {
+            throw new ArgumentException($"'{email}' is not a usable recipient address: {e.Message}", nameof(subscriber), e);
+        }
+
+        message.To.Add(to);
         message.Subject = HeaderText.Sanitize(content.Subject) ?? "";
         message.Date = _clock.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);

@@ -16,6 +16,9 @@ public sealed class PickupMailTransport : IMailTransport
 {
     private const int MaxFileNameLength = 200;
 
+    // .eml files and pickup-folder readers expect CRLF, whatever the platform's newline.
+    private static readonly FormatOptions EmlFormat = CreateEmlFormat();
+
     /// <summary>Absolute path of the pickup folder.</summary>
     public string Directory { get; }
 
@@ -53,6 +56,13 @@ public sealed class PickupMailTransport : IMailTransport
         return Path.Combine(directory, folder, SafeFileName(recipient) + ".eml");
     }
 
+    private static FormatOptions CreateEmlFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+
     private static string SafeFileName(string address)
     {
         var name = string.Create(address.Length, address, static (span, source) =>
@@ -86,7 +96,7 @@ public sealed class PickupMailTransport : IMailTransport
                 System.IO.Directory.CreateDirectory(folder);
                 await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
                 {
-                    await message.WriteToAsync(FormatOptions.Default, stream, ct).ConfigureAwait(false);
+                    await message.WriteToAsync(EmlFormat, stream, ct).ConfigureAwait(false);
                 }
 
                 File.Move(temp, path, overwrite: true);
