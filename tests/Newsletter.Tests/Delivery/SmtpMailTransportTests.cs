@@ -114,6 +114,39 @@ public class SmtpMailTransportTests
         await session.DisposeAsync();
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_DeliversEveryMessage_WhenSeveralSessionsSendConcurrently()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        var transport = Transport(server.Port);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            await using var session = await transport.OpenSessionAsync(CancellationToken.None);
+            for (var i = 0; i < 50; i++)
+                await session.SendAsync(MessageTo($"w{worker}-{i}@example.com"), CancellationToken.None);
+        })));
+
+        var received = await server.WaitForMessagesAsync(200, Wait);
+        Assert.Equal(200, received.Select(m => m.EnvelopeTo.Single()).Distinct().Count());
+        Assert.Equal(4, server.SessionsStarted);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_PreservesLinesStartingWithADot()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        var content = new Newsletter.Delivery.Messages.IssueMessageContent(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
+
+        await session.SendAsync(Builder().Build(content, List, List.Subscribers[0]), CancellationToken.None);
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait)).Parse();
+        Assert.Equal("first\n.\n..two dots\nlast", received.TextBody!.Replace("\r\n", "\n").TrimEnd());
+    }
+
     [Fact]
     public void Describe_NamesHostAndPort()
     {

@@ -119,9 +119,10 @@ public sealed class TestSmtpServer : IAsyncDisposable
             {
                 await _running.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+            catch (Exception)
             {
-                // Shutting down; open sessions are abandoned.
+                // Shutting down a test fixture: open sessions are abandoned and the server's own
+                // shutdown errors must not fail the test that is cleaning up.
             }
         }
 
