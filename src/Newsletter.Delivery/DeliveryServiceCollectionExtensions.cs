@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Lists;
+using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Transports;
+using Newsletter.Delivery.Unsubscribe;
+
+namespace Newsletter.Delivery;
+
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
+    /// <see cref="DeliveryOptions"/> and <see cref="ListsOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// <see cref="IssueMessageBuilder"/>, <see cref="MailingListLoader"/> and the <see cref="IMailTransport"/>
+    /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
+    /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
+    /// or the current directory when there is no host environment.
+    /// </summary>
+    public static IServiceCollection AddDelivery(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>());
+
+        services.AddOptions<UnsubscribeOptions>().BindConfiguration(UnsubscribeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UnsubscribeOptions>, UnsubscribeOptionsValidator>());
+
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
+
+        // The section *is* the dictionary (list name -> list), so bind it into ListsOptions.Lists.
+        services.AddOptions<ListsOptions>()
+            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(ListsOptions.SectionName).Bind(options.Lists))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ListsOptions>, ListsOptionsValidator>(sp =>
+            new ListsOptionsValidator(sp.GetService<IHostEnvironment>(), sp.GetService<ILogger<ListsOptionsValidator>>())));
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton(sp => UnsubscribeTokens.FromOptions(
+            sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value,
+            ContentRoot(sp),
+            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<UnsubscribeTokens>()));
+
+        services.TryAddSingleton(sp => new IssueMessageBuilder(
+            sp.GetRequiredService<IOptions<SenderOptions>>(),
+            sp.GetRequiredService<UnsubscribeTokens>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        services.TryAddSingleton(sp => new MailingListLoader(
+            sp.GetRequiredService<IOptions<ListsOptions>>(),
+            sp.GetService<IHostEnvironment>()));
+
+        services.TryAddSingleton(sp => new PickupMailTransport(sp.GetRequiredService<IOptions<DeliveryOptions>>(), ContentRoot(sp)));
+        services.TryAddSingleton(sp => new SmtpMailTransport(
+            sp.GetRequiredService<IOptions<DeliveryOptions>>(),
+            sp.GetRequiredService<IOptions<SenderOptions>>(),
+            sp.GetService<ILogger<SmtpMailTransport>>()));
+
+        services.TryAddSingleton<IMailTransport>(sp =>
+            sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Transport switch
+            {
+                MailTransportKind.Smtp => sp.GetRequiredService<SmtpMailTransport>(),
+                _ => sp.GetRequiredService<PickupMailTransport>(),
+            });
+
+        return services;
+    }
+
+    private static string ContentRoot(IServiceProvider sp) =>
+        sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
+}

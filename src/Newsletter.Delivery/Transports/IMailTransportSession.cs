@@ -1,0 +1,21 @@
+using MimeKit;
+
+namespace Newsletter.Delivery.Transports;
+
+/// <summary>
+/// One open channel to the transport. Not thread-safe: one session per worker, messages sent one at a time.
+/// After a <see cref="TransientDeliveryException"/> the session is unusable; dispose it and open a new one.
+/// </summary>
+public interface IMailTransportSession : IAsyncDisposable
+{
+    /// <summary>False once a transient failure has broken the session.</summary>
+    bool IsUsable { get; }
+
+    /// <summary>Sends one message to its To recipients.</summary>
+    /// <returns>The server's reply (SMTP) or where the message was written (pickup).</returns>
+    /// <exception cref="RecipientRejectedException">The recipient was refused permanently; the session stays usable.</exception>
+    /// <exception cref="MessageRejectedException">The message was refused permanently; the session stays usable.</exception>
+    /// <exception cref="TransientDeliveryException">Anything else (4xx, I/O, timeout); the session is now unusable.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the session is now unusable.</exception>
+    Task<string> SendAsync(MimeMessage message, CancellationToken ct);
+}

@@ -1,0 +1,207 @@
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Delivery.Messages;
+
+namespace Newsletter.Delivery.Transports;
+
+/// <summary>
+/// Sends through an SMTP relay with MailKit. Each session is one connection, reused for every message
+/// of the session. The socket is connected here with TCP_NODELAY set: MailKit's own connect leaves Nagle
+/// on, and the final small write of each message then waits for the server's delayed ACK (about 23 msg/s on loopback).
+/// </summary>
+public sealed partial class SmtpMailTransport : IMailTransport
+{
+    private readonly SmtpOptions _smtp;
+    private readonly MailboxAddress _envelopeSender;
+    private readonly ILogger _logger;
+
+    /// <exception cref="ArgumentException">No SMTP host or no valid From address is configured.</exception>
+    public SmtpMailTransport(IOptions<DeliveryOptions> delivery, IOptions<SenderOptions> sender, ILogger<SmtpMailTransport>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(sender);
+        _smtp = delivery.Value.Smtp ?? throw new ArgumentException("Newsletter:Delivery:Smtp is missing.", nameof(delivery));
+        if (string.IsNullOrWhiteSpace(_smtp.Host))
+            throw new ArgumentException("Newsletter:Delivery:Smtp:Host is required when Newsletter:Delivery:Transport is Smtp.", nameof(delivery));
+        if (!Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out var from, out var reason))
+            throw new ArgumentException($"{SenderOptions.SectionName}:FromAddress '{sender.Value.FromAddress}' {reason}.", nameof(sender));
+
+        // The envelope sender is set explicitly rather than taken from the From header, so a later change
+        // (VERP: a per-recipient bounce address) only touches this transport.
+        _envelopeSender = new MailboxAddress("", from);
+        _logger = logger ?? NullLogger<SmtpMailTransport>.Instance;
+    }
+
+    public string Describe() => $"smtp://{_smtp.Host}:{_smtp.Port}";
+
+    public async Task<IMailTransportSession> OpenSessionAsync(CancellationToken ct)
+    {
+        var host = _smtp.Host!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_smtp.TimeoutSeconds));
+
+        var client = new SmtpClient { Timeout = _smtp.TimeoutSeconds * 1000 };
+        Socket? socket = null;
+        try
+        {
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(host, _smtp.Port, timeout.Token).ConfigureAwait(false);
+            socket.NoDelay = true;
+
+            await client.ConnectAsync(socket, host, _smtp.Port, ToMailKit(_smtp.Security), timeout.Token).ConfigureAwait(false);
+
+            if (!string.IsNullOrEmpty(_smtp.User))
+                await client.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", timeout.Token).ConfigureAwait(false);
+
+            LogConnected(_logger, Describe());
+            return new Session(client, _envelopeSender, Describe());
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            client.Dispose();
+            socket?.Dispose();
+            throw new TransientDeliveryException($"Could not open an SMTP session to {Describe()}: {Describe(e)}", e,
+                (e as SmtpCommandException)?.StatusCode is { } code ? (int)code : null,
+                (e as SmtpCommandException)?.Message);
+        }
+        catch
+        {
+            client.Dispose();
+            socket?.Dispose();
+            throw;
+        }
+    }
+
+    private static SecureSocketOptions ToMailKit(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.None => SecureSocketOptions.None,
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.StartTlsWhenAvailable,
+    };
+
+    private static string Describe(Exception e) => e switch
+    {
+        OperationCanceledException => "timed out",
+        SmtpCommandException c => $"{(int)c.StatusCode} {c.Message}",
+        _ => e.Message,
+    };
+
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Debug, Message = "Opened SMTP session to {Server}")]
+    private static partial void LogConnected(ILogger logger, string server);
+
+    private sealed class Session : IMailTransportSession, ITransferProgress
+    {
+        private readonly SmtpClient _client;
+        private readonly MailboxAddress _sender;
+        private readonly string _server;
+        private int _busy;
+        private bool _broken;
+        private long _bytesWritten;
+        private long? _lastTotal;
+
+        public Session(SmtpClient client, MailboxAddress sender, string server)
+        {
+            _client = client;
+            _sender = sender;
+            _server = server;
+        }
+
+        public bool IsUsable => !_broken && _client.IsConnected;
+
+        public async Task<string> SendAsync(MimeMessage message, CancellationToken ct)
+        {
+            ArgumentNullException.ThrowIfNull(message);
+            if (Interlocked.Exchange(ref _busy, 1) == 1)
+                throw new InvalidOperationException("An SMTP session sends one message at a time; open one session per worker.");
+
+            try
+            {
+                if (!IsUsable)
+                    throw new TransientDeliveryException($"The SMTP session to {_server} is no longer usable; open a new one.");
+
+                var recipients = message.To.Mailboxes.ToList();
+                if (recipients.Count == 0)
+                    throw new ArgumentException("The message has no To recipient.", nameof(message));
+
+                _bytesWritten = 0;
+                _lastTotal = null;
+                return await _client.SendAsync(FormatOptions.Default, message, _sender, recipients, ct, this).ConfigureAwait(false);
+            }
+            catch (SmtpCommandException e) when (IsPermanent(e) && e.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
+            {
+                // MailKit resets the transaction (RSET) before throwing, so the connection stays usable.
+                throw new RecipientRejectedException(e.Mailbox?.Address ?? string.Join(", ", message.To.Mailboxes.Select(m => m.Address)),
+                    (int)e.StatusCode, e.Message, e);
+            }
+            catch (SmtpCommandException e) when (IsPermanent(e) && e.ErrorCode == SmtpErrorCode.MessageNotAccepted)
+            {
+                throw new MessageRejectedException((int)e.StatusCode, e.Message, e);
+            }
+            catch (SmtpCommandException e)
+            {
+                // 4xx anything, 5xx on MAIL FROM (sender refused: a configuration problem that would hit
+                // every recipient, so it must not mark subscribers failed), or an unexpected code.
+                _broken = true;
+                throw new TransientDeliveryException($"SMTP server {_server} replied {(int)e.StatusCode} {e.Message}", e, (int)e.StatusCode, e.Message);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                _broken = true;
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or OperationCanceledException or TimeoutException)
+            {
+                _broken = true;
+                // Progress is only reported while DATA is written. Once all of it went out, the server may
+                // have queued the message even though its reply never arrived.
+                var mayHaveBeenAccepted = _bytesWritten > 0 && (_lastTotal is not long total || _bytesWritten >= total);
+                throw new TransientDeliveryException($"Lost the SMTP session to {_server}: {e.Message}", e, mayHaveBeenAccepted: mayHaveBeenAccepted);
+            }
+            finally
+            {
+                Volatile.Write(ref _busy, 0);
+            }
+        }
+
+        private static bool IsPermanent(SmtpCommandException e) => (int)e.StatusCode is >= 500 and < 600;
+
+        void ITransferProgress.Report(long bytesTransferred, long totalSize)
+        {
+            _bytesWritten = bytesTransferred;
+            _lastTotal = totalSize;
+        }
+
+        void ITransferProgress.Report(long bytesTransferred)
+        {
+            _bytesWritten = bytesTransferred;
+            _lastTotal = null;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (!_broken && _client.IsConnected)
+                {
+                    using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await _client.DisconnectAsync(quit: true, quit.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException or ServiceNotConnectedException)
+            {
+                // QUIT is a courtesy; the messages are already accepted or already reported.
+            }
+            finally
+            {
+                _client.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Unsubscribe;
+
+namespace Newsletter.Tests.Delivery;
+
+/// <summary>Shared fixtures for the delivery tests.</summary>
+internal static class DeliveryTestData
+{
+    public static readonly SenderOptions Sender = new()
+    {
+        FromAddress = "news@example.com",
+        FromName = "The Weekly",
+        ReplyTo = "editor@example.com",
+        PublicBaseUrl = "https://newsletter.example.com/",
+    };
+
+    public static readonly UnsubscribeTokens Tokens = new(Encoding.UTF8.GetBytes("delivery-tests-key-0123456789"));
+
+    public static readonly MailingList List = new("readers", "Weekly readers",
+        [new Subscriber("ada@example.com", "Ada Lovelace"), new Subscriber("bob@example.org", null)]);
+
+    public static IssueMessageBuilder Builder() => new(Options.Create(Sender), Tokens);
+
+    public static IssueMessageContent Content(int issue = 7, string subject = "Issue 7: things") =>
+        new(issue, subject, "<html><body><p>Hello</p></body></html>", "Hello");
+
+    /// <summary>Writes the message out and parses it back, as a receiving server would see it.</summary>
+    public static MimeMessage RoundTrip(MimeMessage message)
+    {
+        using var stream = new MemoryStream();
+        message.WriteTo(stream);
+        stream.Position = 0;
+        return MimeMessage.Load(stream);
+    }
+
+    public static string Raw(MimeMessage message)
+    {
+        using var stream = new MemoryStream();
+        message.WriteTo(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,149 @@
+using MimeKit;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Messages;
+using static Newsletter.Tests.Delivery.DeliveryTestData;
+
+namespace Newsletter.Tests.Delivery;
+
+public class IssueMessageBuilderTests
+{
+    private readonly IssueMessageBuilder _builder = Builder();
+
+    private MimeMessage BuildForAda() => RoundTrip(_builder.Build(Content(), List, List.Subscribers[0]));
+
+    [Fact]
+    public void Build_SetsFromReplyToAndTo_FromOptionsAndSubscriber()
+    {
+        var message = BuildForAda();
+
+        var from = Assert.Single(message.From.Mailboxes);
+        Assert.Equal(("The Weekly", "news@example.com"), (from.Name, from.Address));
+        Assert.Equal("editor@example.com", Assert.Single(message.ReplyTo.Mailboxes).Address);
+        var to = Assert.Single(message.To.Mailboxes);
+        Assert.Equal(("Ada Lovelace", "ada@example.com"), (to.Name, to.Address));
+    }
+
+    [Fact]
+    public void Build_SetsSubjectDateAndIssueHeader_FromContent()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
+
+        var message = BuildForAda();
+
+        Assert.Equal("Issue 7: things", message.Subject);
+        Assert.InRange(message.Date, before, DateTimeOffset.UtcNow.AddSeconds(2));
+        Assert.Equal("7", message.Headers[IssueMessageBuilder.IssueHeader]);
+    }
+
+    [Fact]
+    public void Build_SetsUniqueMessageIdOnFromDomain_ForEachMessage()
+    {
+        var first = BuildForAda();
+        var second = BuildForAda();
+
+        Assert.EndsWith("@example.com", first.MessageId);
+        Assert.NotEqual(first.MessageId, second.MessageId);
+    }
+
+    [Fact]
+    public void Build_SetsListIdWithDisplayNameAndListDomain_PerRfc2919()
+    {
+        var message = BuildForAda();
+
+        Assert.Equal("\"Weekly readers\" <readers.example.com>", message.Headers[HeaderId.ListId]);
+    }
+
+    [Fact]
+    public void Build_SetsOneClickListUnsubscribe_PerRfc8058()
+    {
+        var message = BuildForAda();
+
+        var expectedUrl = _builder.UnsubscribeUrl(List, List.Subscribers[0]);
+        Assert.StartsWith("https://newsletter.example.com/unsubscribe/", expectedUrl);
+        Assert.Equal("<" + expectedUrl + ">", message.Headers[HeaderId.ListUnsubscribe]);
+        Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
+    }
+
+    [Fact]
+    public void Build_PutsTextThenHtml_InMultipartAlternativeUtf8Body()
+    {
+        var message = RoundTrip(_builder.Build(new IssueMessageContent(7, "s", "<p>Grüße</p>", "Grüße"), List, List.Subscribers[0]));
+
+        var body = Assert.IsType<MultipartAlternative>(message.Body);
+        Assert.Equal(2, body.Count);
+        var text = Assert.IsType<TextPart>(body[0]);
+        var html = Assert.IsType<TextPart>(body[1]);
+        Assert.True(text.IsPlain);
+        Assert.True(html.IsHtml);
+        Assert.Equal("utf-8", text.ContentType.Charset, ignoreCase: true);
+        Assert.Equal("Grüße", text.Text.TrimEnd());
+        Assert.Equal("<p>Grüße</p>", html.Text.TrimEnd());
+    }
+
+    [Fact]
+    public void Build_KeepsLinesShort_WhenHtmlHasVeryLongLines()
+    {
+        var longHtml = "<p>" + new string('x', 5000) + "</p>";
+
+        var raw = Raw(_builder.Build(new IssueMessageContent(7, "s", longHtml, "t"), List, List.Subscribers[0]));
+
+        Assert.All(raw.Replace("\r\n", "\n").Split('\n'), line => Assert.True(line.Length <= 998, $"line of {line.Length} chars"));
+        Assert.Contains(longHtml, RoundTrip(_builder.Build(new IssueMessageContent(7, "s", longHtml, "t"), List, List.Subscribers[0])).HtmlBody);
+    }
+
+    [Fact]
+    public void Build_CannotInjectHeaders_WhenNameAndSubjectContainLineBreaks()
+    {
+        var eve = new Subscriber("eve@example.com", "Eve\r\nBcc: victim@example.com");
+        var content = Content(subject: "Weekly\r\nX-Injected: yes");
+
+        var message = RoundTrip(_builder.Build(content, List, eve));
+
+        Assert.Null(message.Headers[HeaderId.Bcc]);
+        Assert.Empty(message.Bcc);
+        Assert.Null(message.Headers["X-Injected"]);
+        var to = Assert.Single(message.To.Mailboxes);
+        Assert.Equal("eve@example.com", to.Address);
+        Assert.Equal("Eve  Bcc: victim@example.com", to.Name);
+        Assert.DoesNotContain("\n", message.Subject);
+        Assert.DoesNotContain("\r", message.Subject);
+        Assert.Equal("Weekly  X-Injected: yes", message.Subject);
+    }
+
+    [Fact]
+    public void Build_Throws_WhenSubscriberAddressContainsLineBreak()
+    {
+        var bad = new Subscriber("eve@example.com\r\nBcc: victim@example.com", null);
+
+        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, bad));
+    }
+
+    [Fact]
+    public void Build_ThrowsArgumentException_WhenMimeKitCannotParseTheAddress()
+    {
+        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, new Subscriber("a..b@example.com", null)));
+    }
+
+    [Fact]
+    public void UnsubscribeUrl_Differs_PerSubscriberOfTheSameList()
+    {
+        var ada = _builder.UnsubscribeUrl(List, List.Subscribers[0]);
+        var bob = _builder.UnsubscribeUrl(List, List.Subscribers[1]);
+
+        Assert.NotEqual(ada, bob);
+        Assert.True(Tokens.TryRead(bob[(bob.LastIndexOf('/') + 1)..], out var list, out var email));
+        Assert.Equal(("readers", "bob@example.org"), (list, email));
+    }
+
+    [Fact]
+    public void Build_EncodesListIdDisplayName_WhenItIsNotAscii()
+    {
+        var list = new MailingList("leser", "Wöchentliche Leser", List.Subscribers);
+
+        var message = RoundTrip(_builder.Build(Content(), list, List.Subscribers[0]));
+
+        var value = message.Headers[HeaderId.ListId];
+        Assert.EndsWith("<leser.example.com>", value);
+        Assert.Contains("Wöchentliche Leser", value);
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Transports;
+using static Newsletter.Tests.Delivery.DeliveryTestData;
+
+namespace Newsletter.Tests.Delivery;
+
+public class PickupMailTransportTests
+{
+    private static PickupMailTransport Transport(string root) =>
+        new(Options.Create(new DeliveryOptions { PickupDirectory = "outbox" }), root);
+
+    [Fact]
+    public async Task SendAsync_WritesParseableEml_InIssueFolderNamedForRecipient()
+    {
+        using var folder = new TempFolder();
+        var message = Builder().Build(Content(issue: 12), List, new Subscriber("Ada@Example.com", "Ada"));
+        await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
+
+        var result = await session.SendAsync(message, CancellationToken.None);
+
+        var path = Path.Combine(folder.Path, "outbox", "issue-0012", "ada@example.com.eml");
+        Assert.Equal($"written to {path}", result);
+        var parsed = MimeMessage.Load(path);
+        Assert.Equal(message.MessageId, parsed.MessageId);
+        Assert.Equal("Ada@Example.com", parsed.To.Mailboxes.Single().Address);
+    }
+
+    [Fact]
+    public async Task SendAsync_LeavesOnlyEmlFiles_WhenSeveralMessagesAreWritten()
+    {
+        using var folder = new TempFolder();
+        await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
+
+        foreach (var subscriber in List.Subscribers)
+            await session.SendAsync(Builder().Build(Content(), List, subscriber), CancellationToken.None);
+
+        var files = Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*", SearchOption.AllDirectories);
+        Assert.Equal(2, files.Length);
+        Assert.All(files, f => Assert.EndsWith(".eml", f));
+    }
+
+    [Fact]
+    public async Task SendAsync_WritesCrLfLineEndings_WhateverThePlatform()
+    {
+        using var folder = new TempFolder();
+        await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
+
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers[0]), CancellationToken.None);
+
+        var bytes = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single());
+        Assert.DoesNotContain("\n", bytes.Replace("\r\n", ""));
+    }
+
+    [Fact]
+    public void PathFor_KeepsFileInsideIssueFolder_WhenAddressHasPathCharacters()
+    {
+        using var folder = new TempFolder();
+        var message = Builder().Build(Content(issue: 3), List, new Subscriber("a/b@example.com", null));
+
+        var path = Transport(folder.Path).PathFor(message);
+
+        Assert.Equal(Path.Combine(folder.Path, "outbox", "issue-0003"), Path.GetDirectoryName(path));
+    }
+
+    [Fact]
+    public void Describe_NamesTheAbsoluteFolder()
+    {
+        Assert.Equal("pickup folder /srv/nl/outbox", Transport("/srv/nl").Describe());
+    }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Transports;
+using Newsletter.Tests.Support;
+using static Newsletter.Tests.Delivery.DeliveryTestData;
+
+namespace Newsletter.Tests.Delivery;
+
+public class SmtpMailTransportTests
+{
+    private const int TestTimeout = 20_000;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private static SmtpMailTransport Transport(int port) => new(
+        Options.Create(new DeliveryOptions
+        {
+            Transport = MailTransportKind.Smtp,
+            Smtp = new SmtpOptions { Host = "127.0.0.1", Port = port, Security = SmtpSecurity.None, TimeoutSeconds = 10 },
+        }),
+        Options.Create(Sender));
+
+    private static MimeMessage MessageTo(string email) =>
+        Builder().Build(Content(), List, new Subscriber(email, null));
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_SendsEveryMessageOverOneConnection_WhenSessionIsReused()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+
+        await using (var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None))
+        {
+            foreach (var email in new[] { "a@example.com", "b@example.com", "c@example.com" })
+                await session.SendAsync(MessageTo(email), CancellationToken.None);
+        }
+
+        var received = await server.WaitForMessagesAsync(3, Wait);
+        Assert.Equal(1, server.SessionsStarted);
+        Assert.Equal(["a@example.com", "b@example.com", "c@example.com"], received.Select(m => m.EnvelopeTo.Single()));
+        Assert.All(received, m => Assert.Equal(received[0].SessionId, m.SessionId));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_UsesFromAddressAsEnvelopeSender_AndReturnsServerReply()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var reply = await session.SendAsync(MessageTo("a@example.com"), CancellationToken.None);
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
+        Assert.Equal("news@example.com", received.EnvelopeFrom);
+        Assert.False(string.IsNullOrWhiteSpace(reply));
+        Assert.Equal("a@example.com", received.Parse().To.Mailboxes.Single().Address);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ThrowsRecipientRejected_WhenServerRefusesTheRecipient()
+    {
+        await using var server = new TestSmtpServer();
+        server.RefuseRecipient("gone@example.com");
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), CancellationToken.None));
+
+        Assert.Equal(550, e.ReplyCode);
+        Assert.Equal("gone@example.com", e.Recipient);
+        Assert.True(session.IsUsable);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_DeliversNextMessageOnSameConnection_AfterARecipientWasRefused()
+    {
+        await using var server = new TestSmtpServer();
+        server.RefuseRecipient("gone@example.com");
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), CancellationToken.None));
+        await session.SendAsync(MessageTo("here@example.com"), CancellationToken.None);
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
+        Assert.Equal("here@example.com", received.EnvelopeTo.Single());
+        Assert.Equal(1, server.SessionsStarted);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task OpenSessionAsync_ThrowsTransient_WhenNothingListens()
+    {
+        var port = UnusedPort();
+
+        var e = await Assert.ThrowsAsync<TransientDeliveryException>(() => Transport(port).OpenSessionAsync(CancellationToken.None));
+
+        Assert.Contains($"smtp://127.0.0.1:{port}", e.Message);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ThrowsTransientAndMarksSessionUnusable_WhenServerHasGone()
+    {
+        var server = new TestSmtpServer();
+        await server.StartAsync();
+        var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        await session.SendAsync(MessageTo("a@example.com"), CancellationToken.None);
+
+        await server.DisposeAsync();
+        await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("b@example.com"), CancellationToken.None));
+
+        Assert.False(session.IsUsable);
+        await session.DisposeAsync();
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_DeliversEveryMessage_WhenSeveralSessionsSendConcurrently()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        var transport = Transport(server.Port);
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            await using var session = await transport.OpenSessionAsync(CancellationToken.None);
+            for (var i = 0; i < 50; i++)
+                await session.SendAsync(MessageTo($"w{worker}-{i}@example.com"), CancellationToken.None);
+        })));
+
+        var received = await server.WaitForMessagesAsync(200, Wait);
+        Assert.Equal(200, received.Select(m => m.EnvelopeTo.Single()).Distinct().Count());
+        Assert.Equal(4, server.SessionsStarted);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_PreservesLinesStartingWithADot()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        var content = new Newsletter.Delivery.Messages.IssueMessageContent(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
+
+        await session.SendAsync(Builder().Build(content, List, List.Subscribers[0]), CancellationToken.None);
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait)).Parse();
+        Assert.Equal("first\n.\n..two dots\nlast", received.TextBody!.Replace("\r\n", "\n").TrimEnd());
+    }
+
+    [Fact]
+    public void Describe_NamesHostAndPort()
+    {
+        Assert.Equal("smtp://127.0.0.1:2525", Transport(2525).Describe());
+    }
+
+    private static int UnusedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
