@@ -28,6 +28,7 @@ public sealed class IssueMessageBuilder
     private readonly MailboxAddress? _replyTo;
     private readonly string _fromDomain;
     private readonly string _unsubscribeBase;
+    private readonly string _issuesBase;
 
     /// <exception cref="ArgumentException">The sender options are invalid (the options validator reports the same at start-up).</exception>
     public IssueMessageBuilder(IOptions<SenderOptions> sender, UnsubscribeTokens tokens, TimeProvider? clock = null)
@@ -46,6 +47,7 @@ public sealed class IssueMessageBuilder
         _from = new MailboxAddress(HeaderText.Sanitize(options.FromName) ?? "", fromAddress);
         _fromDomain = fromAddress[(fromAddress.LastIndexOf('@') + 1)..].ToLowerInvariant();
         _unsubscribeBase = options.PublicBaseUrl.TrimEnd('/') + "/unsubscribe/";
+        _issuesBase = options.PublicBaseUrl.TrimEnd('/') + "/issues/";
 
         if (!string.IsNullOrWhiteSpace(options.ReplyTo))
         {
@@ -57,6 +59,9 @@ public sealed class IssueMessageBuilder
 
     /// <summary>The envelope sender (MAIL FROM) transports should use.</summary>
     public MailboxAddress EnvelopeSender => new("", _from.Address);
+
+    /// <summary>The public archive page of an issue ("view in browser"): <c>{PublicBaseUrl}/issues/{number}</c>.</summary>
+    public Uri ViewInBrowserUrl(int issueNumber) => new(_issuesBase + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The one-click unsubscribe URL for <paramref name="subscriber"/> on <paramref name="list"/>: <c>{PublicBaseUrl}/unsubscribe/{token}</c>.</summary>
     public string UnsubscribeUrl(MailingList list, Subscriber subscriber)

@@ -4,7 +4,9 @@ using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
+using Newsletter.Delivery.Lists;
 using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Worker.Lists;
@@ -63,6 +65,10 @@ public static class NewsletterHost
         services.AddSqliteStore();
         services.AddRendering();
         services.AddDelivery();
+        if (!settings.ValidateListsAtStart)
+        {
+            services.RemoveAll<IValidateOptions<ListsOptions>>();
+        }
 
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();

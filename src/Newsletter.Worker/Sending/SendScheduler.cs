@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
-using Newsletter.Delivery;
+using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;

@@ -71,7 +71,7 @@ public sealed class PublishCommandTests : IClassFixture<PublishCommandTests.Publ
 
         Assert.Empty(message.Bcc);
         Assert.DoesNotContain(message.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
-        Assert.DoesNotContain('\n', message.To.Mailboxes.Single().Name);
+        Assert.DoesNotContain('\n', message.To.Mailboxes.Single().Name ?? "");
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
             .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), _ => { }, timeout.Token);
         await host.StopAsync();
 
-        received = smtp.Received.Select(m => m.Message).ToList();
+        received = smtp.Received.Select(m => m.Parse()).ToList();
     }
 
     public async Task DisposeAsync()
@@ -99,6 +99,6 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
 
         Assert.All(links, link => Assert.Matches("^<https://newsletter.test/unsubscribe/[A-Za-z0-9_.-]+>$", link));
         Assert.Equal(SubscriberCount, links.Distinct().Count());
-        Assert.All(received, m => Assert.Contains(m.Headers[HeaderId.ListUnsubscribe].Trim('<', '>'), m.HtmlBody));
+        Assert.All(received, m => Assert.Contains(m.Headers[HeaderId.ListUnsubscribe]!.Trim('<', '>'), m.HtmlBody));
     }
 }

@@ -53,7 +53,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         await Task.WhenAll(RunBatchAsync(), RunBatchAsync());
         await RunBatchAsync();
 
-        var perRecipient = smtp.Received.SelectMany(m => m.Message.To.Mailboxes).GroupBy(a => a.Address).ToList();
+        var perRecipient = smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToList();
         Assert.Equal(Subscribers - 1, perRecipient.Count);
         Assert.All(perRecipient, g => Assert.Single(g));
     }

@@ -84,7 +84,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var send = await _log.CreateSendAsync(1, NumberedList("weekly", 7), 3, null, None);
 
         Assert.Equal(3, send.BatchCount);
-        var batches = new List<IReadOnlyList<Delivery>>();
+        var batches = new List<IReadOnlyList<Core.Deliveries.Delivery>>();
         for (var b = 0; b < 3; b++)
         {
             batches.Add(await _log.GetBatchAsync(send.Id, b, None));
