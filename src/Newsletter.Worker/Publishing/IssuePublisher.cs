@@ -44,7 +44,7 @@ public sealed partial class IssuePublisher(
         say(reused
             ? $"Issue #{issue.Number} for the week ending {weekEnding:yyyy-MM-dd} was composed before; sending it where it has not gone yet."
             : $"Composed issue #{issue.Number}: \"{issue.Subject}\" ({issue.AllStories.Count()} stories)");
-        LogPublishing(issue.Number, weekEnding, reused);
+        LogPublishing(issue.Number, weekEnding.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), reused);
 
         var sends = new List<ScheduledSend>();
         foreach (var list in targets)
@@ -56,7 +56,7 @@ public sealed partial class IssuePublisher(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Publishing issue #{IssueNumber} for the week ending {WeekEnding} (composed earlier: {Reused})")]
-    private partial void LogPublishing(int issueNumber, DateOnly weekEnding, bool reused);
+    private partial void LogPublishing(int issueNumber, string weekEnding, bool reused);
 }
 
 public sealed record PublishedIssue(Issue Issue, IReadOnlyList<ScheduledSend> Sends);

@@ -22,7 +22,7 @@ public sealed partial class PublishJob(IssuePublisher publisher, IOptions<Schedu
         catch (EmptyWeekException ex)
         {
             // Nothing to send is not a job failure worth retrying; say so once and stop.
-            LogNothingToPublish(today, ex.Message);
+            LogNothingToPublish(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ex.Message);
         }
     }
 
@@ -30,5 +30,5 @@ public sealed partial class PublishJob(IssuePublisher publisher, IOptions<Schedu
     private partial void LogProgress(string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Weekly publish for the week ending {WeekEnding} skipped: {Reason}")]
-    private partial void LogNothingToPublish(DateOnly weekEnding, string reason);
+    private partial void LogNothingToPublish(string weekEnding, string reason);
 }
