@@ -45,6 +45,8 @@ internal static class DbText
     {
         Core.Deliveries.SendState.Scheduled => "scheduled",
         Core.Deliveries.SendState.Running => "running",
+        Core.Deliveries.SendState.Paused => "paused",
+        Core.Deliveries.SendState.Cancelled => "cancelled",
         Core.Deliveries.SendState.Finished => "finished",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown send state."),
     };
@@ -53,6 +55,8 @@ internal static class DbText
     {
         "scheduled" => Core.Deliveries.SendState.Scheduled,
         "running" => Core.Deliveries.SendState.Running,
+        "paused" => Core.Deliveries.SendState.Paused,
+        "cancelled" => Core.Deliveries.SendState.Cancelled,
         "finished" => Core.Deliveries.SendState.Finished,
         _ => throw new InvalidDataException($"Unknown send state '{text}' in the database."),
     };
@@ -63,6 +67,29 @@ internal static class DbText
         "sending" => DeliveryState.Sending,
         "sent" => DeliveryState.Sent,
         "failed" => DeliveryState.Failed,
+        "deferred" => DeliveryState.Deferred,
+        "suppressed" => DeliveryState.Suppressed,
+        "cancelled" => DeliveryState.Cancelled,
         _ => throw new InvalidDataException($"Unknown delivery state '{text}' in the database."),
+    };
+
+    public static string SuppressionReason(Core.Lists.SuppressionReason reason) => reason switch
+    {
+        Core.Lists.SuppressionReason.Unsubscribed => "unsubscribed",
+        Core.Lists.SuppressionReason.HardBounce => "hard_bounce",
+        Core.Lists.SuppressionReason.SoftBounce => "soft_bounce",
+        Core.Lists.SuppressionReason.Complaint => "complaint",
+        Core.Lists.SuppressionReason.Refused => "refused",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "Unknown suppression reason."),
+    };
+
+    public static Core.Lists.SuppressionReason ParseSuppressionReason(string text) => text switch
+    {
+        "unsubscribed" => Core.Lists.SuppressionReason.Unsubscribed,
+        "hard_bounce" => Core.Lists.SuppressionReason.HardBounce,
+        "soft_bounce" => Core.Lists.SuppressionReason.SoftBounce,
+        "complaint" => Core.Lists.SuppressionReason.Complaint,
+        "refused" => Core.Lists.SuppressionReason.Refused,
+        _ => throw new InvalidDataException($"Unknown suppression reason '{text}' in the database."),
     };
 }

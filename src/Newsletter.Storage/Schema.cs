@@ -48,7 +48,8 @@ internal static class Schema
             id              INTEGER PRIMARY KEY NOT NULL,
             issue_number    INTEGER NOT NULL,
             list_name       TEXT NOT NULL,
-            state           TEXT NOT NULL CHECK (state IN ('scheduled', 'running', 'finished')),
+            state           TEXT NOT NULL CHECK (state IN ('scheduled', 'running', 'paused', 'cancelled', 'finished')),
+            pause_reason    TEXT NULL,
             batch_size      INTEGER NOT NULL CHECK (batch_size > 0),
             batch_count     INTEGER NOT NULL,
             recipient_count INTEGER NOT NULL,
@@ -67,18 +68,46 @@ internal static class Schema
             position     INTEGER NOT NULL,             -- order within the send
             email        TEXT NOT NULL,
             name         TEXT NULL,
-            state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'sent', 'failed')),
+            state        TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (state IN ('pending', 'sending', 'deferred', 'sent', 'failed', 'suppressed', 'cancelled')),
             attempts     INTEGER NOT NULL DEFAULT 0,
             detail       TEXT NULL,
             claimed_by   TEXT NULL,
             claimed_at   TEXT NULL,
-            updated_at   TEXT NULL
+            updated_at   TEXT NULL,
+            next_attempt_at  TEXT NULL,                -- when a deferred delivery is due again
+            first_attempt_at TEXT NULL,                -- retries stop a retry window after this
+            uncertain        INTEGER NOT NULL DEFAULT 0 -- resent after a crash or lost reply: the server may hold two copies
         );
         -- A subscriber on two lists receives an issue once.
         CREATE UNIQUE INDEX IF NOT EXISTS deliveries_one_per_issue_and_email ON deliveries (issue_number, lower(email));
         CREATE INDEX IF NOT EXISTS deliveries_by_batch ON deliveries (send_id, batch_number, position);
         CREATE INDEX IF NOT EXISTS deliveries_by_issue_state ON deliveries (issue_number, state);
         CREATE INDEX IF NOT EXISTS deliveries_by_send_state ON deliveries (send_id, state);
+        CREATE INDEX IF NOT EXISTS deliveries_by_claimant ON deliveries (claimed_by) WHERE state = 'sending';
+
+        -- Addresses never mailed again; list_name '' means every list.
+        CREATE TABLE IF NOT EXISTS suppressions (
+            email_lower TEXT NOT NULL,
+            list_name   TEXT NOT NULL DEFAULT '',
+            email       TEXT NOT NULL,
+            reason      TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounce', 'complaint', 'refused')),
+            detail      TEXT NULL,
+            created_at  TEXT NOT NULL,
+            PRIMARY KEY (email_lower, list_name)
+        );
+
+        -- Processes that claim deliveries; a claim whose worker stopped beating is abandoned.
+        CREATE TABLE IF NOT EXISTS workers (
+            id           TEXT PRIMARY KEY NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        );
+
+        -- Shared rate limits (GCRA): the theoretical arrival time of the next message, in .NET ticks (UTC).
+        CREATE TABLE IF NOT EXISTS rate_limits (
+            key TEXT PRIMARY KEY NOT NULL,
+            tat INTEGER NOT NULL
+        );
         """,
     ];
 

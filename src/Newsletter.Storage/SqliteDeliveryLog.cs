@@ -15,12 +15,20 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     private const string SendColumns = """
         id AS Id, issue_number AS IssueNumber, list_name AS ListName, state AS State, batch_size AS BatchSize,
         batch_count AS BatchCount, recipient_count AS RecipientCount, created_at AS CreatedAt,
-        scheduled_for AS ScheduledFor, started_at AS StartedAt, finished_at AS FinishedAt
+        scheduled_for AS ScheduledFor, started_at AS StartedAt, finished_at AS FinishedAt, pause_reason AS PauseReason
         """;
 
     private const string DeliveryColumns = """
         id AS Id, send_id AS SendId, batch_number AS BatchNumber, email AS Email, name AS Name, state AS State,
-        attempts AS Attempts, detail AS Detail, updated_at AS UpdatedAt
+        attempts AS Attempts, detail AS Detail, updated_at AS UpdatedAt, next_attempt_at AS NextAttemptAt,
+        first_attempt_at AS FirstAttemptAt
+        """;
+
+    /// <summary>True when the delivery's address may not be mailed on its send's list.</summary>
+    private const string IsSuppressed = """
+        EXISTS (SELECT 1 FROM suppressions
+                WHERE suppressions.email_lower = lower(deliveries.email)
+                  AND suppressions.list_name IN ('', (SELECT list_name FROM sends WHERE sends.id = deliveries.send_id)))
         """;
 
     private readonly SqliteDatabase _database;
@@ -73,11 +81,17 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         {
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name)
-                VALUES ($sendId, $issueNumber, $batchNumber, $position, $email, $name)
+                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name, state, detail)
+                SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $name,
+                       CASE WHEN reason IS NULL THEN 'pending' ELSE 'suppressed' END,
+                       CASE WHEN reason IS NULL THEN NULL ELSE 'suppressed (' || reason || ')' END
+                FROM (SELECT (SELECT reason FROM suppressions
+                              WHERE email_lower = lower($email) AND list_name IN ('', $listName) LIMIT 1) AS reason)
+                WHERE true -- SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT
                 ON CONFLICT DO NOTHING
                 """;
             insert.Parameters.AddWithValue("$sendId", sendId);
+            insert.Parameters.AddWithValue("$listName", list.Name);
             insert.Parameters.AddWithValue("$issueNumber", issueNumber);
             var batchNumber = insert.Parameters.Add("$batchNumber", SqliteType.Integer);
             var position = insert.Parameters.Add("$position", SqliteType.Integer);
@@ -164,12 +178,87 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         // One statement, so no delivery can be claimed between the check and the update.
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE sends
-            SET state = 'finished', finished_at = COALESCE(finished_at, @now)
-            WHERE id = @sendId
-              AND NOT EXISTS (SELECT 1 FROM deliveries WHERE send_id = @sendId AND state IN ('pending', 'sending'))
+            SET state = 'finished', finished_at = COALESCE(finished_at, @now), pause_reason = NULL
+            WHERE id = @sendId AND state IN ('scheduled', 'running', 'paused')
+              AND NOT EXISTS (SELECT 1 FROM deliveries WHERE send_id = @sendId AND state IN ('pending', 'sending', 'deferred'))
             """,
             new { sendId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return changed == 1;
+        if (changed == 1)
+        {
+            return true;
+        }
+        var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT state FROM sends WHERE id = @sendId", new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return state == "finished";
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Send>> ListRecentSendsAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<SendRow>(new CommandDefinition(
+            $"SELECT {SendColumns} FROM sends ORDER BY issue_number DESC, id DESC LIMIT @limit",
+            new { limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToSend()).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PauseSendAsync(long sendId, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sends SET state = 'paused', pause_reason = @reason WHERE id = @sendId AND state IN ('scheduled', 'running', 'paused')",
+            new { sendId, reason }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> ResumeSendAsync(long sendId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sends SET state = 'running', pause_reason = NULL, started_at = COALESCE(started_at, @now) WHERE id = @sendId AND state = 'paused'",
+            new { sendId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CancelSendAsync(long sendId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = DbText.Timestamp(_time.GetUtcNow());
+        var stopped = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sends SET state = 'cancelled', finished_at = COALESCE(finished_at, @now) WHERE id = @sendId AND state <> 'finished'",
+            new { sendId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (stopped == 0)
+        {
+            return -1;
+        }
+        // A delivery in 'sending' is on the wire now: its batch records the outcome, then stops at the next claim.
+        var cancelled = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE deliveries SET state = 'cancelled', detail = 'send cancelled', updated_at = @now WHERE send_id = @sendId AND state IN ('pending', 'deferred')",
+            new { sendId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return cancelled;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> RetryFailedAsync(long sendId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var now = DbText.Timestamp(_time.GetUtcNow());
+        var retried = await connection.ExecuteAsync(new CommandDefinition(
+            $"UPDATE deliveries SET state = 'pending', detail = 'retrying: ' || COALESCE(detail, ''), first_attempt_at = NULL, next_attempt_at = NULL, updated_at = @now " +
+            $"WHERE send_id = @sendId AND state = 'failed' AND NOT {IsSuppressed}",
+            new { sendId, now }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (retried > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE sends SET state = 'running', finished_at = NULL, pause_reason = NULL WHERE id = @sendId AND state IN ('finished', 'running', 'paused')",
+                new { sendId }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return retried;
     }
 
     /// <inheritdoc />
@@ -183,26 +272,103 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryClaimAsync(long deliveryId, string claimedBy, CancellationToken cancellationToken)
+    public async Task<ClaimResult> TryClaimAsync(long deliveryId, string claimedBy, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(claimedBy);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // The WHERE state = 'pending' is the whole guarantee: SQLite runs the statement under the write lock,
-        // so of any number of claimers exactly one sees 'pending' and changes the row.
+        // One statement under SQLite's write lock is the whole guarantee: of any number of claimers exactly one sees the row
+        // claimable and changes it. The same statement skips a stopped send and turns a suppressed address into 'suppressed'.
         var now = DbText.Timestamp(_time.GetUtcNow());
-        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+        var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition($"""
             UPDATE deliveries
-            SET state = 'sending', claimed_by = @claimedBy, claimed_at = @now, attempts = attempts + 1, updated_at = @now
-            WHERE id = @deliveryId AND state = 'pending'
+            SET state = CASE WHEN {IsSuppressed} THEN 'suppressed' ELSE 'sending' END,
+                detail = CASE WHEN {IsSuppressed} THEN 'suppressed before sending' ELSE detail END,
+                claimed_by = @claimedBy, claimed_at = @now, updated_at = @now,
+                attempts = attempts + CASE WHEN {IsSuppressed} THEN 0 ELSE 1 END,
+                first_attempt_at = COALESCE(first_attempt_at, @now)
+            WHERE id = @deliveryId
+              AND (state = 'pending' OR (state = 'deferred' AND next_attempt_at <= @now))
+              AND (SELECT state FROM sends WHERE sends.id = deliveries.send_id) IN ('scheduled', 'running')
+            RETURNING state
             """,
             new { deliveryId, claimedBy, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return changed == 1;
+        switch (state)
+        {
+            case "sending":
+                return ClaimResult.Claimed;
+            case "suppressed":
+                return ClaimResult.Suppressed;
+        }
+
+        var sendState = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT sends.state FROM deliveries JOIN sends ON sends.id = deliveries.send_id WHERE deliveries.id = @deliveryId",
+            new { deliveryId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return sendState is "paused" or "cancelled" ? ClaimResult.SendStopped : ClaimResult.NotAvailable;
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
     public Task ReleaseAsync(long deliveryId, string reason, CancellationToken cancellationToken) =>
         MoveAsync(deliveryId, from: "state = 'sending'", to: "pending", reason, "release", cancellationToken);
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
+    public async Task RecordDeferredAsync(long deliveryId, string reason, DateTimeOffset nextAttemptAt, bool uncertain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE deliveries
+            SET state = 'deferred', detail = @reason, next_attempt_at = @next, uncertain = uncertain | @uncertain, updated_at = @now
+            WHERE id = @deliveryId AND state = 'sending'
+            """,
+            new { deliveryId, reason, next = DbText.Timestamp(nextAttemptAt), uncertain = uncertain ? 1 : 0, now = DbText.Timestamp(_time.GetUtcNow()) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            throw new InvalidOperationException($"Cannot defer delivery {deliveryId}: it is not being sent.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> NextAttemptAsync(long sendId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE send_id = @sendId AND state = 'deferred'",
+            new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return DbText.ParseTimestampOrNull(next);
+    }
+
+    /// <inheritdoc />
+    public async Task HeartbeatAsync(string workerId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO workers (id, heartbeat_at) VALUES (@workerId, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            new { workerId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>> RecoverAbandonedClaimsAsync(TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var sends = await connection.QueryAsync<long>(new CommandDefinition("""
+            UPDATE deliveries
+            SET state = 'pending', uncertain = 1, claimed_by = NULL, updated_at = @now,
+                detail = 'resent: the worker sending it stopped (' || COALESCE(claimed_by, '?') || ') before recording the reply'
+            WHERE state = 'sending'
+              AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= @cutoff))
+            RETURNING send_id
+            """,
+            new { now = DbText.Timestamp(now), cutoff = DbText.Timestamp(now - staleAfter) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM workers WHERE heartbeat_at < @forgotten", new { forgotten = DbText.Timestamp(now - TimeSpan.FromDays(1)) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return sends.Distinct().ToList();
+    }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>
@@ -219,17 +385,22 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<StateCountRow>(new CommandDefinition("""
-            SELECT state AS State, COUNT(*) AS Count FROM deliveries
+            SELECT state AS State, COUNT(*) AS Count, SUM(uncertain) AS Uncertain FROM deliveries
             WHERE issue_number = @issueNumber AND (@sendId IS NULL OR send_id = @sendId)
             GROUP BY state
             """,
             new { issueNumber, sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var counts = rows.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
+        var list = rows.ToList();
+        var counts = list.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
         return new DeliveryCounts(
             counts.GetValueOrDefault(DeliveryState.Pending),
             counts.GetValueOrDefault(DeliveryState.Sending),
             counts.GetValueOrDefault(DeliveryState.Sent),
-            counts.GetValueOrDefault(DeliveryState.Failed));
+            counts.GetValueOrDefault(DeliveryState.Failed),
+            counts.GetValueOrDefault(DeliveryState.Deferred),
+            counts.GetValueOrDefault(DeliveryState.Suppressed),
+            counts.GetValueOrDefault(DeliveryState.Cancelled),
+            list.Sum(r => r.Uncertain));
     }
 
     /// <inheritdoc />
@@ -265,6 +436,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     {
         public string State { get; set; } = "";
         public int Count { get; set; }
+        public int Uncertain { get; set; }
     }
 
     private sealed class SendRow
@@ -280,11 +452,12 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         public string? ScheduledFor { get; set; }
         public string? StartedAt { get; set; }
         public string? FinishedAt { get; set; }
+        public string? PauseReason { get; set; }
 
         public Send ToSend() => new(
             Id, IssueNumber, ListName, DbText.ParseSendState(State), BatchSize, BatchCount, RecipientCount,
             DbText.ParseTimestamp(CreatedAt), DbText.ParseTimestampOrNull(ScheduledFor),
-            DbText.ParseTimestampOrNull(StartedAt), DbText.ParseTimestampOrNull(FinishedAt));
+            DbText.ParseTimestampOrNull(StartedAt), DbText.ParseTimestampOrNull(FinishedAt), PauseReason);
     }
 
     private sealed class DeliveryRow
@@ -298,9 +471,11 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         public int Attempts { get; set; }
         public string? Detail { get; set; }
         public string? UpdatedAt { get; set; }
+        public string? NextAttemptAt { get; set; }
+        public string? FirstAttemptAt { get; set; }
 
         public Delivery ToDelivery() => new(
             Id, SendId, BatchNumber, Email, Name, DbText.ParseDeliveryState(State), Attempts, Detail,
-            DbText.ParseTimestampOrNull(UpdatedAt));
+            DbText.ParseTimestampOrNull(UpdatedAt), DbText.ParseTimestampOrNull(NextAttemptAt), DbText.ParseTimestampOrNull(FirstAttemptAt));
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
 using Newsletter.Core.Stories;
 using Newsletter.Storage.StoryFiles;
 
@@ -30,6 +31,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<SqliteStoryStore>());
         services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<SqliteIssueStore>());
         services.AddSingleton<IDeliveryLog>(sp => sp.GetRequiredService<SqliteDeliveryLog>());
+        services.AddSingleton<ISuppressionList>(sp => new SqliteSuppressionList(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IRateLimiter>(sp => new SqliteRateLimiter(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }

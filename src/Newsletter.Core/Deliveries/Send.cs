@@ -1,6 +1,7 @@
 namespace Newsletter.Core.Deliveries;
 
 /// <summary>One issue going to one list.</summary>
+/// <param name="PauseReason">Why the send is paused (an operator, or the error budget), when it is.</param>
 public sealed record Send(
     long Id,
     int IssueNumber,
@@ -12,4 +13,5 @@ public sealed record Send(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ScheduledFor,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    string? PauseReason = null);

@@ -7,6 +7,10 @@ public enum SendState
     Scheduled,
     /// <summary>Batches are queued or running.</summary>
     Running,
-    /// <summary>No delivery is pending or sending any more.</summary>
+    /// <summary>Stopped by an operator or by the error budget; nothing is claimed until it is resumed.</summary>
+    Paused,
+    /// <summary>Stopped for good by an operator; what was not sent is marked cancelled.</summary>
+    Cancelled,
+    /// <summary>Nothing is pending, sending or deferred any more.</summary>
     Finished,
 }

@@ -15,6 +15,8 @@ public static class NewsletterCli
             ListsCommands.Build(),
             SendCommands.BuildSend(),
             SendCommands.BuildStatus(),
+            SendCommands.BuildPause(),
+            SendCommands.BuildCancel(),
             RunCommand.Build(),
         };
 }

@@ -30,18 +30,29 @@ public static class SendCommands
             },
         };
         var wait = new Option<bool>("--wait") { Description = "Run the job server in this process, show progress, and return when the send is done (exit code 1 if any recipient failed)." };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Carry on a paused or interrupted send: resume it if paused, take back deliveries left in flight by a worker that died " +
+                          "(resent, and counted as uncertain), and queue the rest.",
+        };
+        var retryFailed = new Option<bool>("--retry-failed") { Description = "Send again to those whose delivery failed (suppressed addresses stay out)." };
         var command = new Command("send",
             "Record one delivery per subscriber of the list and queue the send. Running it again for the same issue and list " +
             "resumes an unfinished send and never mails anyone twice.")
         {
-            issue, list, at, wait,
+            issue, list, at, wait, resume, retryFailed,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: parse.GetValue(wait)), async (services, token) =>
         {
             var issueNumber = parse.GetValue(issue);
             var target = services.GetRequiredService<MailingListCatalog>().Resolve([parse.GetRequiredValue(list)]).Single();
-            var scheduled = await services.GetRequiredService<SendScheduler>().ScheduleAsync(issueNumber, target, parse.GetValue(at), token);
+            var scheduled = await services.GetRequiredService<SendScheduler>().ScheduleAsync(issueNumber, target, parse.GetValue(at), token,
+                resume: parse.GetValue(resume), retryFailed: parse.GetValue(retryFailed));
             var send = scheduled.Send;
+            if (parse.GetValue(retryFailed))
+            {
+                Console.WriteLine($"{scheduled.Retried:N0} failed deliveries will be tried again.");
+            }
             if (scheduled.AlreadyFinished)
             {
                 Console.WriteLine($"Issue #{issueNumber} was already sent to list '{send.ListName}'. Nothing to do.");
@@ -66,10 +77,37 @@ public static class SendCommands
         return command;
     }
 
+    /// <summary><c>newsletter pause|cancel ISSUE --list NAME</c>.</summary>
+    public static Command BuildPause() => BuildControl("pause",
+        "Pause a send: batches stop before their next message (the one on the wire finishes). `send ISSUE --list NAME --resume` carries on.",
+        async (log, send, token) => await log.PauseSendAsync(send.Id, "paused by an operator.", token)
+            ? $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`."
+            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused."));
+
+    public static Command BuildCancel() => BuildControl("cancel",
+        "Cancel a send for good: what was not sent yet is marked cancelled and never sent. Messages already sent stay sent.",
+        async (log, send, token) => await log.CancelSendAsync(send.Id, token) is var cancelled and >= 0
+            ? $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {cancelled:N0} deliveries will not be sent."
+            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
+
+    private static Command BuildControl(string name, string description, Func<IDeliveryLog, Send, CancellationToken, Task<string>> act)
+    {
+        var issue = CliArguments.IssueNumber();
+        var list = new Option<string>("--list") { Description = "The list the send goes to.", Required = true, HelpName = "NAME" };
+        var command = new Command(name, description) { issue, list };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
+        {
+            var send = await services.GetRequiredService<SendScheduler>().FindAsync(parse.GetValue(issue), parse.GetRequiredValue(list), token);
+            Console.WriteLine(await act(services.GetRequiredService<IDeliveryLog>(), send, token));
+            return ExitCodes.Success;
+        }, ct));
+        return command;
+    }
+
     public static Command BuildStatus()
     {
         var issue = CliArguments.IssueNumber();
-        var json = new Option<bool>("--json") { Description = "Print the counts and failures as one JSON object (keys: issue, sent, failed, pending, sending, total, finished, sends, failures)." };
+        var json = new Option<bool>("--json") { Description = "Print the counts and failures as one JSON object (keys: issue, sent, failed, pending, sending, deferred, suppressed, cancelled, uncertain, total, finished, sends, failures)." };
         var command = new Command("status", "Show who got an issue and who didn't: counts by state per list, and every failure with its reason.")
         {
             issue, json,
@@ -87,7 +125,23 @@ public static class SendCommands
                 foreach (var send in sends)
                 {
                     var c = await log.CountAsync(issueNumber, send.Id, token);
-                    perSend.Add(new { list = send.ListName, state = send.State.ToString().ToLowerInvariant(), sent = c.Sent, failed = c.Failed, pending = c.Pending, sending = c.Sending, startedAt = send.StartedAt, finishedAt = send.FinishedAt });
+                    perSend.Add(new
+                    {
+                        list = send.ListName,
+                        state = StateOf(send, c),
+                        pauseReason = send.PauseReason,
+                        sent = c.Sent,
+                        failed = c.Failed,
+                        pending = c.Pending,
+                        sending = c.Sending,
+                        deferred = c.Deferred,
+                        suppressed = c.Suppressed,
+                        cancelled = c.Cancelled,
+                        uncertain = c.Uncertain,
+                        nextAttemptAt = await log.NextAttemptAsync(send.Id, token),
+                        startedAt = send.StartedAt,
+                        finishedAt = send.FinishedAt,
+                    });
                 }
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
@@ -96,6 +150,10 @@ public static class SendCommands
                     failed = counts.Failed,
                     pending = counts.Pending,
                     sending = counts.Sending,
+                    deferred = counts.Deferred,
+                    suppressed = counts.Suppressed,
+                    cancelled = counts.Cancelled,
+                    uncertain = counts.Uncertain,
                     total = counts.Total,
                     finished = sends.Count > 0 && counts.IsComplete,
                     sends = perSend,
@@ -114,16 +172,36 @@ public static class SendCommands
         return command;
     }
 
-    /// <summary>Prints counts per list and each failure; returns 1 when anyone failed.</summary>
+    /// <summary>Prints counts per list and each failure; returns 1 when anyone failed or anything is left undone.</summary>
     public static async Task<int> PrintSummaryAsync(IServiceProvider services, int issueNumber, CancellationToken cancellationToken)
     {
         var log = services.GetRequiredService<IDeliveryLog>();
         Console.WriteLine($"Issue #{issueNumber}:");
+        var outstanding = 0;
         foreach (var send in await log.ListSendsAsync(issueNumber, cancellationToken))
         {
             var c = await log.CountAsync(issueNumber, send.Id, cancellationToken);
-            var state = c.IsComplete ? "finished" : send.State == SendState.Scheduled && send.ScheduledFor is { } at ? $"scheduled for {at:yyyy-MM-dd HH:mm zzz}" : "in progress";
-            Console.WriteLine($"  {send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Pending + c.Sending,7:N0} pending   ({state})");
+            outstanding += c.Outstanding;
+            var state = StateOf(send, c) switch
+            {
+                "paused" => $"paused: {send.PauseReason}",
+                "scheduled" when send.ScheduledFor is { } at => $"scheduled for {at.ToLocalTime():yyyy-MM-dd HH:mm zzz}",
+                var other => other,
+            };
+            Console.WriteLine($"  {send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Suppressed,5:N0} suppressed  " +
+                              $"{c.Pending + c.Sending,7:N0} pending  {c.Deferred,5:N0} deferred   ({state})");
+            if (c.Deferred > 0 && await log.NextAttemptAsync(send.Id, cancellationToken) is { } next)
+            {
+                Console.WriteLine($"  {"",-16} next retry of deferred deliveries at {next.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
+            }
+            if (c.Sending > 0)
+            {
+                Console.WriteLine($"  {"",-16} {c.Sending:N0} in flight now");
+            }
+            if (c.Uncertain > 0)
+            {
+                Console.WriteLine($"  {"",-16} {c.Uncertain:N0} resent after a crash or a lost reply: the server may have taken the first copy too");
+            }
         }
 
         var failures = await log.ListFailedAsync(issueNumber, cancellationToken);
@@ -137,6 +215,17 @@ public static class SendCommands
         }
 
         Console.WriteLine($"Messages went to {services.GetRequiredService<IMailTransport>().Describe()}.");
-        return failures.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
+        return failures.Count > 0 || outstanding > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
     }
+
+    /// <summary>The send's state as operators read it: never "finished" while anything is pending, in flight or deferred.</summary>
+    private static string StateOf(Send send, DeliveryCounts counts) => send.State switch
+    {
+        SendState.Finished when counts.IsComplete => "finished",
+        SendState.Cancelled => "cancelled",
+        SendState.Paused => "paused",
+        SendState.Scheduled when send.ScheduledFor is not null => "scheduled",
+        _ when counts.IsComplete && counts.Total > 0 => "finished",
+        _ => "in progress",
+    };
 }

@@ -70,6 +70,14 @@ public static class NewsletterHost
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
+        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MailConnectionPool>();
+        services.AddSingleton(provider => new WorkerHeartbeat(
+            provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider, provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
+        {
+            RecoversAbandonedClaims = settings.RunJobServer,
+        });
+        services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();

@@ -1,120 +1,307 @@
 using Hangfire;
+using MailKit.Security;
+using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
-using Newsletter.Worker.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
+using Newsletter.Worker.Lists;
+using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;
 
 /// <summary>
-/// Sends one batch of a send over one transport session (one SMTP connection), recording each outcome as soon as it is known.
+/// Sends one batch of a send over one pooled connection, recording each outcome as soon as it is known.
 /// </summary>
 /// <remarks>
 /// Hangfire runs a job at least once, and the SQLite storage can hand one job to two workers, so every delivery is
-/// claimed in the delivery log before it is sent: whoever loses the claim skips it. A broken connection releases the
-/// delivery it was sending and fails the job, and Hangfire's retry sends what is still pending on a fresh connection.
+/// claimed in the delivery log right before it is sent: whoever loses the claim skips it, and each connection has at
+/// most one claimed delivery at a time. Outcomes: 2xx sent; 5xx failed (and the address suppressed when the
+/// recipient was refused); 4xx, a dropped connection or a timeout deferred with backoff, and this batch is scheduled
+/// again for when the first deferred delivery is due. Retries are ours, not Hangfire's: Hangfire only retries a run that
+/// crashed on something unexpected (the store unreachable, say).
 /// </remarks>
-[AutomaticRetry(Attempts = 6, DelaysInSeconds = [10, 30, 120, 600, 1800, 3600], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+[AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 30, 120, 600, 1800], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
 public sealed partial class SendBatchJob(
     IDeliveryLog log,
+    ISuppressionList suppressions,
+    IRateLimiter rateLimiter,
     RenderedIssueCache renders,
     MailingListCatalog lists,
     IssueMessageBuilder messages,
-    IMailTransport transport,
+    MailConnectionPool connections,
+    WorkerHeartbeat worker,
+    IBackgroundJobClient jobs,
+    IOptions<SendingOptions> sendingOptions,
+    TimeProvider clock,
     ILogger<SendBatchJob> logger)
 {
-    /// <exception cref="TransientDeliveryException">The connection failed; the job should be retried.</exception>
+    /// <summary>A connection that fails this many times in a row ends the run; its deliveries are deferred.</summary>
+    private const int ConnectionFailuresBeforeGivingUp = 3;
+
+    private SendingOptions Options => sendingOptions.Value;
+
     public async Task RunAsync(long sendId, int batchNumber, CancellationToken cancellationToken)
     {
         var send = await log.GetSendAsync(sendId, cancellationToken)
             ?? throw new InvalidOperationException($"Send {sendId} is not in the delivery log.");
-        var pending = (await log.GetBatchAsync(sendId, batchNumber, cancellationToken))
-            .Where(d => d.State == DeliveryState.Pending)
-            .ToList();
-        if (pending.Count == 0)
+        if (send.State is SendState.Paused or SendState.Cancelled or SendState.Finished)
         {
-            LogNothingPending(send.IssueNumber, batchNumber);
+            LogSendStopped(send.IssueNumber, batchNumber, send.State);
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var open = (await log.GetBatchAsync(sendId, batchNumber, cancellationToken))
+            .Where(d => d.State is DeliveryState.Pending or DeliveryState.Deferred)
+            .ToList();
+        if (open.Count == 0)
+        {
             await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
             return;
         }
 
         var list = new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []);
         var rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
-        var claimant = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-        int sent = 0, failed = 0, skipped = 0;
+        await worker.BeatAsync(cancellationToken);
 
-        IMailTransportSession? session = null;
-        try
+        var run = new BatchRun(send, batchNumber);
+        await using (var lease = await connections.RentAsync(cancellationToken))
         {
-            foreach (var delivery in pending)
+            foreach (var delivery in open)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!await log.TryClaimAsync(delivery.Id, claimant, cancellationToken))
+                if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > clock.GetUtcNow())
                 {
-                    skipped++;
+                    run.Later(due);
                     continue;
                 }
 
-                var subscriber = new Subscriber(delivery.Email, delivery.Name);
-                MimeMessage message;
-                try
+                if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
                 {
-                    var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
-                    message = messages.Build(new IssueMessageContent(send.IssueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
-                    await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
-                    failed++;
-                    continue;
-                }
-
-                try
-                {
-                    session ??= await transport.OpenSessionAsync(cancellationToken);
-                    var reply = await session.SendAsync(message, cancellationToken);
-                    // Once the server has the message, the outcome is recorded even if we are shutting down.
-                    await log.RecordSentAsync(delivery.Id, reply, CancellationToken.None);
-                    sent++;
-                }
-                catch (Exception ex) when (ex is RecipientRejectedException or MessageRejectedException)
-                {
-                    await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
-                    LogRejected(send.IssueNumber, delivery.Email, ex.Message);
-                    failed++;
-                }
-                catch (Exception ex)
-                {
-                    await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
-                    LogConnectionFailed(send.IssueNumber, batchNumber, ex.Message);
-                    throw;
+                    break;
                 }
             }
         }
-        finally
+
+        if (run.NextDue is { } nextDue && !run.Stopped)
         {
-            if (session is not null)
-            {
-                await session.DisposeAsync();
-            }
+            // Deferred deliveries are ours to retry: this batch runs again when the first of them is due.
+            jobs.Schedule<SendBatchJob>(job => job.RunAsync(sendId, batchNumber, CancellationToken.None), nextDue);
         }
 
-        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, sent, failed, skipped);
+        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - now);
         await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Issue #{IssueNumber} batch {BatchNumber}: nothing pending")]
-    private partial void LogNothingPending(int issueNumber, int batchNumber);
+    /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
+    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, Rendering.RenderedIssue rendered, MailingList list,
+        MailConnectionPool.Lease lease, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await WaitForRateLimitAsync(cancellationToken);
+
+        switch (await log.TryClaimAsync(delivery.Id, worker.WorkerId, cancellationToken))
+        {
+            case ClaimResult.NotAvailable:
+                run.Skipped++;
+                return true;
+            case ClaimResult.Suppressed:
+                run.Skipped++;
+                return true;
+            case ClaimResult.SendStopped:
+                run.Stopped = true;
+                LogSendStopped(run.Send.IssueNumber, run.BatchNumber, SendState.Paused);
+                return false;
+        }
+
+        var subscriber = new Subscriber(delivery.Email, delivery.Name);
+        MimeMessage message;
+        try
+        {
+            var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
+            message = messages.Build(new IssueMessageContent(run.Send.IssueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
+            await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            run.Failed++;
+            return await WithinErrorBudgetAsync(run, cancellationToken);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var session = await lease.SessionAsync(cancellationToken);
+                var reply = await session.SendAsync(message, cancellationToken);
+                // Once the server has the message, the outcome is recorded even if we are shutting down.
+                await log.RecordSentAsync(delivery.Id, reply, CancellationToken.None);
+                run.Sent++;
+                run.ConnectionFailures = 0;
+                run.Throttles = 0;
+                return true;
+            }
+            catch (TransientDeliveryException ex) when (attempt == 1 && lease.IsReused && !ex.MayHaveBeenAccepted && ex.ReplyCode is null)
+            {
+                // A pooled connection the server closed while it sat idle: try once more on a fresh one, no harm done.
+                await lease.DiscardAsync();
+            }
+            catch (RecipientRejectedException ex)
+            {
+                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                run.Failed++;
+                return await WithinErrorBudgetAsync(run, cancellationToken);
+            }
+            catch (MessageRejectedException ex)
+            {
+                // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
+                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                run.Failed++;
+                return await WithinErrorBudgetAsync(run, cancellationToken);
+            }
+            catch (TransientDeliveryException ex) when (IsSenderMisconfigured(ex))
+            {
+                // A refused login or sender would fail every message the same way: stop and say why.
+                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await lease.DiscardAsync();
+                await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
+                                      $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
+                return false;
+            }
+            catch (TransientDeliveryException ex)
+            {
+                await lease.DiscardAsync();
+                return await DeferAsync(run, delivery, ex, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: the message did not complete, so it goes back to pending for the next run.
+                await lease.DiscardAsync();
+                await log.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
+                throw;
+            }
+        }
+    }
+
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, TransientDeliveryException ex, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var firstAttempt = delivery.FirstAttemptAt ?? now;
+        if (now - firstAttempt >= Options.RetryWindow)
+        {
+            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            run.Failed++;
+            return await WithinErrorBudgetAsync(run, cancellationToken);
+        }
+
+        var due = now + Options.RetryDelay(delivery.Attempts + 1);
+        await log.RecordDeferredAsync(delivery.Id, ex.Message, due, ex.MayHaveBeenAccepted, CancellationToken.None);
+        run.Deferred++;
+        run.Later(due);
+        LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
+
+        if (ex.ReplyCode is 421 or 451 or 454)
+        {
+            // The server asks us to slow down: this connection backs off, longer each time it is asked again.
+            var pause = TimeSpan.FromSeconds(Math.Min(Options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
+            LogThrottled(run.Send.IssueNumber, ex.ReplyCode.Value, pause);
+            await Task.Delay(pause, clock, cancellationToken);
+        }
+
+        if (++run.ConnectionFailures >= ConnectionFailuresBeforeGivingUp)
+        {
+            // The server is unwell; leave the rest of the batch for the scheduled retry instead of hammering it.
+            LogGivingUp(run.Send.IssueNumber, run.BatchNumber, run.ConnectionFailures);
+            run.Later(due);
+            return false;
+        }
+        return true;
+    }
+
+    private async Task<bool> WithinErrorBudgetAsync(BatchRun run, CancellationToken cancellationToken)
+    {
+        var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
+        var tried = counts.Sent + counts.Failed;
+        if (tried < Options.ErrorBudgetMinimumAttempts || (double)counts.Failed / tried <= Options.ErrorBudget)
+        {
+            return true;
+        }
+
+        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently, more than the error budget of {Options.ErrorBudget:P0} " +
+                              $"(Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
+                              $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
+        return false;
+    }
+
+    private async Task PauseAsync(BatchRun run, string reason)
+    {
+        run.Stopped = true;
+        if (await log.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        {
+            LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
+        }
+    }
+
+    private async Task WaitForRateLimitAsync(CancellationToken cancellationToken)
+    {
+        var limits = RateLimits();
+        if (limits.Count == 0)
+        {
+            return;
+        }
+        while (await rateLimiter.TryAcquireAsync(connections.Destination, limits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock, cancellationToken);
+        }
+    }
+
+    private List<RateLimit> RateLimits()
+    {
+        var limits = new List<RateLimit>(3);
+        if (Options.PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
+        if (Options.PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
+        if (Options.PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
+        return limits;
+    }
+
+    private static bool IsSenderMisconfigured(TransientDeliveryException ex) =>
+        ex.InnerException is AuthenticationException || ex.ReplyCode is >= 500 and < 600;
+
+    /// <summary>What one run of a batch did, and when its deferred deliveries are next due.</summary>
+    private sealed class BatchRun(Send send, int batchNumber)
+    {
+        public Send Send { get; } = send;
+        public int BatchNumber { get; } = batchNumber;
+        public int Sent, Failed, Deferred, Skipped, ConnectionFailures, Throttles;
+        public bool Stopped;
+        public DateTimeOffset? NextDue { get; private set; }
+
+        public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} batch {BatchNumber}: the send is {State}; nothing sent")]
+    private partial void LogSendStopped(int issueNumber, int batchNumber, SendState state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber}: {Email} refused: {Reason}")]
     private partial void LogRejected(int issueNumber, string email, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber} batch {BatchNumber}: connection failed, the batch will be retried: {Reason}")]
-    private partial void LogConnectionFailed(int issueNumber, int batchNumber, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber}: {Email} deferred until {Due:u}: {Reason}")]
+    private partial void LogDeferred(int issueNumber, string email, string reason, DateTimeOffset due);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Skipped} already claimed elsewhere")]
-    private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int skipped);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber}: the server throttles us ({Code}); this connection pauses {Pause}")]
+    private partial void LogThrottled(int issueNumber, int code, TimeSpan pause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber} batch {BatchNumber}: {Failures} connection failures in a row; the rest of the batch waits for its retry")]
+    private partial void LogGivingUp(int issueNumber, int batchNumber, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} paused: {Reason}")]
+    private partial void LogPaused(int issueNumber, string listName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Deferred} deferred, {Skipped} skipped in {Elapsed}")]
+    private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int deferred, int skipped, TimeSpan elapsed);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Newsletter.Core.Deliveries;
 
 namespace Newsletter.Worker.Sending;
@@ -14,14 +15,21 @@ public sealed class ProgressLine(TextWriter output, bool interactive)
 
     public static ProgressLine ForConsole() => new(Console.Out, !Console.IsOutputRedirected);
 
-    public void Report(DeliveryCounts counts)
+    public void Report(DeliveryCounts counts, DateTimeOffset? nextAttempt)
     {
         if (counts == last) return;
-        var done = counts.Sent + counts.Failed;
-        var line = $"  {done,7:N0} / {counts.Total:N0} done  ({counts.Sent:N0} sent, {counts.Failed:N0} failed, {counts.Pending + counts.Sending:N0} to go)";
+        var done = counts.Total - counts.Outstanding;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"  {done,7:N0} / {counts.Total:N0} done  ({counts.Sent:N0} sent, {counts.Failed:N0} failed, {counts.Suppressed:N0} suppressed, {counts.Pending + counts.Sending:N0} to go");
+        if (counts.Deferred > 0)
+        {
+            line += string.Create(CultureInfo.InvariantCulture, $", {counts.Deferred:N0} deferred until {nextAttempt?.ToLocalTime():HH:mm:ss}");
+        }
+        line += ")";
+
         if (interactive)
         {
-            output.Write("\r" + line.PadRight(78));
+            output.Write("\r" + line.PadRight(100));
             if (counts.IsComplete) output.WriteLine();
         }
         else if (counts.IsComplete || DateTimeOffset.UtcNow - lastWritten >= PlainLineInterval)

@@ -8,17 +8,30 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long deliveries may stay pending with no job queued, scheduled or running before we call the send stuck.</summary>
+    /// <summary>How many polls deliveries may stay pending with no job queued, scheduled or running before we call the send stuck.</summary>
     private const int StalledPollsBeforeGivingUp = 20;
 
-    /// <exception cref="CommandException">Deliveries are pending but no job will ever send them (e.g. a batch exhausted its retries).</exception>
-    public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts> report, CancellationToken cancellationToken)
+    /// <returns>The final counts, when nothing is outstanding.</returns>
+    /// <exception cref="CommandException">
+    /// The send was paused or cancelled, or deliveries are pending but no job will ever send them (a batch exhausted its retries).
+    /// </exception>
+    public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts, DateTimeOffset?> report, CancellationToken cancellationToken)
     {
         var stalledPolls = 0;
         while (true)
         {
-            var counts = await CountAsync(issueNumber, sends, cancellationToken);
-            report(counts);
+            var counts = DeliveryCounts.None;
+            DateTimeOffset? nextAttempt = null;
+            foreach (var send in sends)
+            {
+                counts += await log.CountAsync(issueNumber, send.Id, cancellationToken);
+                if (await log.NextAttemptAsync(send.Id, cancellationToken) is { } next && (nextAttempt is null || next < nextAttempt))
+                {
+                    nextAttempt = next;
+                }
+            }
+            report(counts, nextAttempt);
+
             if (counts.IsComplete)
             {
                 foreach (var send in sends)
@@ -28,29 +41,30 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
                 return counts;
             }
 
+            foreach (var send in sends)
+            {
+                var now = await log.GetSendAsync(send.Id, cancellationToken);
+                if (now?.State is SendState.Paused or SendState.Cancelled)
+                {
+                    throw new CommandException(
+                        $"The send of issue #{issueNumber} to '{send.ListName}' is {now.State.ToString().ToLowerInvariant()}" +
+                        (now.PauseReason is { } reason ? $": {reason}" : ".") +
+                        $" {counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                }
+            }
+
             var jobs = jobStorage.GetMonitoringApi().GetStatistics();
             stalledPolls = jobs.Enqueued + jobs.Scheduled + jobs.Processing == 0 ? stalledPolls + 1 : 0;
             if (stalledPolls >= StalledPollsBeforeGivingUp)
             {
                 throw new CommandException(
-                    $"{counts.Pending + counts.Sending} deliveries of issue #{issueNumber} are unfinished, but no job is queued, scheduled or running " +
+                    $"{counts.Outstanding} deliveries of issue #{issueNumber} are unfinished, but no job is queued, scheduled or running " +
                     $"({jobs.Failed} failed jobs in Hangfire). See why on the dashboard (`newsletter run`, then http://127.0.0.1:5080/hangfire) " +
-                    $"or in the log above, fix it, and run the same `newsletter send {issueNumber} --list NAME --wait` again to resume.",
+                    $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.",
                     ExitCodes.PartialFailure);
             }
 
             await Task.Delay(PollInterval, cancellationToken);
         }
-    }
-
-    private async Task<DeliveryCounts> CountAsync(int issueNumber, IReadOnlyList<Send> sends, CancellationToken cancellationToken)
-    {
-        var total = new DeliveryCounts(0, 0, 0, 0);
-        foreach (var send in sends)
-        {
-            var c = await log.CountAsync(issueNumber, send.Id, cancellationToken);
-            total = new DeliveryCounts(total.Pending + c.Pending, total.Sending + c.Sending, total.Sent + c.Sent, total.Failed + c.Failed);
-        }
-        return total;
     }
 }

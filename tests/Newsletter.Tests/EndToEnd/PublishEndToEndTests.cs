@@ -36,7 +36,7 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(SampleWeek, ["readers"], _ => { }, timeout.Token);
         counts = await host.Services.GetRequiredService<SendWatcher>()
-            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), _ => { }, timeout.Token);
+            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token);
         await host.StopAsync();
 
         received = smtp.Received.Select(m => m.Parse()).ToList();

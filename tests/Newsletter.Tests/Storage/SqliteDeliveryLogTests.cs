@@ -135,7 +135,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
             start.SignalAndWait();
             foreach (var id in order)
             {
-                if (log.TryClaimAsync(id, $"worker-{w}", None).GetAwaiter().GetResult())
+                if (log.TryClaimAsync(id, $"worker-{w}", None).GetAwaiter().GetResult() == ClaimResult.Claimed)
                 {
                     won.Add(id);
                 }
@@ -151,14 +151,14 @@ public sealed class SqliteDeliveryLogTests : IDisposable
     }
 
     [Fact]
-    public async Task TryClaimAsync_ReturnsFalse_WhenDeliveryIsAlreadySent()
+    public async Task TryClaimAsync_ReturnsNotAvailable_WhenDeliveryIsAlreadySent()
     {
         var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
         var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
         await _log.TryClaimAsync(id, "w1", None);
         await _log.RecordSentAsync(id, "250 OK", None);
 
-        Assert.False(await _log.TryClaimAsync(id, "w2", None));
+        Assert.Equal(ClaimResult.NotAvailable, await _log.TryClaimAsync(id, "w2", None));
     }
 
     [Fact]
@@ -170,7 +170,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
 
         await _log.ReleaseAsync(id, "connection refused before DATA", None);
 
-        Assert.True(await _log.TryClaimAsync(id, "w2", None));
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(id, "w2", None));
         var delivery = (await _log.GetBatchAsync(send.Id, 0, None))[0];
         Assert.Equal((DeliveryState.Sending, 2, "connection refused before DATA"), (delivery.State, delivery.Attempts, delivery.Detail));
     }

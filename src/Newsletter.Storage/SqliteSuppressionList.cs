@@ -1,0 +1,69 @@
+using Dapper;
+using Newsletter.Core.Lists;
+
+namespace Newsletter.Storage;
+
+/// <summary>The suppression list in the <c>suppressions</c> table. Addresses are compared lowercased (SQLite's lower()).</summary>
+public sealed class SqliteSuppressionList : ISuppressionList
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+
+    public SqliteSuppressionList(SqliteDatabase database, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AddAsync(string email, string? listName, SuppressionReason reason, string? detail, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO suppressions (email_lower, list_name, email, reason, detail, created_at)
+            VALUES (lower(@email), @listName, @email, @reason, @detail, @now)
+            ON CONFLICT DO NOTHING
+            """,
+            new { email = email.Trim(), listName = listName ?? "", reason = DbText.SuppressionReason(reason), detail, now = DbText.Timestamp(_time.GetUtcNow()) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> RemoveAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM suppressions WHERE email_lower = lower(@email)", new { email = email.Trim() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> IsSuppressedAsync(string email, string listName, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_lower = lower(@email) AND list_name IN ('', @listName))",
+            new { email = email.Trim(), listName }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Suppression>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+            "SELECT email AS Email, list_name AS ListName, reason AS Reason, detail AS Detail, created_at AS CreatedAt FROM suppressions ORDER BY created_at DESC, email_lower",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new Suppression(r.Email, r.ListName == "" ? null : r.ListName, DbText.ParseSuppressionReason(r.Reason), r.Detail, DbText.ParseTimestamp(r.CreatedAt))).ToList();
+    }
+
+    private sealed class Row
+    {
+        public string Email { get; set; } = "";
+        public string ListName { get; set; } = "";
+        public string Reason { get; set; } = "";
+        public string? Detail { get; set; }
+        public string CreatedAt { get; set; } = "";
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Transports;
+
+namespace Newsletter.Worker.Sending;
+
+/// <summary>
+/// At most <see cref="SendingOptions.Connections"/> transport sessions per process, kept open between batches so a new batch
+/// does not pay for a TCP and SMTP handshake. A batch rents one session for its whole run.
+/// </summary>
+public sealed class MailConnectionPool(IMailTransport transport, IOptions<SendingOptions> options) : IAsyncDisposable
+{
+    /// <summary>Servers drop idle connections; one idle for longer is closed rather than reused.</summary>
+    private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(20);
+
+    private readonly SemaphoreSlim slots = new(options.Value.Connections, options.Value.Connections);
+    private readonly ConcurrentQueue<(IMailTransportSession Session, DateTimeOffset IdleSince)> idle = new();
+
+    public string Destination => transport.Describe();
+
+    private Task<IMailTransportSession> OpenAsync(CancellationToken cancellationToken) => transport.OpenSessionAsync(cancellationToken);
+
+    /// <summary>Waits for a free slot. The lease opens a session only when the first message needs it.</summary>
+    public async Task<Lease> RentAsync(CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken);
+        while (idle.TryDequeue(out var parked))
+        {
+            if (parked.Session.IsUsable && DateTimeOffset.UtcNow - parked.IdleSince < IdleLimit)
+            {
+                return new Lease(this, parked.Session);
+            }
+            await parked.Session.DisposeAsync();
+        }
+        return new Lease(this, null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (idle.TryDequeue(out var parked))
+        {
+            await parked.Session.DisposeAsync();
+        }
+    }
+
+    /// <summary>One slot of the pool, held by one batch run.</summary>
+    public sealed class Lease(MailConnectionPool pool, IMailTransportSession? session) : IAsyncDisposable
+    {
+        /// <summary>Whether the session came from an earlier batch (a failure on it may just mean the server dropped it while idle).</summary>
+        public bool IsReused { get; private set; } = session is not null;
+
+        /// <exception cref="TransientDeliveryException">The transport cannot be reached.</exception>
+        public async Task<IMailTransportSession> SessionAsync(CancellationToken cancellationToken)
+        {
+            if (session is { IsUsable: true })
+            {
+                return session;
+            }
+            await DiscardAsync();
+            session = await pool.OpenAsync(cancellationToken);
+            IsReused = false;
+            return session;
+        }
+
+        /// <summary>Closes a broken session; the next message opens a fresh one.</summary>
+        public async Task DiscardAsync()
+        {
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+                session = null;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (session is { IsUsable: true })
+            {
+                pool.idle.Enqueue((session, DateTimeOffset.UtcNow));
+            }
+            else if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+            session = null;
+            pool.slots.Release();
+        }
+    }
+}

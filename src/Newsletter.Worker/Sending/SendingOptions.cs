@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Newsletter.Worker.Sending;
+
+/// <summary>How sends behave under load and failure (config section <c>Newsletter:Sending</c>).</summary>
+public sealed class SendingOptions
+{
+    public const string SectionName = "Newsletter:Sending";
+
+    /// <summary>Parallel connections per SMTP server, shared by every batch of this process; connections are reused across batches.</summary>
+    [Range(1, 64)]
+    public int Connections { get; set; } = 4;
+
+    /// <summary>Messages per second the server may receive from us (all processes on the store together); empty for no limit.</summary>
+    [Range(1, 100_000)]
+    public int? PerSecond { get; set; }
+
+    [Range(1, 10_000_000)]
+    public int? PerMinute { get; set; }
+
+    [Range(1, 100_000_000)]
+    public int? PerHour { get; set; }
+
+    /// <summary>How long a message that keeps failing transiently (4xx, lost connection) is retried before it counts as failed.</summary>
+    [Range(0.001, 24 * 30)]
+    public double RetryWindowHours { get; set; } = 24;
+
+    /// <summary>Waits before the 1st, 2nd, … retry of a message; the last one repeats.</summary>
+    [MinLength(1)]
+    public double[] RetryDelaysSeconds { get; set; } = [30, 60, 120, 300, 600, 1800, 3600];
+
+    /// <summary>
+    /// The share of permanent failures (5xx) above which a send pauses itself instead of burning through the list,
+    /// once at least <see cref="ErrorBudgetMinimumAttempts"/> messages were tried.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ErrorBudget { get; set; } = 0.2;
+
+    [Range(1, 1_000_000)]
+    public int ErrorBudgetMinimumAttempts { get; set; } = 20;
+
+    /// <summary>The first pause after a throttling reply (421, 451, 454); it doubles while the server keeps throttling.</summary>
+    [Range(0.0, 600)]
+    public double ThrottlePauseSeconds { get; set; } = 2;
+
+    public TimeSpan RetryWindow => TimeSpan.FromHours(RetryWindowHours);
+
+    public TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromSeconds(RetryDelaysSeconds[Math.Clamp(attempt - 1, 0, RetryDelaysSeconds.Length - 1)]);
+}

@@ -1,0 +1,65 @@
+using Hangfire;
+using Newsletter.Core.Deliveries;
+using Newsletter.Worker.Scheduling;
+
+namespace Newsletter.Worker.Sending;
+
+/// <summary>
+/// Keeps this process's claims honoured (a heartbeat in the store), and in job-server processes puts back to work the
+/// deliveries whose worker died mid-send (kill -9, power loss): they go back to pending and their send is queued again.
+/// </summary>
+public sealed partial class WorkerHeartbeat(IDeliveryLog log, IServiceProvider services, ILogger<WorkerHeartbeat> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
+
+    /// <summary>A worker silent for this long is dead: several missed beats, never one slow write.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(20);
+
+    /// <summary>This process's id in claims: host, process id and a random part, since pids are reused.</summary>
+    public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>Whether this process also recovers abandoned claims (only processes that run batch jobs do).</summary>
+    public bool RecoversAbandonedClaims { get; set; }
+
+    /// <summary>Beats now; batch jobs call it before their first claim so a claim is never older than its worker's heartbeat.</summary>
+    public Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval);
+        do
+        {
+            try
+            {
+                await BeatAsync(stoppingToken);
+                if (RecoversAbandonedClaims)
+                {
+                    await RecoverAsync(stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogBeatFailed(ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>Returns abandoned claims to pending and queues their sends again; returns how many sends were resumed.</summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        var sends = await log.RecoverAbandonedClaimsAsync(StaleAfter, cancellationToken);
+        foreach (var sendId in sends)
+        {
+            services.GetRequiredService<IBackgroundJobClient>().Enqueue<FanOutJob>(job => job.RunAsync(sendId, CancellationToken.None));
+            LogRecovered(sendId);
+        }
+        return sends.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Send {SendId}: deliveries claimed by a worker that stopped were put back and the send queued again; they are marked uncertain")]
+    private partial void LogRecovered(long sendId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker heartbeat failed: {Reason}")]
+    private partial void LogBeatFailed(string reason);
+}
