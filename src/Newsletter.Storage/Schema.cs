@@ -77,7 +77,8 @@ internal static class Schema
             updated_at   TEXT NULL,
             next_attempt_at  TEXT NULL,                -- when a deferred delivery is due again
             first_attempt_at TEXT NULL,                -- retries stop a retry window after this
-            uncertain        INTEGER NOT NULL DEFAULT 0 -- resent after a crash or lost reply: the server may hold two copies
+            uncertain        INTEGER NOT NULL DEFAULT 0, -- resent after a crash or lost reply: the server may hold two copies
+            message_id       TEXT NULL                  -- of the message the server accepted, to match bounces
         );
         -- A subscriber on two lists receives an issue once.
         CREATE UNIQUE INDEX IF NOT EXISTS deliveries_one_per_issue_and_email ON deliveries (issue_number, lower(email));
@@ -85,6 +86,7 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS deliveries_by_issue_state ON deliveries (issue_number, state);
         CREATE INDEX IF NOT EXISTS deliveries_by_send_state ON deliveries (send_id, state);
         CREATE INDEX IF NOT EXISTS deliveries_by_claimant ON deliveries (claimed_by) WHERE state = 'sending';
+        CREATE INDEX IF NOT EXISTS deliveries_by_message_id ON deliveries (message_id) WHERE message_id IS NOT NULL;
 
         -- Addresses never mailed again; list_name '' means every list.
         CREATE TABLE IF NOT EXISTS suppressions (

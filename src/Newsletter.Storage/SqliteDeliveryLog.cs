@@ -372,8 +372,28 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>
-    public Task RecordSentAsync(long deliveryId, string serverReply, CancellationToken cancellationToken) =>
-        MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "sent", serverReply, "record as sent", cancellationToken);
+    public async Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken)
+    {
+        await MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "sent", serverReply, "record as sent", cancellationToken).ConfigureAwait(false);
+        if (messageId is not null)
+        {
+            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE deliveries SET message_id = @messageId WHERE id = @deliveryId",
+                new { deliveryId, messageId = messageId.Trim('<', '>') }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Delivery?> FindByMessageIdAsync(string messageId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
+            $"SELECT {DeliveryColumns} FROM deliveries WHERE message_id = @messageId LIMIT 1",
+            new { messageId = messageId.Trim().Trim('<', '>') }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToDelivery();
+    }
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>

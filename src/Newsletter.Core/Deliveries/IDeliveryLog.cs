@@ -60,7 +60,11 @@ public interface IDeliveryLog
     /// <summary>Returns a claimed delivery to pending, when the message certainly did not reach the server.</summary>
     Task ReleaseAsync(long deliveryId, string reason, CancellationToken cancellationToken);
 
-    Task RecordSentAsync(long deliveryId, string serverReply, CancellationToken cancellationToken);
+    /// <param name="messageId">The Message-ID of what was sent, so a bounce quoting it can be traced to this delivery.</param>
+    Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken);
+
+    /// <summary>The delivery whose message had this Message-ID (with or without angle brackets), if any.</summary>
+    Task<Delivery?> FindByMessageIdAsync(string messageId, CancellationToken cancellationToken);
 
     /// <summary>Records a permanent failure.</summary>
     Task RecordFailedAsync(long deliveryId, string reason, CancellationToken cancellationToken);

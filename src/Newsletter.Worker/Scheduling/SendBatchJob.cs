@@ -137,7 +137,7 @@ public sealed partial class SendBatchJob(
                 var session = await lease.SessionAsync(cancellationToken);
                 var reply = await session.SendAsync(message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, CancellationToken.None);
+                await log.RecordSentAsync(delivery.Id, reply, message.MessageId, CancellationToken.None);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;

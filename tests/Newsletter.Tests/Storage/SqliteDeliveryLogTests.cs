@@ -156,7 +156,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
         var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
         await _log.TryClaimAsync(id, "w1", None);
-        await _log.RecordSentAsync(id, "250 OK", None);
+        await _log.RecordSentAsync(id, "250 OK", null, None);
 
         Assert.Equal(ClaimResult.NotAvailable, await _log.TryClaimAsync(id, "w2", None));
     }
@@ -182,7 +182,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
         await _log.TryClaimAsync(id, "w1", None);
 
-        await _log.RecordSentAsync(id, "250 2.0.0 Ok: queued as ABC", None);
+        await _log.RecordSentAsync(id, "250 2.0.0 Ok: queued as ABC", null, None);
 
         var delivery = (await _log.GetBatchAsync(send.Id, 0, None))[0];
         Assert.Equal((DeliveryState.Sent, "250 2.0.0 Ok: queued as ABC"), (delivery.State, delivery.Detail));
@@ -196,7 +196,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var id = (await _log.GetBatchAsync(send.Id, 0, None))[0].Id;
         await _log.RecordFailedAsync(id, "550 no such user", None);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _log.RecordSentAsync(id, "250 OK", None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _log.RecordSentAsync(id, "250 OK", null, None));
 
         Assert.Contains("it is failed", error.Message);
     }
@@ -209,7 +209,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         await _log.TryClaimAsync(batch[1].Id, "w1", None);
         await _log.RecordFailedAsync(batch[1].Id, "550 5.1.1 mailbox unavailable", None);
         await _log.TryClaimAsync(batch[0].Id, "w1", None);
-        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", null, None);
 
         var failed = Assert.Single(await _log.ListFailedAsync(1, None));
 
@@ -251,7 +251,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var batch = await _log.GetBatchAsync(send.Id, 0, None);
         await _log.MarkSendStartedAsync(send.Id, None);
         await _log.TryClaimAsync(batch[0].Id, "w1", None);
-        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", null, None);
         await _log.TryClaimAsync(batch[1].Id, "w1", None);
 
         Assert.False(await _log.TryMarkSendFinishedAsync(send.Id, None));
@@ -264,7 +264,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test"), 10, null, None);
         var batch = await _log.GetBatchAsync(send.Id, 0, None);
         await _log.MarkSendStartedAsync(send.Id, None);
-        await _log.RecordSentAsync(batch[0].Id, "250 OK", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", null, None);
         await _log.RecordFailedAsync(batch[1].Id, "550 no", None);
 
         Assert.True(await _log.TryMarkSendFinishedAsync(send.Id, None));
