@@ -1,0 +1,169 @@
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Storage;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Storage;
+
+/// <summary>The delivery states beyond the happy path: deferral, suppression, pause, cancel, retry and crash recovery.</summary>
+public sealed class DeliveryLifecycleTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempDatabase temp = new();
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
+    private readonly SqliteDeliveryLog log;
+    private readonly SqliteSuppressionList suppressions;
+
+    public DeliveryLifecycleTests()
+    {
+        log = new SqliteDeliveryLog(temp.Database, clock);
+        suppressions = new SqliteSuppressionList(temp.Database, clock);
+    }
+
+    public void Dispose() => temp.Dispose();
+
+    private async Task<(Send Send, IReadOnlyList<Core.Deliveries.Delivery> Deliveries)> SendToAsync(params string[] emails)
+    {
+        var send = await log.CreateSendAsync(1, new MailingList("weekly", "Weekly", emails.Select(e => new Subscriber(e, null)).ToList()), 100, null, None);
+        return (send, await log.GetBatchAsync(send.Id, 0, None));
+    }
+
+    [Fact]
+    public async Task TryClaim_SkipsADeferredDelivery_UntilItsNextAttemptIsDue()
+    {
+        var (_, deliveries) = await SendToAsync("a@x.test");
+        var id = deliveries[0].Id;
+        await log.TryClaimAsync(id, "w1", None);
+        await log.RecordDeferredAsync(id, "451 try later", clock.Now.AddMinutes(5), uncertain: false, None);
+
+        Assert.Equal(ClaimResult.NotAvailable, await log.TryClaimAsync(id, "w1", None));
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(id, "w1", None));
+    }
+
+    [Fact]
+    public async Task CreateSend_RecordsASuppressedAddressAsSuppressed_InsteadOfPending()
+    {
+        await suppressions.AddAsync("B@X.test", null, SuppressionReason.HardBounce, "550 no such user", None);
+
+        var (send, _) = await SendToAsync("a@x.test", "b@x.test");
+
+        var counts = await log.CountAsync(1, send.Id, None);
+        Assert.Equal((1, 1), (counts.Pending, counts.Suppressed));
+    }
+
+    [Fact]
+    public async Task TryClaim_MarksTheDeliverySuppressed_WhenTheAddressWasSuppressedAfterTheSendWasCreated()
+    {
+        var (_, deliveries) = await SendToAsync("a@x.test");
+        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+
+        Assert.Equal(ClaimResult.Suppressed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.Equal(1, (await log.CountAsync(1, null, None)).Suppressed);
+    }
+
+    [Fact]
+    public async Task TryClaim_IgnoresASuppressionForAnotherList()
+    {
+        var (_, deliveries) = await SendToAsync("a@x.test");
+        await suppressions.AddAsync("a@x.test", "other-list", SuppressionReason.Unsubscribed, null, None);
+
+        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+    }
+
+    [Fact]
+    public async Task TryClaim_ReportsTheSendStopped_WhenTheSendIsPaused()
+    {
+        var (send, deliveries) = await SendToAsync("a@x.test");
+
+        await log.PauseSendAsync(send.Id, "operator", None);
+
+        Assert.Equal(ClaimResult.SendStopped, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.True(await log.ResumeSendAsync(send.Id, None));
+        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+    }
+
+    [Fact]
+    public async Task CancelSend_CancelsWhatWasNotSent_AndKeepsWhatWas()
+    {
+        var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test", "c@x.test");
+        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await log.RecordSentAsync(deliveries[0].Id, "250 ok", null, None);
+        await log.TryClaimAsync(deliveries[1].Id, "w1", None);
+        await log.RecordDeferredAsync(deliveries[1].Id, "421 busy", clock.Now.AddMinutes(1), false, None);
+
+        var cancelled = await log.CancelSendAsync(send.Id, None);
+
+        Assert.Equal(2, cancelled);
+        var counts = await log.CountAsync(1, send.Id, None);
+        Assert.Equal((1, 2, 0), (counts.Sent, counts.Cancelled, counts.Outstanding));
+        Assert.Equal(SendState.Cancelled, (await log.GetSendAsync(send.Id, None))!.State);
+    }
+
+    [Fact]
+    public async Task TryMarkSendFinished_RefusesWhileADeliveryIsDeferred()
+    {
+        var (send, deliveries) = await SendToAsync("a@x.test");
+        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await log.RecordDeferredAsync(deliveries[0].Id, "451", clock.Now.AddMinutes(1), false, None);
+
+        Assert.False(await log.TryMarkSendFinishedAsync(send.Id, None));
+    }
+
+    [Fact]
+    public async Task RetryFailed_ReopensFailedDeliveries_ButNotSuppressedAddresses()
+    {
+        var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test");
+        foreach (var delivery in deliveries)
+        {
+            await log.TryClaimAsync(delivery.Id, "w1", None);
+            await log.RecordFailedAsync(delivery.Id, "550 refused", None);
+        }
+        await suppressions.AddAsync("b@x.test", null, SuppressionReason.Refused, "550", None);
+        await log.TryMarkSendFinishedAsync(send.Id, None);
+
+        var retried = await log.RetryFailedAsync(send.Id, None);
+
+        Assert.Equal(1, retried);
+        Assert.Equal(SendState.Running, (await log.GetSendAsync(send.Id, None))!.State);
+        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+    }
+
+    [Fact]
+    public async Task RecoverAbandonedClaims_ReturnsADeadWorkersDeliveryToPendingAsUncertain()
+    {
+        var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test");
+        await log.HeartbeatAsync("dead", None);
+        await log.TryClaimAsync(deliveries[0].Id, "dead", None);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await log.HeartbeatAsync("alive", None);
+        await log.TryClaimAsync(deliveries[1].Id, "alive", None);
+
+        var recovered = await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
+
+        Assert.Equal([send.Id], recovered);
+        var counts = await log.CountAsync(1, send.Id, None);
+        Assert.Equal((1, 1, 1), (counts.Pending, counts.Sending, counts.Uncertain));
+    }
+
+    [Fact]
+    public async Task RecoverAbandonedClaims_LeavesALiveWorkersClaimAlone()
+    {
+        var (_, deliveries) = await SendToAsync("a@x.test");
+        await log.HeartbeatAsync("alive", None);
+        await log.TryClaimAsync(deliveries[0].Id, "alive", None);
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None));
+    }
+
+    [Fact]
+    public async Task FindByMessageId_FindsTheDelivery_WithOrWithoutAngleBrackets()
+    {
+        var (_, deliveries) = await SendToAsync("a@x.test");
+        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await log.RecordSentAsync(deliveries[0].Id, "250 ok", "abc.123@newsletter.test", None);
+
+        Assert.Equal(deliveries[0].Id, (await log.FindByMessageIdAsync("<abc.123@newsletter.test>", None))?.Id);
+    }
+}

@@ -1,0 +1,51 @@
+using Newsletter.Core.Lists;
+using Newsletter.Storage;
+
+namespace Newsletter.Tests.Storage;
+
+public sealed class SqliteSuppressionListTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly TempDatabase temp = new();
+    private readonly SqliteSuppressionList suppressions;
+
+    public SqliteSuppressionListTests() => suppressions = new SqliteSuppressionList(temp.Database);
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public async Task Add_IsIdempotent_ForTheSameAddressAndList()
+    {
+        Assert.True(await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None));
+        Assert.False(await suppressions.AddAsync("A@X.TEST", "weekly", SuppressionReason.Unsubscribed, null, None));
+
+        Assert.Single(await suppressions.ListAsync(None));
+    }
+
+    [Fact]
+    public async Task IsSuppressed_AppliesAnEverywhereSuppressionToEveryList()
+    {
+        await suppressions.AddAsync("a@x.test", null, SuppressionReason.HardBounce, "550", None);
+
+        Assert.True(await suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
+        Assert.True(await suppressions.IsSuppressedAsync("A@x.test", "another", None));
+    }
+
+    [Fact]
+    public async Task IsSuppressed_KeepsAListSuppressionToItsList()
+    {
+        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+
+        Assert.False(await suppressions.IsSuppressedAsync("a@x.test", "another", None));
+    }
+
+    [Fact]
+    public async Task Remove_TakesTheAddressOffEveryList()
+    {
+        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+        await suppressions.AddAsync("a@x.test", null, SuppressionReason.Refused, null, None);
+
+        Assert.Equal(2, await suppressions.RemoveAsync("A@x.test", None));
+        Assert.False(await suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
+    }
+}
