@@ -73,7 +73,8 @@ public static class NewsletterHost
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
-            provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider, provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
+            provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
+            provider.GetRequiredService<IOptions<SendingOptions>>(), provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
         {
             RecoversAbandonedClaims = settings.RunJobServer,
         });

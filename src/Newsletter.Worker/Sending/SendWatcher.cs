@@ -54,7 +54,9 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
             }
 
             var jobs = jobStorage.GetMonitoringApi().GetStatistics();
-            stalledPolls = jobs.Enqueued + jobs.Scheduled + jobs.Processing == 0 ? stalledPolls + 1 : 0;
+            // Deliveries in flight belong to a live worker, or to a dead one whose claims the heartbeat will recover: not stuck.
+            var idle = jobs.Enqueued + jobs.Scheduled + jobs.Processing == 0 && counts.Sending == 0;
+            stalledPolls = idle ? stalledPolls + 1 : 0;
             if (stalledPolls >= StalledPollsBeforeGivingUp)
             {
                 throw new CommandException(

@@ -43,6 +43,13 @@ public sealed class SendingOptions
     [Range(0.0, 600)]
     public double ThrottlePauseSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// A worker whose heartbeat is older than this is dead (killed, crashed, power lost): the deliveries it had on the wire
+    /// are sent again, and counted as uncertain because the server may have taken them before it died.
+    /// </summary>
+    [Range(6, 3600)]
+    public double WorkerTimeoutSeconds { get; set; } = 20;
+
     public TimeSpan RetryWindow => TimeSpan.FromHours(RetryWindowHours);
 
     public TimeSpan RetryDelay(int attempt) =>

@@ -1,4 +1,5 @@
 using Hangfire;
+using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Worker.Scheduling;
 
@@ -8,12 +9,11 @@ namespace Newsletter.Worker.Sending;
 /// Keeps this process's claims honoured (a heartbeat in the store), and in job-server processes puts back to work the
 /// deliveries whose worker died mid-send (kill -9, power loss): they go back to pending and their send is queued again.
 /// </summary>
-public sealed partial class WorkerHeartbeat(IDeliveryLog log, IServiceProvider services, ILogger<WorkerHeartbeat> logger) : BackgroundService
+public sealed partial class WorkerHeartbeat(IDeliveryLog log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
+    : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
-
-    /// <summary>A worker silent for this long is dead: several missed beats, never one slow write.</summary>
-    public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(20);
+    /// <summary>A third of the shortest worker timeout allowed, so a live worker never misses enough beats to look dead.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     /// <summary>This process's id in claims: host, process id and a random part, since pids are reused.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
@@ -48,7 +48,7 @@ public sealed partial class WorkerHeartbeat(IDeliveryLog log, IServiceProvider s
     /// <summary>Returns abandoned claims to pending and queues their sends again; returns how many sends were resumed.</summary>
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
-        var sends = await log.RecoverAbandonedClaimsAsync(StaleAfter, cancellationToken);
+        var sends = await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds), cancellationToken);
         foreach (var sendId in sends)
         {
             services.GetRequiredService<IBackgroundJobClient>().Enqueue<FanOutJob>(job => job.RunAsync(sendId, CancellationToken.None));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Newsletter.Tests.Support;
 
@@ -8,10 +9,17 @@ public static class CliProcess
     public sealed record Result(int ExitCode, string Output, string Error);
 
     /// <summary>
-    /// Runs <c>newsletter ARGS</c> with the working folder holding a copy of the repository's appsettings.json and the
+    /// Runs <c>newsletter ARGS</c> to the end with the working folder holding a copy of the repository's appsettings.json and the
     /// environment's settings passed as Newsletter__… environment variables (which override the file, as in production).
     /// </summary>
     public static async Task<Result> RunAsync(TestEnvironment environment, IEnumerable<KeyValuePair<string, string?>>? extraVariables, params string[] args)
+    {
+        using var running = Start(environment, extraVariables, args);
+        return await running.WaitAsync(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Starts <c>newsletter ARGS</c> and returns at once; the test may kill it.</summary>
+    public static Running Start(TestEnvironment environment, IEnumerable<KeyValuePair<string, string?>>? extraVariables, params string[] args)
     {
         var settingsFile = Path.Combine(environment.Directory, "appsettings.json");
         if (!File.Exists(settingsFile))
@@ -31,20 +39,52 @@ public static class CliProcess
         {
             start.Environment[key] = value;
         }
+        return new Running(Process.Start(start)!, string.Join(' ', args));
+    }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
+    /// <summary>A started executable whose output is collected as it comes.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly StringBuilder output = new();
+        private readonly StringBuilder error = new();
+        private readonly string commandLine;
+
+        internal Running(Process process, string commandLine)
         {
-            await process.WaitForExitAsync(timeout.Token);
+            Process = process;
+            this.commandLine = commandLine;
+            process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { lock (error) error.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
         }
-        catch (OperationCanceledException)
+
+        public Process Process { get; }
+
+        /// <summary>SIGKILL on Linux: no shutdown code runs, as in a crash or kill -9.</summary>
+        public void KillHard() => Process.Kill(entireProcessTree: true);
+
+        public async Task<Result> WaitAsync(TimeSpan timeout)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"newsletter {string.Join(' ', args)} did not finish in 2 minutes. Output so far: {await output}{await error}");
+            using var cancel = new CancellationTokenSource(timeout);
+            try
+            {
+                await Process.WaitForExitAsync(cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                KillHard();
+                throw new TimeoutException($"newsletter {commandLine} did not finish in {timeout}. Output so far: {Text(output)}{Text(error)}");
+            }
+            Process.WaitForExit(); // drains the asynchronous output readers
+            return new Result(Process.ExitCode, Text(output), Text(error));
         }
-        return new Result(process.ExitCode, await output, await error);
+
+        public void Dispose() => Process.Dispose();
+
+        private static string Text(StringBuilder builder)
+        {
+            lock (builder) return builder.ToString();
+        }
     }
 }
