@@ -73,33 +73,86 @@ public sealed class MailingListLoader
         if (!hasInline && !hasFile)
             errors.Add(key, null, "has neither Subscribers nor SubscribersFile. Add inline Subscribers (Email, Name) or set SubscribersFile to a CSV with the header row email,name.");
 
-        var subscribers = new List<Subscriber>();
-        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new AddressSet(remember: true);
+        var count = 0;
+        void Count(Subscriber _) => count++;
 
         if (hasInline)
         {
-            for (var i = 0; i < options!.Subscribers!.Count; i++)
-            {
-                var entry = options.Subscribers[i];
-                var at = $"{key}:Subscribers:{i}:Email";
-                Accept(entry?.Email, entry?.Name, at, at, subscribers, seen, errors, warnings);
-            }
+            ReadInline(key, options!, seen, errors, warnings, Count);
         }
 
         if (hasFile)
-            ReadCsv(name, options!.SubscribersFile!, subscribers, seen, errors, warnings, ct);
+            ReadCsv(name, options!.SubscribersFile!, seen, errors, warnings, Count, ct);
 
         if (errors.Count > 0)
             return (null, errors, warnings);
 
-        if (subscribers.Count == 0)
+        if (count == 0)
             warnings.Add(key, null, "has no subscribers; sending to it does nothing.");
 
-        return (new MailingList(name, options!.DisplayName!.Trim(), subscribers), errors, warnings);
+        return (new MailingList(name, options!.DisplayName!.Trim(), Enumerate(name, key, options, hasInline, hasFile), count), errors, warnings);
     }
 
-    private void ReadCsv(string listName, string file, List<Subscriber> subscribers, Dictionary<string, string> seen,
-        ProblemLog errors, ProblemLog warnings, CancellationToken ct)
+    /// <summary>
+    /// The list's subscribers read afresh from the config and the CSV file on each enumeration, with the same rules as
+    /// validation (entries that became invalid since are skipped), so nothing holds the whole list.
+    /// </summary>
+    private IEnumerable<Subscriber> Enumerate(string name, string key, MailingListOptions options, bool hasInline, bool hasFile)
+    {
+        var seen = new AddressSet(remember: false);
+        var ignored = new ProblemLog(name);
+        var batch = new List<Subscriber>();
+        if (hasInline)
+        {
+            ReadInline(key, options, seen, ignored, ignored, batch.Add);
+            foreach (var subscriber in batch)
+                yield return subscriber;
+        }
+
+        if (!hasFile)
+            yield break;
+
+        foreach (var subscriber in ReadCsvLazily(name, options.SubscribersFile!, seen, ignored))
+            yield return subscriber;
+    }
+
+    private IEnumerable<Subscriber> ReadCsvLazily(string listName, string file, AddressSet seen, ProblemLog ignored)
+    {
+        var path = Path.GetFullPath(file, _baseDirectory);
+        using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 64 * 1024 });
+        var csv = new CsvRecordReader(reader);
+        string Line(int line) => $"{file} line {line} (list '{listName}')";
+        var header = ReadRecordOrReport(csv, Line, ignored, out var fatal);
+        var emailColumn = header?.FindIndex(h => h.Trim().Equals("email", StringComparison.OrdinalIgnoreCase)) ?? -1;
+        if (fatal || emailColumn < 0)
+            yield break;
+        var nameColumn = header!.FindIndex(h => h.Trim().Equals("name", StringComparison.OrdinalIgnoreCase));
+        while (ReadRecordOrReport(csv, Line, ignored, out fatal) is { } record && !fatal)
+        {
+            if (record.Count == 0)
+                continue;
+            Subscriber? accepted = null;
+            Accept(emailColumn < record.Count ? record[emailColumn] : null, nameColumn >= 0 && nameColumn < record.Count ? record[nameColumn] : null,
+                "", csv.RecordLine, seen, ignored, ignored, s => accepted = s, listName);
+            if (accepted is not null)
+                yield return accepted;
+        }
+    }
+
+    private static void ReadInline(string key, MailingListOptions options, AddressSet seen, ProblemLog errors, ProblemLog warnings, Action<Subscriber> accept)
+    {
+        for (var i = 0; i < options.Subscribers!.Count; i++)
+        {
+            var entry = options.Subscribers[i];
+            var at = $"{key}:Subscribers:{i}:Email";
+            // Inline positions are stored negative so a duplicate can say whether the first was inline or in the file.
+            Accept(entry?.Email, entry?.Name, at, -(i + 1), seen, errors, warnings, accept, key);
+        }
+    }
+
+    private void ReadCsv(string listName, string file, AddressSet seen,
+        ProblemLog errors, ProblemLog warnings, Action<Subscriber> accept, CancellationToken ct)
     {
         var path = Path.GetFullPath(file, _baseDirectory);
         var where = $"{file} (list '{listName}')";
@@ -146,7 +199,7 @@ public sealed class MailingListLoader
                 var email = emailColumn < record.Count ? record[emailColumn] : null;
                 var name = nameColumn >= 0 && nameColumn < record.Count ? record[nameColumn] : null;
                 var at = Line(csv.RecordLine);
-                Accept(email, name, at, $"line {csv.RecordLine}", subscribers, seen, errors, warnings);
+                Accept(email, name, at, csv.RecordLine, seen, errors, warnings, accept, $"{ListsOptions.SectionName}:{listName}");
             }
         }
         catch (DecoderFallbackException)
@@ -175,8 +228,8 @@ public sealed class MailingListLoader
         }
     }
 
-    private static void Accept(string? rawEmail, string? rawName, string at, string shortPosition,
-        List<Subscriber> subscribers, Dictionary<string, string> seen, ProblemLog errors, ProblemLog warnings)
+    private static void Accept(string? rawEmail, string? rawName, string at, int position,
+        AddressSet seen, ProblemLog errors, ProblemLog warnings, Action<Subscriber> accept, string listKey)
     {
         if (!EmailAddressRules.TryNormalize(rawEmail, out var email, out var reason))
         {
@@ -184,14 +237,50 @@ public sealed class MailingListLoader
             return;
         }
 
-        if (!seen.TryAdd(email, shortPosition))
+        if (seen.FirstPositionOf(email, position) is { } first)
         {
-            warnings.Add(at, email, $"duplicates {seen[email]} (addresses are compared ignoring case); kept the first, ignored this one.");
+            var where = first < 0 ? $"{listKey}:Subscribers:{-first - 1}:Email" : $"line {first}";
+            warnings.Add(at, email, $"duplicates {where} (addresses are compared ignoring case); kept the first, ignored this one.");
             return;
         }
 
         var name = string.IsNullOrWhiteSpace(rawName) ? null : rawName.Trim();
-        subscribers.Add(new Subscriber(email, name));
+        accept(new Subscriber(email, name));
+    }
+
+    /// <summary>
+    /// The addresses seen so far, as 64-bit hashes of the lowercased address rather than strings: a 200,000-line list
+    /// costs a few megabytes. Two different addresses sharing a hash is about a one-in-a-billion event at that size.
+    /// </summary>
+    private sealed class AddressSet(bool remember)
+    {
+        private readonly Dictionary<ulong, int> positions = [];
+        private readonly HashSet<ulong> hashes = [];
+
+        /// <summary>Records the address; returns the position it was first seen at when it is a duplicate.</summary>
+        public int? FirstPositionOf(string email, int position)
+        {
+            var hash = Hash(email);
+            if (remember)
+            {
+                if (positions.TryGetValue(hash, out var first))
+                    return first;
+                positions[hash] = position;
+                return null;
+            }
+            return hashes.Add(hash) ? null : 0;
+        }
+
+        private static ulong Hash(string email)
+        {
+            // FNV-1a over the lowercased address: stable across processes, unlike string.GetHashCode.
+            var hash = 14695981039346656037UL;
+            foreach (var c in email)
+            {
+                hash = (hash ^ char.ToLowerInvariant(c)) * 1099511628211UL;
+            }
+            return hash;
+        }
     }
 
     private static bool IsUsableListName(string name)

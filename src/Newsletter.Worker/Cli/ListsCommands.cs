@@ -30,7 +30,7 @@ public static class ListsCommands
             }
             foreach (var list in result.Lists)
             {
-                Console.WriteLine($"  {list.Name,-16} {list.Subscribers.Count,8:N0} subscribers  \"{list.DisplayName}\"");
+                Console.WriteLine($"  {list.Name,-16} {list.SubscriberCount,8:N0} subscribers  \"{list.DisplayName}\"");
             }
             Console.WriteLine(result.Errors.Count == 0
                 ? $"{result.Lists.Count} list(s) valid, {result.Warnings.Count} warning(s)."

@@ -47,7 +47,7 @@ public class PickupMailTransportTests
         using var folder = new TempFolder();
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
-        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers[0]), CancellationToken.None);
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), CancellationToken.None);
 
         var bytes = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single());
         Assert.DoesNotContain("\n", bytes.Replace("\r\n", ""));

@@ -141,7 +141,7 @@ public class SmtpMailTransportTests
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
         var content = new Newsletter.Delivery.Messages.IssueMessageContent(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
 
-        await session.SendAsync(Builder().Build(content, List, List.Subscribers[0]), CancellationToken.None);
+        await session.SendAsync(Builder().Build(content, List, List.Subscribers.First()), CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait)).Parse();
         Assert.Equal("first\n.\n..two dots\nlast", received.TextBody!.Replace("\r\n", "\n").TrimEnd());

@@ -123,7 +123,7 @@ public class MailingListLoaderTests : IDisposable
         var result = Load(("readers", Csv("\uFEFFName,Email\r\n\"Lovelace, Ada \"\"the Countess\"\"\",ada@example.com\r\n\"Two\r\nLines\",bob@example.org\r\n,carol@example.net\r\n")));
 
         Assert.Empty(result.Errors);
-        var subscribers = Assert.Single(result.Lists).Subscribers;
+        var subscribers = Assert.Single(result.Lists).Subscribers.ToList();
         Assert.Equal("Lovelace, Ada \"the Countess\"", subscribers[0].Name);
         Assert.Equal(("bob@example.org", "Two\r\nLines"), (subscribers[1].Email, subscribers[1].Name));
         Assert.Equal(new Newsletter.Core.Lists.Subscriber("carol@example.net", null), subscribers[2]);
@@ -155,7 +155,8 @@ public class MailingListLoaderTests : IDisposable
 
         var warning = Assert.Single(result.Warnings).ToString();
         Assert.StartsWith("lists/readers.csv line 4 (list 'readers'): 'Ada@Example.com' duplicates line 2", warning);
-        Assert.Equal(2, Assert.Single(result.Lists).Subscribers.Count);
+        Assert.Equal(2, Assert.Single(result.Lists).Subscribers.Count());
+        Assert.Equal(2, Assert.Single(result.Lists).SubscriberCount);
     }
 
     [Fact]
@@ -211,5 +212,22 @@ public class MailingListLoaderTests : IDisposable
 
         Assert.Equal(MailingListLoader.MaxProblemsPerList + 1, result.Errors.Count);
         Assert.Contains("5 more like the above", result.Errors[^1].ToString());
+    }
+
+    [Fact]
+    public void Subscribers_AreReadFromTheCsvWhenEnumerated_NotHeldFromLoad()
+    {
+        var result = Load(("readers", Csv("email,name\nada@example.com,Ada\n")));
+        _folder.File("lists/readers.csv", "email,name\nada@example.com,Ada\nbob@example.org,Bob\n");
+
+        Assert.Equal(["ada@example.com", "bob@example.org"], Assert.Single(result.Lists).Subscribers.Select(s => s.Email));
+    }
+
+    [Fact]
+    public void SubscriberCount_CountsEachAddressOnce_AsValidated()
+    {
+        var result = Load(("readers", Csv("email\nada@example.com\nbob@example.org\nADA@example.com\n")));
+
+        Assert.Equal(2, Assert.Single(result.Lists).SubscriberCount);
     }
 }
