@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
 using Newsletter.Delivery.Unsubscribe;
 
@@ -16,8 +17,8 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DeliveryOptions"/> and <see cref="ListsOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
-    /// <see cref="IssueMessageBuilder"/>, <see cref="MailingListLoader"/> and the <see cref="IMailTransport"/>
+    /// <see cref="DkimOptions"/>, <see cref="DeliveryOptions"/> and <see cref="ListsOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>), <see cref="MailingListLoader"/> and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
     /// or the current directory when there is no host environment.
@@ -31,6 +32,10 @@ public static class DeliveryServiceCollectionExtensions
 
         services.AddOptions<UnsubscribeOptions>().BindConfiguration(UnsubscribeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UnsubscribeOptions>, UnsubscribeOptionsValidator>());
+
+        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>(sp =>
+            new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
 
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
@@ -49,10 +54,16 @@ public static class DeliveryServiceCollectionExtensions
             ContentRoot(sp),
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<UnsubscribeTokens>()));
 
+        // The key is read once, here; every message is then signed with it.
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<DkimOptions>>().Value is { Enabled: true } dkim
+            ? new DkimSigning(new DkimMessageSigner(dkim, ContentRoot(sp)))
+            : new DkimSigning(null));
+
         services.TryAddSingleton(sp => new IssueMessageBuilder(
             sp.GetRequiredService<IOptions<SenderOptions>>(),
             sp.GetRequiredService<UnsubscribeTokens>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<DkimSigning>().Signer));
 
         services.TryAddSingleton(sp => new MailingListLoader(
             sp.GetRequiredService<IOptions<ListsOptions>>(),
@@ -76,4 +87,10 @@ public static class DeliveryServiceCollectionExtensions
 
     private static string ContentRoot(IServiceProvider sp) =>
         sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
+
+    /// <summary>The container cannot hold a null singleton; this holds the signer, or null when signing is off.</summary>
+    private sealed record DkimSigning(DkimMessageSigner? Signer) : IDisposable
+    {
+        public void Dispose() => Signer?.Dispose();
+    }
 }

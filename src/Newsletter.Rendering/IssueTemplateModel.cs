@@ -32,16 +32,33 @@ public sealed class IssueTemplateModel
     /// <summary>The text email's link references; numbers run through the issue.</summary>
     public LinkReferences References { get; } = new();
 
-    /// <summary>The accent colour mixed into white (<paramref name="amount"/> 0..1 of accent): soft backgrounds that match the brand.</summary>
-    public string AccentTint(double amount)
+    /// <summary>The accent colour mixed into white (<paramref name="amount"/> 0..1 of accent): soft backgrounds that match the brand,
+    /// and in dark mode a light accent that stays legible on a dark background.</summary>
+    public string AccentTint(double amount) => AccentOver("#ffffff", amount);
+
+    /// <summary>The accent colour mixed into <paramref name="background"/> (<paramref name="amount"/> 0..1 of accent), e.g. a dark-mode card tinted with the brand.</summary>
+    public string AccentOver(string background, double amount)
     {
-        var hex = Branding.AccentColor.TrimStart('#');
+        if (ParseHex(Branding.AccentColor) is not { } accent || ParseHex(background) is not { } under)
+            return "#f4f4f5";
+        var share = Math.Clamp(amount, 0, 1);
+        int Mix(int shift) => (int)Math.Round(((under >> shift) & 0xff) * (1 - share) + ((accent >> shift) & 0xff) * share);
+        return $"#{Mix(16):x2}{Mix(8):x2}{Mix(0):x2}";
+    }
+
+    /// <summary>The footer's address line: the postal address, preceded by the newsletter's name unless the address already starts with it.</summary>
+    public string FooterAddress()
+    {
+        var address = Branding.PostalAddress.Trim();
+        return address.StartsWith(Branding.Name, StringComparison.OrdinalIgnoreCase) ? address : $"{Branding.Name} · {address}";
+    }
+
+    private static int? ParseHex(string color)
+    {
+        var hex = color.TrimStart('#');
         if (hex.Length == 3)
             hex = string.Concat(hex.Select(c => $"{c}{c}"));
-        if (hex.Length != 6 || !int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var rgb))
-            return "#f4f4f5";
-        int Mix(int channel) => (int)Math.Round(255 - (255 - channel) * Math.Clamp(amount, 0, 1));
-        return $"#{Mix((rgb >> 16) & 0xff):x2}{Mix((rgb >> 8) & 0xff):x2}{Mix(rgb & 0xff):x2}";
+        return hex.Length == 6 && int.TryParse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var rgb) ? rgb : null;
     }
 
     /// <summary>"April 6, 2026".</summary>

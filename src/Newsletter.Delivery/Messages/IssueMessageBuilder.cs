@@ -4,21 +4,33 @@ using MimeKit;
 using MimeKit.Utils;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Lists;
+using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Unsubscribe;
 
 namespace Newsletter.Delivery.Messages;
 
 /// <summary>
 /// Builds the <see cref="MimeMessage"/> for one subscriber: From/Reply-To from <see cref="SenderOptions"/>,
-/// To, Subject, Date, Message-ID, List-Id (RFC 2919), List-Unsubscribe with List-Unsubscribe-Post (RFC 8058),
-/// <see cref="IssueHeader"/>, and a multipart/alternative body (text/plain then text/html, UTF-8, quoted-printable).
+/// To, Subject, Date, Message-ID, MIME-Version, List-Id (RFC 2919), List-Unsubscribe with List-Unsubscribe-Post (RFC 8058),
+/// Feedback-ID, a multipart/alternative body (text/plain then text/html, UTF-8, quoted-printable), and last, when a
+/// <see cref="DkimMessageSigner"/> is given, a DKIM-Signature over all of them.
 /// Every header value is passed through <see cref="HeaderText.Sanitize"/> first. Thread-safe; runs once per subscriber,
 /// so everything that does not depend on the subscriber is computed in the constructor.
 /// </summary>
+/// <remarks>
+/// Deliberately absent: <c>Precedence: bulk</c> (non-standard, "discouraged" by RFC 2076, dropped from Gmail's sender
+/// guidelines; List-Id and List-Unsubscribe already mark list mail and RFC 3834 auto-responders honour them), and any
+/// X- header of our own: the issue number travels in Feedback-ID, which providers expect and the signature covers.
+/// </remarks>
 public sealed class IssueMessageBuilder
 {
-    /// <summary>Header carrying the issue number; the pickup transport files messages by it.</summary>
-    public const string IssueHeader = "X-Newsletter-Issue";
+    /// <summary>
+    /// The Feedback-ID header: <c>issue-{N}:{list}:newsletter:{SenderId}</c> (Gmail's <c>a:b:c:SenderId</c>), so a
+    /// complaint report can be traced to the issue and list. The pickup transport also files messages by its first field.
+    /// </summary>
+    public const string FeedbackIdHeader = "Feedback-ID";
+
+    private const string FeedbackIdIssuePrefix = "issue-";
 
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
@@ -29,9 +41,14 @@ public sealed class IssueMessageBuilder
     private readonly string _fromDomain;
     private readonly string _unsubscribeBase;
     private readonly string _issuesBase;
+    private readonly MailboxAddress _returnPath;
+    private readonly bool _verp;
+    private readonly string _feedbackSenderId;
+    private readonly DkimMessageSigner? _dkim;
 
+    /// <param name="dkim">Signs every message built; null sends unsigned messages.</param>
     /// <exception cref="ArgumentException">The sender options are invalid (the options validator reports the same at start-up).</exception>
-    public IssueMessageBuilder(IOptions<SenderOptions> sender, UnsubscribeTokens tokens, TimeProvider? clock = null)
+    public IssueMessageBuilder(IOptions<SenderOptions> sender, UnsubscribeTokens tokens, TimeProvider? clock = null, DkimMessageSigner? dkim = null)
     {
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -55,10 +72,58 @@ public sealed class IssueMessageBuilder
                 throw new ArgumentException($"{SenderOptions.SectionName}:ReplyTo '{options.ReplyTo}' {reason}.", nameof(sender));
             _replyTo = new MailboxAddress("", replyTo);
         }
+
+        var returnPath = fromAddress;
+        if (!string.IsNullOrWhiteSpace(options.ReturnPath) && !EmailAddressRules.TryNormalize(options.ReturnPath, out returnPath, out reason))
+            throw new ArgumentException($"{SenderOptions.SectionName}:ReturnPath '{options.ReturnPath}' {reason}.", nameof(sender));
+        _returnPath = new MailboxAddress("", returnPath);
+        _verp = options.Verp;
+
+        if (!string.IsNullOrWhiteSpace(options.FeedbackSenderId) && !SenderOptionsValidator.IsFeedbackIdField(options.FeedbackSenderId))
+            throw new ArgumentException($"{SenderOptions.SectionName}:FeedbackSenderId '{options.FeedbackSenderId}' may only contain letters, digits, '.', '_' and '-'.", nameof(sender));
+        _feedbackSenderId = string.IsNullOrWhiteSpace(options.FeedbackSenderId) ? _fromDomain.Replace('.', '-') : options.FeedbackSenderId;
+        _dkim = dkim;
     }
 
-    /// <summary>The envelope sender (MAIL FROM) transports should use.</summary>
-    public MailboxAddress EnvelopeSender => new("", _from.Address);
+    /// <summary>The configured envelope sender: <see cref="SenderOptions.ReturnPath"/>, else the From address. Without VERP, every message's.</summary>
+    public MailboxAddress EnvelopeSender => _returnPath;
+
+    /// <summary>True when messages are DKIM-signed.</summary>
+    public bool Signs => _dkim is not null;
+
+    /// <summary>
+    /// The envelope sender (SMTP MAIL FROM) for <paramref name="subscriber"/>'s message: with <see cref="SenderOptions.Verp"/>,
+    /// <c>bounces+alice=example.com@bounces.example.com</c>; otherwise, or when the recipient cannot be folded into an
+    /// address (see <see cref="VerpAddress.TryEncode"/>), <see cref="EnvelopeSender"/>.
+    /// </summary>
+    public MailboxAddress EnvelopeSenderFor(Subscriber subscriber)
+    {
+        ArgumentNullException.ThrowIfNull(subscriber);
+        return _verp && VerpAddress.TryEncode(_returnPath.Address, subscriber.Email, out var verp)
+            ? new MailboxAddress("", verp)
+            : _returnPath;
+    }
+
+    /// <summary>The Feedback-ID value for an issue sent to a list: <c>issue-12:readers:newsletter:tensorweekly</c>.</summary>
+    public string FeedbackId(int issueNumber, MailingList list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        return FeedbackIdIssuePrefix + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + ":" + ListIdLabel(list.Name) + ":newsletter:" + _feedbackSenderId;
+    }
+
+    /// <summary>The issue number a message was built for, read from its Feedback-ID header.</summary>
+    public static bool TryGetIssueNumber(MimeMessage message, out int issueNumber)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        issueNumber = 0;
+        var value = message.Headers[FeedbackIdHeader]?.Trim();
+        if (value is null || !value.StartsWith(FeedbackIdIssuePrefix, StringComparison.Ordinal))
+            return false;
+        var end = value.IndexOf(':');
+        var digits = value.AsSpan(FeedbackIdIssuePrefix.Length, (end < 0 ? value.Length : end) - FeedbackIdIssuePrefix.Length);
+        return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out issueNumber);
+    }
 
     /// <summary>The public archive page of an issue ("view in browser"): <c>{PublicBaseUrl}/issues/{number}</c>.</summary>
     public Uri ViewInBrowserUrl(int issueNumber) => new(_issuesBase + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -118,12 +183,13 @@ public sealed class IssueMessageBuilder
         message.Subject = HeaderText.Sanitize(content.Subject) ?? "";
         message.Date = _clock.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);
+        message.MimeVersion = new Version(1, 0);
 
         var unsubscribeUrl = UnsubscribeUrl(list, subscriber);
         message.Headers.Add(HeaderId.ListId, ListId(list));
         message.Headers.Add(HeaderId.ListUnsubscribe, "<" + unsubscribeUrl + ">");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-        message.Headers.Add(IssueHeader, content.IssueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        message.Headers.Add(FeedbackIdHeader, FeedbackId(content.IssueNumber, list));
 
         // Encoding is fixed here rather than left to MimeKit's per-send scan of the whole body:
         // quoted-printable is 7-bit safe and copes with the long lines HTML templates produce.
@@ -133,6 +199,9 @@ public sealed class IssueMessageBuilder
         html.SetText(Utf8, content.Html ?? "");
 
         message.Body = new MultipartAlternative { text, html };
+
+        // Last: the signature covers the headers above, List-Unsubscribe and List-Unsubscribe-Post included (RFC 8058).
+        _dkim?.Sign(message);
         return message;
     }
 

@@ -22,6 +22,17 @@ public sealed class SenderOptionsValidator : IValidateOptions<SenderOptions>
             failures.Add($"{SenderOptions.SectionName}:ReplyTo '{options.ReplyTo}' {replyReason}. Fix it or remove the key.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.ReturnPath)
+            && !EmailAddressRules.TryNormalize(options.ReturnPath, out _, out var returnPathReason))
+        {
+            failures.Add($"{SenderOptions.SectionName}:ReturnPath '{options.ReturnPath}' {returnPathReason}. Set it to the address bounces go to, e.g. bounces@example.com, or remove the key to use FromAddress.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.FeedbackSenderId) && !IsFeedbackIdField(options.FeedbackSenderId))
+        {
+            failures.Add($"{SenderOptions.SectionName}:FeedbackSenderId '{options.FeedbackSenderId}' may only contain letters, digits, '.', '_' and '-' (at most 64), e.g. tensorweekly.");
+        }
+
         if (HeaderText.ContainsUnsafe(options.FromName ?? ""))
             failures.Add($"{SenderOptions.SectionName}:FromName contains control characters or line breaks. Use a single line of text.");
 
@@ -32,6 +43,10 @@ public sealed class SenderOptionsValidator : IValidateOptions<SenderOptions>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>One field of a Feedback-ID header: no ':' (the separator), no spaces, short.</summary>
+    internal static bool IsFeedbackIdField(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     internal static bool IsUsableBaseUrl(string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri)

@@ -12,10 +12,15 @@ public interface IMailTransportSession : IAsyncDisposable
     bool IsUsable { get; }
 
     /// <summary>Sends one message to its To recipients.</summary>
+    /// <param name="message">The finished message; transports do not change it (a DKIM signature covers it).</param>
+    /// <param name="envelopeSender">
+    /// The SMTP MAIL FROM, where bounces go: <see cref="Messages.IssueMessageBuilder.EnvelopeSenderFor"/>, which may be a
+    /// per-recipient VERP address. The pickup transport writes it as the file's first line, a Return-Path header.
+    /// </param>
     /// <returns>The server's reply (SMTP) or where the message was written (pickup).</returns>
     /// <exception cref="RecipientRejectedException">The recipient was refused permanently; the session stays usable.</exception>
     /// <exception cref="MessageRejectedException">The message was refused permanently; the session stays usable.</exception>
     /// <exception cref="TransientDeliveryException">Anything else (4xx, I/O, timeout); the session is now unusable.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the session is now unusable.</exception>
-    Task<string> SendAsync(MimeMessage message, CancellationToken ct);
+    Task<string> SendAsync(MimeMessage message, MailboxAddress envelopeSender, CancellationToken ct);
 }

@@ -8,7 +8,9 @@ namespace Newsletter.Delivery.Transports;
 /// <summary>
 /// Writes each message as an .eml file to <c>{PickupDirectory}/issue-{NNNN}/{recipient}.eml</c>, for trying
 /// the newsletter without a mail server or for a relay that collects a pickup folder. The issue number comes
-/// from the <see cref="IssueMessageBuilder.IssueHeader"/> header (folder <c>unnumbered</c> when absent).
+/// from the Feedback-ID header (<see cref="IssueMessageBuilder.TryGetIssueNumber"/>; folder <c>unnumbered</c> when absent).
+/// The envelope sender is written as the first line, <c>Return-Path: &lt;…&gt;</c>, the way a delivered message
+/// carries it, so a VERP address can be checked by eye; DKIM never signs Return-Path, so it does not disturb the signature.
 /// A resend to the same recipient overwrites the file: the delivery log, not the file name, prevents duplicates.
 /// Files are written to a temporary name and renamed, so a reader never sees half a message.
 /// </summary>
@@ -48,9 +50,8 @@ public sealed class PickupMailTransport : IMailTransport
         var recipient = message.To.Mailboxes.FirstOrDefault()?.Address
             ?? throw new ArgumentException("The message has no To recipient.", nameof(message));
 
-        var issue = message.Headers[IssueMessageBuilder.IssueHeader];
-        var folder = int.TryParse(issue, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
-            ? $"issue-{number:D4}"
+        var folder = IssueMessageBuilder.TryGetIssueNumber(message, out var number)
+            ? string.Create(CultureInfo.InvariantCulture, $"issue-{number:D4}")
             : "unnumbered";
 
         return Path.Combine(directory, folder, SafeFileName(recipient) + ".eml");
@@ -86,8 +87,9 @@ public sealed class PickupMailTransport : IMailTransport
 
         public bool IsUsable => !_broken;
 
-        public async Task<string> SendAsync(MimeMessage message, CancellationToken ct)
+        public async Task<string> SendAsync(MimeMessage message, MailboxAddress envelopeSender, CancellationToken ct)
         {
+            ArgumentNullException.ThrowIfNull(envelopeSender);
             var path = PathFor(directory, message);
             var folder = Path.GetDirectoryName(path)!;
             var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -96,6 +98,9 @@ public sealed class PickupMailTransport : IMailTransport
                 System.IO.Directory.CreateDirectory(folder);
                 await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
                 {
+                    // Written ahead of the message rather than added to it: the message is signed and stays as built.
+                    var returnPath = System.Text.Encoding.UTF8.GetBytes($"Return-Path: <{envelopeSender.Address}>\r\n");
+                    await stream.WriteAsync(returnPath, ct).ConfigureAwait(false);
                     await message.WriteToAsync(EmlFormat, stream, ct).ConfigureAwait(false);
                 }
 

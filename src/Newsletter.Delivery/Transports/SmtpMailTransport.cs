@@ -18,9 +18,9 @@ namespace Newsletter.Delivery.Transports;
 public sealed partial class SmtpMailTransport : IMailTransport
 {
     private readonly SmtpOptions _smtp;
-    private readonly MailboxAddress _envelopeSender;
     private readonly ILogger _logger;
 
+    /// <param name="sender">Checked for a valid From address; the envelope sender itself is passed with each message.</param>
     /// <exception cref="ArgumentException">No SMTP host or no valid From address is configured.</exception>
     public SmtpMailTransport(IOptions<DeliveryOptions> delivery, IOptions<SenderOptions> sender, ILogger<SmtpMailTransport>? logger = null)
     {
@@ -29,12 +29,8 @@ public sealed partial class SmtpMailTransport : IMailTransport
         _smtp = delivery.Value.Smtp ?? throw new ArgumentException("Newsletter:Delivery:Smtp is missing.", nameof(delivery));
         if (string.IsNullOrWhiteSpace(_smtp.Host))
             throw new ArgumentException("Newsletter:Delivery:Smtp:Host is required when Newsletter:Delivery:Transport is Smtp.", nameof(delivery));
-        if (!Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out var from, out var reason))
+        if (!Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out _, out var reason))
             throw new ArgumentException($"{SenderOptions.SectionName}:FromAddress '{sender.Value.FromAddress}' {reason}.", nameof(sender));
-
-        // The envelope sender is set explicitly rather than taken from the From header, so a later change
-        // (VERP: a per-recipient bounce address) only touches this transport.
-        _envelopeSender = new MailboxAddress("", from);
         _logger = logger ?? NullLogger<SmtpMailTransport>.Instance;
     }
 
@@ -60,7 +56,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
                 await client.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", timeout.Token).ConfigureAwait(false);
 
             LogConnected(_logger, Describe());
-            return new Session(client, _envelopeSender, Describe());
+            return new Session(client, Describe());
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -99,25 +95,24 @@ public sealed partial class SmtpMailTransport : IMailTransport
     private sealed class Session : IMailTransportSession, ITransferProgress
     {
         private readonly SmtpClient _client;
-        private readonly MailboxAddress _sender;
         private readonly string _server;
         private int _busy;
         private bool _broken;
         private long _bytesWritten;
         private long? _lastTotal;
 
-        public Session(SmtpClient client, MailboxAddress sender, string server)
+        public Session(SmtpClient client, string server)
         {
             _client = client;
-            _sender = sender;
             _server = server;
         }
 
         public bool IsUsable => !_broken && _client.IsConnected;
 
-        public async Task<string> SendAsync(MimeMessage message, CancellationToken ct)
+        public async Task<string> SendAsync(MimeMessage message, MailboxAddress envelopeSender, CancellationToken ct)
         {
             ArgumentNullException.ThrowIfNull(message);
+            ArgumentNullException.ThrowIfNull(envelopeSender);
             if (Interlocked.Exchange(ref _busy, 1) == 1)
                 throw new InvalidOperationException("An SMTP session sends one message at a time; open one session per worker.");
 
@@ -132,7 +127,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
 
                 _bytesWritten = 0;
                 _lastTotal = null;
-                return await _client.SendAsync(FormatOptions.Default, message, _sender, recipients, ct, this).ConfigureAwait(false);
+                return await _client.SendAsync(FormatOptions.Default, message, envelopeSender, recipients, ct, this).ConfigureAwait(false);
             }
             catch (SmtpCommandException e) when (IsPermanent(e) && e.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
             {

@@ -73,9 +73,12 @@ public static class IssueCommands
         var issue = CliArguments.IssueNumber();
         var output = new Option<string>("--out") { Description = "The folder to write issue-N.html, issue-N.txt and issue-N.eml into (created if missing).", Required = true, HelpName = "DIR" };
         var list = new Option<string?>("--list") { Description = "Preview as a member of this list would get it (default: the first configured list).", HelpName = "NAME" };
-        var command = new Command("preview", "Write the issue's HTML, its plain text, and one complete .eml message for a sample subscriber.")
+        var noScreenshots = new Option<bool>("--no-screenshots") { Description = "Skip the PNG screenshots (they need headless Chromium: sudo apt-get install -y chromium)." };
+        var command = new Command("preview",
+            "Write the issue's HTML, its plain text, one complete .eml message for a sample subscriber, and PNG screenshots " +
+            "at 375 px (phone, light and dark) and 800 px (desktop) taken with headless Chromium.")
         {
-            issue, output, list,
+            issue, output, list, noScreenshots,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
@@ -101,7 +104,12 @@ public static class IssueCommands
             Console.WriteLine($"Issue #{issueNumber} as {subscriber.Email} on list '{target.Name}' would get it:");
             Console.WriteLine($"  {stem}.html  ({new FileInfo(stem + ".html").Length / 1024.0:N1} KB)");
             Console.WriteLine($"  {stem}.txt");
-            Console.WriteLine($"  {stem}.eml");
+            Console.WriteLine($"  {stem}.eml  (envelope sender {messages.EnvelopeSenderFor(subscriber).Address}{(messages.Signs ? ", DKIM-signed" : ", not DKIM-signed")})");
+            if (!parse.GetValue(noScreenshots))
+            {
+                foreach (var png in await Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))
+                    Console.WriteLine($"  {png}");
+            }
             return ExitCodes.Success;
         }, ct));
         return command;

@@ -135,7 +135,7 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message, cancellationToken);
+                var reply = await session.SendAsync(message, messages.EnvelopeSenderFor(subscriber), cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
                 await log.RecordSentAsync(delivery.Id, reply, message.MessageId, CancellationToken.None);
                 run.Sent++;

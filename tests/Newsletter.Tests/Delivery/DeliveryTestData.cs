@@ -23,6 +23,9 @@ internal static class DeliveryTestData
     public static readonly MailingList List = new("readers", "Weekly readers",
         [new Subscriber("ada@example.com", "Ada Lovelace"), new Subscriber("bob@example.org", null)]);
 
+    /// <summary>The envelope sender the transport tests pass (the From address, as without a ReturnPath).</summary>
+    public static readonly MailboxAddress Envelope = new("", "news@example.com");
+
     public static IssueMessageBuilder Builder() => new(Options.Create(Sender), Tokens);
 
     public static IssueMessageContent Content(int issue = 7, string subject = "Issue 7: things") =>

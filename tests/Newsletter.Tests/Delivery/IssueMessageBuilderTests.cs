@@ -24,7 +24,7 @@ public class IssueMessageBuilderTests
     }
 
     [Fact]
-    public void Build_SetsSubjectDateAndIssueHeader_FromContent()
+    public void Build_SetsSubjectDateAndFeedbackId_FromContent()
     {
         var before = DateTimeOffset.UtcNow.AddSeconds(-2);
 
@@ -32,7 +32,9 @@ public class IssueMessageBuilderTests
 
         Assert.Equal("Issue 7: things", message.Subject);
         Assert.InRange(message.Date, before, DateTimeOffset.UtcNow.AddSeconds(2));
-        Assert.Equal("7", message.Headers[IssueMessageBuilder.IssueHeader]);
+        Assert.Equal("issue-7:readers:newsletter:example-com", message.Headers["Feedback-ID"]);
+        Assert.True(IssueMessageBuilder.TryGetIssueNumber(message, out var issue));
+        Assert.Equal(7, issue);
     }
 
     [Fact]
@@ -145,5 +147,60 @@ public class IssueMessageBuilderTests
         var value = message.Headers[HeaderId.ListId];
         Assert.EndsWith("<leser.example.com>", value);
         Assert.Contains("Wöchentliche Leser", value);
+    }
+
+    private static IssueMessageBuilder BuilderWith(string? returnPath = null, bool verp = false, string? feedbackSenderId = null) => new(
+        Microsoft.Extensions.Options.Options.Create(new SenderOptions
+        {
+            FromAddress = Sender.FromAddress, FromName = Sender.FromName, ReplyTo = Sender.ReplyTo, PublicBaseUrl = Sender.PublicBaseUrl,
+            ReturnPath = returnPath, Verp = verp, FeedbackSenderId = feedbackSenderId,
+        }),
+        Tokens);
+
+    [Fact]
+    public void EnvelopeSenderFor_ReturnsFromAddress_WhenNoReturnPathIsConfigured()
+    {
+        Assert.Equal("news@example.com", _builder.EnvelopeSenderFor(List.Subscribers.First()).Address);
+    }
+
+    [Fact]
+    public void EnvelopeSenderFor_ReturnsReturnPath_WhenVerpIsOff()
+    {
+        Assert.Equal("bounces@bounces.example.com", BuilderWith("bounces@bounces.example.com").EnvelopeSenderFor(List.Subscribers.First()).Address);
+    }
+
+    [Fact]
+    public void EnvelopeSenderFor_ReturnsVerpAddress_WhenVerpIsOn()
+    {
+        var builder = BuilderWith("bounces@bounces.example.com", verp: true);
+
+        Assert.Equal("bounces+ada=example.com@bounces.example.com", builder.EnvelopeSenderFor(List.Subscribers.First()).Address);
+    }
+
+    [Fact]
+    public void EnvelopeSenderFor_FallsBackToReturnPath_WhenRecipientIsTooLongForVerp()
+    {
+        var builder = BuilderWith("bounces@bounces.example.com", verp: true);
+
+        Assert.Equal("bounces@bounces.example.com", builder.EnvelopeSenderFor(new Subscriber(new string('a', 60) + "@example.com", null)).Address);
+    }
+
+    [Fact]
+    public void Build_UsesConfiguredFeedbackSenderId_InFeedbackId()
+    {
+        var message = RoundTrip(BuilderWith(feedbackSenderId: "tensorweekly").Build(Content(issue: 12), List, List.Subscribers.First()));
+
+        Assert.Equal("issue-12:readers:newsletter:tensorweekly", message.Headers["Feedback-ID"]);
+    }
+
+    [Fact]
+    public void Build_AddsNoPrecedenceReturnPathOrPrivateHeaders()
+    {
+        var message = BuildForAda();
+
+        Assert.Null(message.Headers["Precedence"]);
+        Assert.Null(message.Headers[HeaderId.ReturnPath]);
+        Assert.DoesNotContain(message.Headers, h => h.Field.StartsWith("X-", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal("1.0", message.Headers[HeaderId.MimeVersion]);
     }
 }

@@ -18,7 +18,7 @@ public class PickupMailTransportTests
         var message = Builder().Build(Content(issue: 12), List, new Subscriber("Ada@Example.com", "Ada"));
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
-        var result = await session.SendAsync(message, CancellationToken.None);
+        var result = await session.SendAsync(message, Envelope, CancellationToken.None);
 
         var path = Path.Combine(folder.Path, "outbox", "issue-0012", "ada@example.com.eml");
         Assert.Equal($"written to {path}", result);
@@ -34,7 +34,7 @@ public class PickupMailTransportTests
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
         foreach (var subscriber in List.Subscribers)
-            await session.SendAsync(Builder().Build(Content(), List, subscriber), CancellationToken.None);
+            await session.SendAsync(Builder().Build(Content(), List, subscriber), Envelope, CancellationToken.None);
 
         var files = Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*", SearchOption.AllDirectories);
         Assert.Equal(2, files.Length);
@@ -47,10 +47,23 @@ public class PickupMailTransportTests
         using var folder = new TempFolder();
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
-        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), CancellationToken.None);
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), Envelope, CancellationToken.None);
 
         var bytes = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single());
         Assert.DoesNotContain("\n", bytes.Replace("\r\n", ""));
+    }
+
+    [Fact]
+    public async Task SendAsync_WritesEnvelopeSenderAsReturnPathFirstLine()
+    {
+        using var folder = new TempFolder();
+        await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
+
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), new MailboxAddress("", "bounces+ada=example.com@b.example.com"), CancellationToken.None);
+
+        var path = Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single();
+        Assert.StartsWith("Return-Path: <bounces+ada=example.com@b.example.com>\r\n", await File.ReadAllTextAsync(path));
+        Assert.Equal("<bounces+ada=example.com@b.example.com>", MimeMessage.Load(path).Headers[HeaderId.ReturnPath]);
     }
 
     [Fact]

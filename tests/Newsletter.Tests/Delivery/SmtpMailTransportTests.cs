@@ -34,7 +34,7 @@ public class SmtpMailTransportTests
         await using (var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None))
         {
             foreach (var email in new[] { "a@example.com", "b@example.com", "c@example.com" })
-                await session.SendAsync(MessageTo(email), CancellationToken.None);
+                await session.SendAsync(MessageTo(email), Envelope, CancellationToken.None);
         }
 
         var received = await server.WaitForMessagesAsync(3, Wait);
@@ -44,13 +44,13 @@ public class SmtpMailTransportTests
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task SendAsync_UsesFromAddressAsEnvelopeSender_AndReturnsServerReply()
+    public async Task SendAsync_UsesTheGivenEnvelopeSender_AndReturnsServerReply()
     {
         await using var server = new TestSmtpServer();
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        var reply = await session.SendAsync(MessageTo("a@example.com"), CancellationToken.None);
+        var reply = await session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
         Assert.Equal("news@example.com", received.EnvelopeFrom);
@@ -66,7 +66,7 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
 
         Assert.Equal(550, e.ReplyCode);
         Assert.Equal("gone@example.com", e.Recipient);
@@ -81,8 +81,8 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), CancellationToken.None));
-        await session.SendAsync(MessageTo("here@example.com"), CancellationToken.None);
+        await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
+        await session.SendAsync(MessageTo("here@example.com"), Envelope, CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
         Assert.Equal("here@example.com", received.EnvelopeTo.Single());
@@ -105,10 +105,10 @@ public class SmtpMailTransportTests
         var server = new TestSmtpServer();
         await server.StartAsync();
         var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
-        await session.SendAsync(MessageTo("a@example.com"), CancellationToken.None);
+        await session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None);
 
         await server.DisposeAsync();
-        await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("b@example.com"), CancellationToken.None));
+        await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("b@example.com"), Envelope, CancellationToken.None));
 
         Assert.False(session.IsUsable);
         await session.DisposeAsync();
@@ -125,7 +125,7 @@ public class SmtpMailTransportTests
         {
             await using var session = await transport.OpenSessionAsync(CancellationToken.None);
             for (var i = 0; i < 50; i++)
-                await session.SendAsync(MessageTo($"w{worker}-{i}@example.com"), CancellationToken.None);
+                await session.SendAsync(MessageTo($"w{worker}-{i}@example.com"), Envelope, CancellationToken.None);
         })));
 
         var received = await server.WaitForMessagesAsync(200, Wait);
@@ -141,10 +141,29 @@ public class SmtpMailTransportTests
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
         var content = new Newsletter.Delivery.Messages.IssueMessageContent(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
 
-        await session.SendAsync(Builder().Build(content, List, List.Subscribers.First()), CancellationToken.None);
+        await session.SendAsync(Builder().Build(content, List, List.Subscribers.First()), Envelope, CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait)).Parse();
         Assert.Equal("first\n.\n..two dots\nlast", received.TextBody!.Replace("\r\n", "\n").TrimEnd());
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_SendsVerpMailFrom_WhenBuilderHasVerpOn()
+    {
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(new Newsletter.Delivery.Messages.SenderOptions
+        {
+            FromAddress = "news@example.com", PublicBaseUrl = "https://newsletter.example.com", ReturnPath = "bounces@bounces.example.com", Verp = true,
+        }), Tokens);
+        var alice = new Subscriber("alice@example.org", "Alice");
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        await session.SendAsync(builder.Build(Content(), List, alice), builder.EnvelopeSenderFor(alice), CancellationToken.None);
+
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
+        Assert.Equal("bounces+alice=example.org@bounces.example.com", received.EnvelopeFrom);
+        Assert.Equal("news@example.com", received.Parse().From.Mailboxes.Single().Address);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class RenderedIssuePersonaliseTests(RenderingFixture fixture)
     {
         var content = fixture.Sample.Personalise("Ana", UnsubscribeUrl);
 
-        Assert.Matches(@"href=""https://news\.example\.org/unsubscribe/abc\?list=weekly&amp;sig=9f""[^>]*>Unsubscribe</a>", content.Html);
+        Assert.Matches(@"href=""https://news\.example\.org/unsubscribe/abc\?list=weekly&amp;sig=9f""[^>]*>Unsubscribe with one click</a>", content.Html);
     }
 
     [Fact]
