@@ -91,7 +91,11 @@ public sealed class SqliteDatabase
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var pragma = connection.CreateCommand();
             // Per-connection settings: pooled connections keep them, but re-applying is cheap and keeps the rule simple.
-            pragma.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON;";
+            // synchronous = NORMAL in WAL mode: a commit survives the process being killed (the scenario the delivery log is
+            // built for) without an fsync per write, which cost 2.7 ms per claim or outcome here (benchmark) against 0.03 ms.
+            // What it gives up: after a power cut the last commits may be lost, so a message sent just before it can be sent
+            // again. FULL would make every delivery-log write wait for the disk.
+            pragma.CommandText = $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

@@ -166,9 +166,11 @@ public sealed class IssueMessageBuilder
             throw new ArgumentException($"'{HeaderText.Sanitize(email)}' is not a usable recipient address.", nameof(subscriber));
 
         var message = new MimeMessage();
-        message.From.Add(_from);
+        // Fresh address objects per message: a MimeKit address list subscribes to its addresses' Changed events, so
+        // sharing one instance made it reference every message ever built (about 42 KB each, never collected).
+        message.From.Add(new MailboxAddress(_from.Name, _from.Address));
         if (_replyTo is not null)
-            message.ReplyTo.Add(_replyTo);
+            message.ReplyTo.Add(new MailboxAddress(_replyTo.Name, _replyTo.Address));
         MailboxAddress to;
         try
         {

@@ -42,55 +42,73 @@ public sealed partial class SendBatchJob(
 
     private SendingOptions Options => sendingOptions.Value;
 
+    /// <summary>Retries due this soon are waited for in this run; later ones are left to a scheduled run.</summary>
+    private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(long sendId, int batchNumber, CancellationToken cancellationToken)
     {
+        var started = clock.GetUtcNow();
         var send = await log.GetSendAsync(sendId, cancellationToken)
             ?? throw new InvalidOperationException($"Send {sendId} is not in the delivery log.");
-        if (send.State is SendState.Paused or SendState.Cancelled or SendState.Finished)
-        {
-            LogSendStopped(send.IssueNumber, batchNumber, send.State);
-            return;
-        }
-
-        var now = clock.GetUtcNow();
-        var open = (await log.GetBatchAsync(sendId, batchNumber, cancellationToken))
-            .Where(d => d.State is DeliveryState.Pending or DeliveryState.Deferred)
-            .ToList();
-        if (open.Count == 0)
-        {
-            await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
-            return;
-        }
-
         var list = new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []);
-        var rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
-        await worker.BeatAsync(cancellationToken);
-
         var run = new BatchRun(send, batchNumber);
-        await using (var lease = await connections.RentAsync(cancellationToken))
-        {
-            foreach (var delivery in open)
-            {
-                if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > clock.GetUtcNow())
-                {
-                    run.Later(due);
-                    continue;
-                }
 
-                if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
+        while (true)
+        {
+            var current = await log.GetSendAsync(sendId, cancellationToken);
+            if (current?.State is not (SendState.Scheduled or SendState.Running))
+            {
+                LogSendStopped(send.IssueNumber, batchNumber, current?.State ?? SendState.Cancelled);
+                return;
+            }
+
+            var open = (await log.GetBatchAsync(sendId, batchNumber, cancellationToken))
+                .Where(d => d.State is DeliveryState.Pending or DeliveryState.Deferred)
+                .ToList();
+            if (open.Count == 0)
+            {
+                break;
+            }
+
+            var rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
+            await worker.BeatAsync(cancellationToken);
+            run.StartPass();
+            await using (var lease = await connections.RentAsync(cancellationToken))
+            {
+                foreach (var delivery in open)
                 {
-                    break;
+                    if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > clock.GetUtcNow())
+                    {
+                        run.Later(due);
+                        continue;
+                    }
+
+                    if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
+                    {
+                        break;
+                    }
                 }
+            }
+
+            if (run.Stopped || run.NextDue is not { } nextDue)
+            {
+                break;
+            }
+
+            var wait = nextDue - clock.GetUtcNow();
+            if (wait > WaitInProcessFor)
+            {
+                // Deferred deliveries are ours to retry: this batch runs again when the first of them is due.
+                jobs.Schedule<SendBatchJob>(job => job.RunAsync(sendId, batchNumber, CancellationToken.None), nextDue);
+                break;
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, cancellationToken);
             }
         }
 
-        if (run.NextDue is { } nextDue && !run.Stopped)
-        {
-            // Deferred deliveries are ours to retry: this batch runs again when the first of them is due.
-            jobs.Schedule<SendBatchJob>(job => job.RunAsync(sendId, batchNumber, CancellationToken.None), nextDue);
-        }
-
-        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - now);
+        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
         await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
     }
 
@@ -282,6 +300,13 @@ public sealed partial class SendBatchJob(
         public DateTimeOffset? NextDue { get; private set; }
 
         public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
+
+        /// <summary>Starts another pass over the batch: the earliest due time is recomputed from what is still deferred.</summary>
+        public void StartPass()
+        {
+            NextDue = null;
+            ConnectionFailures = 0;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} batch {BatchNumber}: the send is {State}; nothing sent")]

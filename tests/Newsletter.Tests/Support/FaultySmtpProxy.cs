@@ -393,6 +393,13 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
         var hash = 14695981039346656037UL;
         foreach (var ch in $"{faults.Seed}|{kind}|{key}|{occurrence}")
             hash = (hash ^ ch) * 1099511628211UL;
+        // FNV-1a barely changes its high bits when only the last characters differ (the occurrence count), so without
+        // this finaliser (MurmurHash3's fmix64) the same recipient failed or passed on many attempts in a row.
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccdUL;
+        hash ^= hash >> 33;
+        hash *= 0xc4ceb9fe1a85ec53UL;
+        hash ^= hash >> 33;
         return (hash >> 11) * (1.0 / (1UL << 53)) < rate;
     }
 
