@@ -19,7 +19,11 @@ public sealed class DovecotServer : IAsyncLifetime
     private const int MailUid = 65534;
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
-    private static int _userCount;
+    /// <summary>How many test users the server is started with; one per test of a class.</summary>
+    public const int UserCount = 64;
+
+    private readonly string _secret = Guid.NewGuid().ToString("N");
+    private int _usersTaken;
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "newsletter-dovecot-" + Guid.NewGuid().ToString("N")[..12]);
 
     public string Host => "127.0.0.1";
@@ -53,7 +57,9 @@ public sealed class DovecotServer : IAsyncLifetime
             throw new InvalidOperationException(
                 $"Cannot give {_folder}/mail to uid {MailUid} ({chownOutput.Trim()}): the Dovecot test server must be started as root.");
         }
-        await File.WriteAllTextAsync(UsersFile, "");
+        // Every user exists before the server starts: Dovecot notices a changed passwd-file by its mtime in whole seconds,
+        // so a user appended a moment after the last read is unknown for up to a second (and each refused login costs time).
+        await File.WriteAllLinesAsync(UsersFile, Enumerable.Range(1, UserCount).Select(n => $"{UserName(n)}:{{PLAIN}}{Password(n)}::::::nodelay=y"));
 
         Port = FreePort();
         await File.WriteAllTextAsync(ConfigFile, $$"""
@@ -62,7 +68,15 @@ public sealed class DovecotServer : IAsyncLifetime
             base_dir = {{_folder}}/run
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain
+            # A refused login answers at once and costs the next logins from 127.0.0.1 nothing (no anvil auth penalty):
+            # the test of a wrong password must not slow the tests after it.
+            auth_failure_delay = 0
+            service anvil {
+              unix_listener anvil-auth-penalty {
+                mode = 0
+              }
+            }
             mail_location = maildir:{{_folder}}/mail/%u
             passdb {
               driver = passwd-file
@@ -137,14 +151,16 @@ public sealed class DovecotServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Adds a fresh mail user (its mailbox is created on first login), so each test starts from an empty mailbox.</summary>
-    public async Task<(string User, string Password)> CreateUserAsync()
+    /// <summary>A mail user of its own (its mailbox is created on first login), so each test starts from an empty mailbox.</summary>
+    /// <exception cref="InvalidOperationException">All <see cref="UserCount"/> users are taken; raise the number.</exception>
+    public (string User, string Password) CreateUser()
     {
-        var number = Interlocked.Increment(ref _userCount);
-        var user = $"bounces{number}";
-        var password = $"secret-{number}-{Guid.NewGuid():N}";
-        await File.AppendAllTextAsync(UsersFile, $"{user}:{{PLAIN}}{password}\n");
-        return (user, password);
+        var number = Interlocked.Increment(ref _usersTaken);
+        if (number > UserCount)
+        {
+            throw new InvalidOperationException($"The Dovecot test server has {UserCount} users, all taken; raise DovecotServer.UserCount.");
+        }
+        return (UserName(number), Password(number));
     }
 
     /// <summary>Seeds a message with IMAP APPEND, unread, as a mail server's delivery would leave it.</summary>
@@ -197,10 +213,17 @@ public sealed class DovecotServer : IAsyncLifetime
     private async Task<ImapClient> ConnectAsync((string User, string Password) login)
     {
         var client = new ImapClient { Timeout = 10_000 };
-        await client.ConnectAsync(Host, Port, SecureSocketOptions.None);
+        // NoDelay, or each command waits for a delayed ACK.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(IPAddress.Loopback, Port);
+        await client.ConnectAsync(socket, Host, Port, SecureSocketOptions.None);
         await client.AuthenticateAsync(login.User, login.Password);
         return client;
     }
+
+    private static string UserName(int number) => $"bounces{number}";
+
+    private string Password(int number) => $"secret-{number}-{_secret}";
 
     private string ReadLog() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
 
@@ -220,13 +243,24 @@ public sealed class DovecotServer : IAsyncLifetime
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // Output goes to a file, not a pipe: dovecot's forked master keeps the pipe open, and reading to its end would hang.
+        var outputFile = Path.Combine(Path.GetTempPath(), $"newsletter-dovecot-run-{Guid.NewGuid():N}.txt");
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec \"$0\" \"$@\" >\"$OUTPUT_FILE\" 2>&1");
+        start.ArgumentList.Add(file);
         foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        start.Environment["OUTPUT_FILE"] = outputFile;
+        try
+        {
+            using var process = Process.Start(start)!;
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, File.Exists(outputFile) ? await File.ReadAllTextAsync(outputFile) : "");
+        }
+        finally
+        {
+            File.Delete(outputFile);
+        }
     }
 }
