@@ -81,4 +81,24 @@ public sealed class SqliteBounceStoreTests : IDisposable
 
         Assert.Null(await _store.FindLastSentAsync("stranger@example.net", None));
     }
+
+    [Fact]
+    public async Task InitializeAsync_UpgradesAVersion1Database_WithoutTouchingItsDeliveries()
+    {
+        // A store written before bounces existed: migration 1 only, one delivery sent.
+        await SentIssues.SendAsync(_log, 1, ["grace@example.net"]);
+        await using (var connection = await _temp.Database.OpenAsync(None))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "DROP TABLE soft_bounces; DROP INDEX deliveries_by_email; PRAGMA user_version = 1;");
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var upgraded = new SqliteDatabase(_temp.FilePath);
+        var store = new SqliteBounceStore(upgraded);
+
+        Assert.Equal(1, (await store.FindLastSentAsync("grace@example.net", None))?.IssueNumber);
+        Assert.Equal(1, await store.RecordSoftBounceAsync("grace@example.net", 1, "4.2.2", null, None));
+        await using var check = await upgraded.OpenAsync(None);
+        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
+    }
 }
