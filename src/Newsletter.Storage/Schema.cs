@@ -111,6 +111,21 @@ internal static class Schema
             tat INTEGER NOT NULL
         );
         """,
+        """
+        -- Soft bounces (4.x.x, the sender gave up) by address and issue: one row per issue however many reports arrive,
+        -- so an address is suppressed after soft bounces on N consecutive issues it was sent.
+        CREATE TABLE IF NOT EXISTS soft_bounces (
+            email_lower  TEXT NOT NULL,
+            issue_number INTEGER NOT NULL,
+            email        TEXT NOT NULL,
+            status       TEXT NOT NULL,                -- the enhanced status code, e.g. 4.2.2
+            detail       TEXT NULL,
+            created_at   TEXT NOT NULL,
+            PRIMARY KEY (email_lower, issue_number)
+        );
+        -- Bounces name an address, not a delivery: find what was sent to it, newest issue first.
+        CREATE INDEX IF NOT EXISTS deliveries_by_email ON deliveries (lower(email), issue_number);
+        """,
     ];
 
     /// <summary>The version this program writes.</summary>

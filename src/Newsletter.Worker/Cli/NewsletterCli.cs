@@ -17,6 +17,7 @@ public static class NewsletterCli
             SendCommands.BuildStatus(),
             SendCommands.BuildPause(),
             SendCommands.BuildCancel(),
+            BouncesCommands.Build(),
             RunCommand.Build(),
         };
 }

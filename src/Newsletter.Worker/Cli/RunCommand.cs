@@ -19,7 +19,7 @@ public static class RunCommand
             try
             {
                 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
-                builder.AddNewsletter(new HostSettings(RunJobServer: true));
+                builder.AddNewsletter(new HostSettings(RunJobServer: true, RunBounceProcessor: true));
                 builder.Services.AddOptions<WebOptions>().BindConfiguration(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
                 builder.WebHost.UseUrls(builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
 

@@ -9,6 +9,7 @@ using Newsletter.Delivery;
 using Newsletter.Delivery.Lists;
 using Newsletter.Rendering;
 using Newsletter.Storage;
+using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Lists;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
@@ -20,7 +21,9 @@ namespace Newsletter.Worker.Hosting;
 /// <param name="RunJobServer">Start a Hangfire server in this process (for <c>run</c>, <c>publish</c> and <c>send --wait</c>).</param>
 /// <param name="ConfigurationOverrides">Settings layered over appsettings.json and the environment (tests use this).</param>
 /// <param name="ValidateListsAtStart">Refuse to start when a list is invalid; off for `lists validate`, which reports the problems itself.</param>
-public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true);
+/// <param name="RunBounceProcessor">Poll the bounce mailbox (Newsletter:Bounces, when enabled); only `run` does.</param>
+public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true,
+    bool RunBounceProcessor = false);
 
 /// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
 public static class NewsletterHost
@@ -88,6 +91,7 @@ public static class NewsletterHost
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();
         services.AddTransient<PublishJob>();
+        services.AddBounces(poll: settings.RunBounceProcessor);
 
         AddJobs(services, settings.RunJobServer);
     }

@@ -36,7 +36,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         await second.InitializeAsync(CancellationToken.None);
 
         await using var connection = await second.OpenAsync(CancellationToken.None);
-        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA user_version"));
+        Assert.Equal(Schema.CurrentVersion, await connection.ExecuteScalarAsync<int>("PRAGMA user_version"));
     }
 
     [Fact]

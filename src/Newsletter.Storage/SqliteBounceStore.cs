@@ -1,0 +1,79 @@
+using Dapper;
+
+namespace Newsletter.Storage;
+
+/// <summary>
+/// What the bounce processor asks of the store beyond the delivery log and the suppression list: the last message sent
+/// to an address, and the count of soft bounces on consecutive issues (the <c>soft_bounces</c> table).
+/// </summary>
+public sealed class SqliteBounceStore
+{
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+
+    public SqliteBounceStore(SqliteDatabase database, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The most recent issue sent to the address (case-insensitive), or null when it was never sent anything.</summary>
+    /// <returns>The delivery's id, its issue, and the address as the list spells it.</returns>
+    public async Task<SentDelivery?> FindLastSentAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<SentRow>(new CommandDefinition("""
+            SELECT id AS DeliveryId, issue_number AS IssueNumber, email AS Email FROM deliveries
+            WHERE lower(email) = lower(@email) AND state = 'sent'
+            ORDER BY issue_number DESC LIMIT 1
+            """,
+            new { email = email.Trim() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new SentDelivery(row.DeliveryId, row.IssueNumber, row.Email);
+    }
+
+    /// <summary>
+    /// Records a soft bounce of <paramref name="issueNumber"/> to the address (again for the same issue changes nothing) and
+    /// returns on how many consecutive issues, ending with this one, the address soft-bounced. Issues the address was not
+    /// sent do not break the run; an issue it was sent without a soft bounce does.
+    /// </summary>
+    public async Task<int> RecordSoftBounceAsync(string email, int issueNumber, string status, string? detail, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentException.ThrowIfNullOrWhiteSpace(status);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO soft_bounces (email_lower, issue_number, email, status, detail, created_at)
+            VALUES (lower(@email), @issueNumber, @email, @status, @detail, @now)
+            ON CONFLICT DO NOTHING
+            """,
+            new { email = email.Trim(), issueNumber, status, detail, now = DbText.Timestamp(_time.GetUtcNow()) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        // Every issue the address was sent, or soft-bounced on, up to this one, newest first; with whether it soft-bounced.
+        var issues = await connection.QueryAsync<IssueBounced>(new CommandDefinition("""
+            SELECT issue_number AS IssueNumber,
+                   EXISTS (SELECT 1 FROM soft_bounces s WHERE s.email_lower = lower(@email) AND s.issue_number = i.issue_number) AS Bounced
+            FROM (SELECT issue_number FROM deliveries WHERE lower(email) = lower(@email) AND state = 'sent' AND issue_number <= @issueNumber
+                  UNION
+                  SELECT issue_number FROM soft_bounces WHERE email_lower = lower(@email) AND issue_number <= @issueNumber) AS i
+            ORDER BY issue_number DESC
+            """,
+            new { email = email.Trim(), issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return issues.TakeWhile(i => i.Bounced).Count();
+    }
+
+    private sealed class SentRow
+    {
+        public long DeliveryId { get; set; }
+        public int IssueNumber { get; set; }
+        public string Email { get; set; } = "";
+    }
+
+    private sealed class IssueBounced
+    {
+        public int IssueNumber { get; set; }
+        public bool Bounced { get; set; }
+    }
+}

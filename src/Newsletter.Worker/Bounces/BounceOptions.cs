@@ -1,0 +1,45 @@
+namespace Newsletter.Worker.Bounces;
+
+/// <summary>The mailbox that receives bounces, and what to do with them. Section <c>Newsletter:Bounces</c>; off by default.</summary>
+public sealed class BounceOptions
+{
+    public const string SectionName = "Newsletter:Bounces";
+
+    /// <summary>Whether <c>run</c> polls the mailbox (and <c>bounces process</c> may).</summary>
+    public bool Enabled { get; set; }
+
+    public string? Host { get; set; }
+
+    public int Port { get; set; } = 143;
+
+    public MailboxSecurity Security { get; set; } = MailboxSecurity.StartTls;
+
+    public string? User { get; set; }
+
+    /// <summary>Never in appsettings.json: set the environment variable <c>Newsletter__Bounces__Password</c>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>The folder bounces arrive in.</summary>
+    public string Folder { get; set; } = "INBOX";
+
+    /// <summary>
+    /// Where handled notifications are moved (created if missing). Empty: they are marked \Seen where they are instead, and
+    /// only unseen messages are read, so nobody should read that folder in a mail client.
+    /// </summary>
+    public string? ProcessedFolder { get; set; } = "Processed";
+
+    /// <summary>
+    /// Where mail that is not a readable delivery status notification is moved for a person to read (created if missing),
+    /// when <see cref="ProcessedFolder"/> is set. Without a processed folder such mail is flagged and marked \Seen in place.
+    /// </summary>
+    public string? UnrecognisedFolder { get; set; } = "Unrecognised";
+
+    /// <summary>How often <c>run</c> reads the mailbox.</summary>
+    public int PollSeconds { get; set; } = 300;
+
+    /// <summary>Soft bounces on this many consecutive issues suppress the address.</summary>
+    public int SoftBounceLimit { get; set; } = 3;
+
+    /// <summary>Timeout for connecting and for each IMAP command.</summary>
+    public int TimeoutSeconds { get; set; } = 60;
+}
