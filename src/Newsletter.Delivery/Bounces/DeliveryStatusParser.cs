@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Messages;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using MimeKit;
@@ -132,7 +133,7 @@ public static partial class DeliveryStatusParser
                 }
                 foreach (var mailbox in addresses.Mailboxes)
                 {
-                    if (VerpAddress.TryDecode(mailbox.Address) is { } decoded && !found.Contains(decoded, StringComparer.OrdinalIgnoreCase))
+                    if (VerpAddress.TryDecode(mailbox.Address, out var decoded) && !found.Contains(decoded, StringComparer.OrdinalIgnoreCase))
                     {
                         found.Add(decoded);
                     }

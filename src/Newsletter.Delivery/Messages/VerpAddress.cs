@@ -40,10 +40,13 @@ public static class VerpAddress
     /// The recipient folded into a VERP address by <see cref="TryEncode"/>: <c>bounces+alice=example.com@b.example</c> → <c>alice@example.com</c>.
     /// The first '+' ends the return path's own local part and the last '=' stands for the recipient's '@'.
     /// </summary>
-    public static bool TryDecode(string verp, out string recipient)
+    /// <returns>False for anything else: no '+' part, no '=', an empty user or a domain without a dot.</returns>
+    public static bool TryDecode(string? verp, out string recipient)
     {
-        ArgumentNullException.ThrowIfNull(verp);
         recipient = "";
+        if (string.IsNullOrWhiteSpace(verp))
+            return false;
+        verp = verp.Trim().Trim('<', '>');
         var at = verp.LastIndexOf('@');
         if (at <= 0)
             return false;
@@ -53,7 +56,10 @@ public static class VerpAddress
         if (plus < 0 || equals <= plus + 1 || equals == local.Length - 1)
             return false;
 
-        recipient = string.Concat(local[(plus + 1)..equals], "@", local[(equals + 1)..]);
+        var domain = local[(equals + 1)..];
+        if (!domain.Contains('.'))
+            return false;
+        recipient = string.Concat(local[(plus + 1)..equals], "@", domain);
         return true;
     }
 

@@ -25,9 +25,12 @@ public sealed class SendingOptions
     [Range(0.001, 24 * 30)]
     public double RetryWindowHours { get; set; } = 24;
 
-    /// <summary>Waits before the 1st, 2nd, … retry of a message; the last one repeats.</summary>
-    [MinLength(1)]
-    public double[] RetryDelaysSeconds { get; set; } = [30, 60, 120, 300, 600, 1800, 3600];
+    /// <summary>Waits before the 1st, 2nd, … retry of a message; the last one repeats. Empty means <see cref="DefaultRetryDelaysSeconds"/>.</summary>
+    /// <remarks>No initial value here: the configuration binder appends to an array that already has items, so configured
+    /// delays would come after the defaults instead of replacing them.</remarks>
+    public double[]? RetryDelaysSeconds { get; set; }
+
+    public static readonly double[] DefaultRetryDelaysSeconds = [30, 60, 120, 300, 600, 1800, 3600];
 
     /// <summary>
     /// The share of permanent failures (5xx) above which a send pauses itself instead of burning through the list,
@@ -52,6 +55,9 @@ public sealed class SendingOptions
 
     public TimeSpan RetryWindow => TimeSpan.FromHours(RetryWindowHours);
 
-    public TimeSpan RetryDelay(int attempt) =>
-        TimeSpan.FromSeconds(RetryDelaysSeconds[Math.Clamp(attempt - 1, 0, RetryDelaysSeconds.Length - 1)]);
+    public TimeSpan RetryDelay(int attempt)
+    {
+        var delays = RetryDelaysSeconds is { Length: > 0 } configured ? configured : DefaultRetryDelaysSeconds;
+        return TimeSpan.FromSeconds(delays[Math.Clamp(attempt - 1, 0, delays.Length - 1)]);
+    }
 }

@@ -39,7 +39,9 @@ public sealed class BounceMailboxPollerTests(DovecotServer dovecot) : IClassFixt
         await host.StartAsync();
         try
         {
-            while (!await suppressions.IsSuppressedAsync("ada@example.com", "weekly", CancellationToken.None))
+            // The suppression is recorded before the message is moved, so wait for both.
+            while (!await suppressions.IsSuppressedAsync("ada@example.com", "weekly", CancellationToken.None)
+                   || (await dovecot.ListAsync(mailbox, "Processed")).Count == 0)
             {
                 await Task.Delay(100);
             }

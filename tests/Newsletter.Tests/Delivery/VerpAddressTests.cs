@@ -39,4 +39,29 @@ public class VerpAddressTests
     {
         Assert.False(VerpAddress.TryDecode("bounces@b.example", out _));
     }
+
+    [Theory]
+    [InlineData("bounces+alice=example.com@newsletter.example.com", "alice@example.com")]
+    [InlineData("<bounces+alice=example.com@newsletter.example.com>", "alice@example.com")]
+    [InlineData("bounces+alice+news=mail.example.co.uk@newsletter.example.com", "alice+news@mail.example.co.uk")]
+    [InlineData("bounces+a=b=example.com@newsletter.example.com", "a=b@example.com")]
+    public void TryDecode_ReturnsSubscriberAddress_WhenAddressIsVerpEncoded(string address, string expected)
+    {
+        Assert.True(VerpAddress.TryDecode(address, out var recipient));
+        Assert.Equal(expected, recipient);
+    }
+
+    [Theory]
+    [InlineData("bounces@newsletter.example.com")]
+    [InlineData("bounces+tag@newsletter.example.com")]
+    [InlineData("bounces+alice=@newsletter.example.com")]
+    [InlineData("bounces+=example.com@newsletter.example.com")]
+    [InlineData("bounces+alice=localhost@newsletter.example.com")]
+    [InlineData("not an address")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void TryDecode_Refuses_WhenAddressCarriesNoSubscriber(string? address)
+    {
+        Assert.False(VerpAddress.TryDecode(address, out _));
+    }
 }
