@@ -16,7 +16,7 @@ public static class IssueArchiveEndpoints
             var rows = sent.Count == 0
                 ? "<p>No issue has gone out yet.</p>"
                 : "<ul>" + string.Concat(sent.Select(i => string.Create(CultureInfo.InvariantCulture,
-                    $"<li><a href=\"/issues/{i.Number}\">#{i.Number}: {E(i.Subject)}</a> <span class=\"note\">week ending {i.WeekEnding:yyyy-MM-dd}</span></li>"))) + "</ul>";
+                    $"<li><a href=\"/issues/{i.Number}\">{E(i.Subject)}</a> <span class=\"note\">week ending {i.WeekEnding:yyyy-MM-dd}</span></li>"))) + "</ul>";
             return Result($"{branding.Value.Name}: past issues", $"<h1>{E(branding.Value.Name)}: past issues</h1>{rows}");
         });
 

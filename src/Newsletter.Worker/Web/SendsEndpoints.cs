@@ -24,9 +24,9 @@ public static partial class SendsEndpoints
         {
             var access = auth.Evaluate(http);
             if (access == OperatorAccess.None) return Unauthorized(http);
-            http.Response.Headers.CacheControl = "no-store";
-
+            // Antiforgery marks the admin's page no-store itself (and warns if we set it first).
             var form = access == OperatorAccess.Admin ? antiforgery.GetAndStoreTokens(http) : null;
+            if (form is null) http.Response.Headers.CacheControl = "no-store";
             var html = new StringBuilder("<h1>Sends</h1>");
             if (lists.Rejected.Count > 0)
             {
