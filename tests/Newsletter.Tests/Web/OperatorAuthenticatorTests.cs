@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Hangfire.Dashboard;
-using Hangfire.Storage.SQLite;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -120,7 +119,14 @@ public sealed class OperatorAuthenticatorTests
     private static DashboardContext DashboardContext(HttpContext http)
     {
         http.RequestServices = new ServiceCollection().BuildServiceProvider();
-        var storage = new SQLiteStorage(Path.Combine(Path.GetTempPath(), "newsletter-tests", $"dashboard-{Guid.NewGuid():N}.db"));
-        return new AspNetCoreDashboardContext(storage, new Hangfire.DashboardOptions(), http);
+        return new AspNetCoreDashboardContext(new UnusedJobStorage(), new Hangfire.DashboardOptions(), http);
+    }
+
+    /// <summary>The gate never touches storage. A real one would log through Hangfire's process-wide logger, which may belong to a disposed host.</summary>
+    private sealed class UnusedJobStorage : Hangfire.JobStorage
+    {
+        public override Hangfire.Storage.IMonitoringApi GetMonitoringApi() => throw new NotSupportedException();
+
+        public override Hangfire.Storage.IStorageConnection GetConnection() => throw new NotSupportedException();
     }
 }
