@@ -9,6 +9,8 @@ namespace Newsletter.Tests.Lists;
 /// `run` re-reads the lists when the config file or a CSV file changes: a good edit takes effect for the next send, a bad one
 /// is rejected with the start-up error while the last good lists stay in force.
 /// </summary>
+/// <remarks>In the Hangfire collection although it runs no job server: mapping the dashboard points Hangfire's process-wide logger at this host.</remarks>
+[Collection(HangfireCollection.Name)]
 public sealed class LiveListsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
