@@ -40,6 +40,17 @@ public sealed class SqliteSuppressionList : ISuppressionList
     }
 
     /// <inheritdoc />
+    public async Task<bool> RemoveAsync(string email, string listName, SuppressionReason reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        ArgumentException.ThrowIfNullOrEmpty(listName);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM suppressions WHERE email_lower = lower(@email) AND list_name = @listName AND reason = @reason",
+            new { email = email.Trim(), listName, reason = DbText.SuppressionReason(reason) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
     public async Task<bool> IsSuppressedAsync(string email, string listName, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);

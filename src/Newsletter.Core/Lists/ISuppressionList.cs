@@ -11,6 +11,13 @@ public interface ISuppressionList
     /// <returns>How many were removed.</returns>
     Task<int> RemoveAsync(string email, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes the suppression of the address on one list if it has that reason (a subscriber resubscribing lifts their own
+    /// unsubscribe, never a bounce or a list-wide suppression).
+    /// </summary>
+    /// <returns><c>true</c> when one was removed.</returns>
+    Task<bool> RemoveAsync(string email, string listName, SuppressionReason reason, CancellationToken cancellationToken);
+
     /// <summary>Whether the address may not be mailed on the list (a list-wide or an everywhere suppression).</summary>
     Task<bool> IsSuppressedAsync(string email, string listName, CancellationToken cancellationToken);
 

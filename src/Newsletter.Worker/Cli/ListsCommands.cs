@@ -1,15 +1,18 @@
 using System.CommandLine;
+using System.Globalization;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Lists;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
 
 namespace Newsletter.Worker.Cli;
 
-/// <summary><c>newsletter lists validate</c>.</summary>
-public static class ListsCommands
+/// <summary><c>newsletter lists validate|show|suppressions|unsuppress</c>.</summary>
+public static partial class ListsCommands
 {
-    public static Command Build() => new("lists", "Check the subscriber lists configured under Newsletter:Lists.")
+    public static Command Build() => new("lists", "Check the subscriber lists configured under Newsletter:Lists, and manage the suppression list.")
     {
-        BuildValidate(),
+        BuildValidate(), BuildShow(), BuildSuppressions(), BuildUnsuppress(),
     };
 
     private static Command BuildValidate()
@@ -17,17 +20,10 @@ public static class ListsCommands
         var command = new Command("validate",
             "Read every list (inline subscribers and CSV files) and report invalid addresses, unreadable files and duplicates. " +
             "Exit code 2 when any list has an error.");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
         {
-            var result = services.GetRequiredService<MailingListCatalog>().Load();
-            foreach (var warning in result.Warnings)
-            {
-                Console.WriteLine($"warning: {warning}");
-            }
-            foreach (var error in result.Errors)
-            {
-                Console.Error.WriteLine($"error: {error}");
-            }
+            var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
+            PrintProblems(result);
             foreach (var list in result.Lists)
             {
                 Console.WriteLine($"  {list.Name,-16} {list.SubscriberCount,8:N0} subscribers  \"{list.DisplayName}\"");
@@ -35,8 +31,124 @@ public static class ListsCommands
             Console.WriteLine(result.Errors.Count == 0
                 ? $"{result.Lists.Count} list(s) valid, {result.Warnings.Count} warning(s)."
                 : $"{result.Errors.Count} error(s): fix them in appsettings.json or the CSV files it names.");
-            return Task.FromResult(result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.UsageOrConfig);
+            return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.UsageOrConfig;
         }, ct));
         return command;
     }
+
+    private static Command BuildShow()
+    {
+        var name = new Argument<string?>("NAME") { Description = "Only this list (default: every list).", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("show",
+            "Print each list with its counts: subscribers configured, suppressed (with the reasons: the suppression list always wins " +
+            "over the config file), and how many the next send goes to.")
+        {
+            name,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        {
+            var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
+            PrintProblems(result);
+            var lists = result.Lists;
+            if (parse.GetValue(name) is { } only)
+            {
+                lists = [result.Find(only) ?? throw new CommandException(
+                    $"There is no valid list '{only}' under Newsletter:Lists. Lists: {(result.Lists.Count == 0 ? "none" : string.Join(", ", result.Lists.Select(l => l.Name)))}.")];
+            }
+
+            var suppressions = (await services.GetRequiredService<ISuppressionList>().ListAsync(token))
+                .ToLookup(s => s.Email, StringComparer.OrdinalIgnoreCase);
+            foreach (var list in lists)
+            {
+                var reasons = list.Subscribers
+                    .Select(s => suppressions[s.Email].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
+                    .Where(r => r is not null).Select(r => r!.Value).ToList();
+                Console.WriteLine($"{list.Name}  \"{list.DisplayName}\"");
+                Console.WriteLine($"  configured  {list.SubscriberCount,8:N0}");
+                Console.WriteLine($"  suppressed  {reasons.Count,8:N0}" + (reasons.Count == 0 ? "" :
+                    "  (" + string.Join(", ", reasons.GroupBy(r => r).OrderBy(g => g.Key).Select(g => $"{Describe(g.Key)} {g.Count():N0}")) + ")"));
+                Console.WriteLine($"  next send   {list.SubscriberCount - reasons.Count,8:N0}");
+            }
+            return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.UsageOrConfig;
+        }, ct));
+        return command;
+    }
+
+    private static Command BuildSuppressions()
+    {
+        var command = new Command("suppressions",
+            "List the suppression list, newest first: addresses never mailed again (unsubscribed, hard-bounced, complained, refused with 5xx), " +
+            "whatever the config file says. `lists unsuppress ADDRESS` takes one off.");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        {
+            var all = await services.GetRequiredService<ISuppressionList>().ListAsync(token);
+            if (all.Count == 0)
+            {
+                Console.WriteLine("The suppression list is empty.");
+                return ExitCodes.Success;
+            }
+            Console.WriteLine($"{"SINCE",-16}  {"REASON",-12}  {"LIST",-16}  {"ADDRESS",-36}  DETAIL");
+            foreach (var s in all)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.CreatedAt.ToUniversalTime():yyyy-MM-dd HH:mm}  {Describe(s.Reason),-12}  {s.ListName ?? "(all lists)",-16}  {s.Email,-36}  {s.Detail}"));
+            }
+            Console.WriteLine($"{all.Count:N0} suppression(s).");
+            return ExitCodes.Success;
+        }, ct));
+        return command;
+    }
+
+    private static Command BuildUnsuppress()
+    {
+        var address = new Argument<string>("ADDRESS") { Description = "The email address to take off the suppression list (every list and reason)." };
+        var command = new Command("unsuppress",
+            "Take an address off the suppression list, so the next send mails it again if a list has it. For an admin who knows the " +
+            "address works again (a bounce that was a mistake, a reader who asked back in). Logged.")
+        {
+            address,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        {
+            var email = parse.GetRequiredValue(address).Trim();
+            var suppressions = services.GetRequiredService<ISuppressionList>();
+            var removing = (await suppressions.ListAsync(token)).Where(s => string.Equals(s.Email, email, StringComparison.OrdinalIgnoreCase)).ToList();
+            var removed = await suppressions.RemoveAsync(email, token);
+            if (removed == 0)
+            {
+                Console.WriteLine($"{email} is not on the suppression list; nothing changed.");
+                return ExitCodes.Success;
+            }
+            var what = string.Join(", ", removing.Select(s => $"{Describe(s.Reason)} on {s.ListName ?? "all lists"}"));
+            LogUnsuppressed(services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker.Lists"), email, what);
+            Console.WriteLine($"Removed {removed} suppression(s) of {email} ({what}). The next send mails it if a list has it.");
+            return ExitCodes.Success;
+        }, ct));
+        return command;
+    }
+
+    private static void PrintProblems(MailingListLoadResult result)
+    {
+        foreach (var warning in result.Warnings)
+        {
+            Console.WriteLine($"warning: {warning}");
+        }
+        foreach (var error in result.Errors)
+        {
+            Console.Error.WriteLine($"error: {error}");
+        }
+    }
+
+    private static string Describe(SuppressionReason reason) => reason switch
+    {
+        SuppressionReason.Unsubscribed => "unsubscribed",
+        SuppressionReason.HardBounce => "hard bounce",
+        SuppressionReason.SoftBounce => "soft bounces",
+        SuppressionReason.Complaint => "complaint",
+        SuppressionReason.Refused => "refused",
+        _ => reason.ToString(),
+    };
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "Suppression of {Email} removed by an operator (was: {Suppressions})")]
+    private static partial void LogUnsuppressed(ILogger logger, string email, string suppressions);
 }

@@ -37,8 +37,7 @@ public static class PublishCommand
             if (running.Count > 0)
             {
                 Console.WriteLine($"Sending issue #{published.Issue.Number} to {running.Sum(s => s.RecipientCount):N0} recipients on {running.Count} list(s)…");
-                var progress = ProgressLine.ForConsole();
-                await services.GetRequiredService<SendWatcher>().WaitAsync(published.Issue.Number, running, progress.Report, token);
+                await ConsoleProgress.SendAsync(report => services.GetRequiredService<SendWatcher>().WaitAsync(published.Issue.Number, running, report, token));
             }
 
             return await SendCommands.PrintSummaryAsync(services, published.Issue.Number, token);

@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
+using Newsletter.Worker.Web;
 
 namespace Newsletter.Worker.Cli;
 
@@ -13,20 +14,14 @@ public static class RunCommand
     {
         var command = new Command("run",
             "Run the worker: a Hangfire job server that sends queued and scheduled sends, the weekly publish job " +
-            "(Newsletter:Schedule), and the Hangfire dashboard at /hangfire (Newsletter:Web:Urls, 127.0.0.1 only by default). Stop it with Ctrl+C.");
+            "(Newsletter:Schedule), the unsubscribe and issue archive pages, and the operator pages /sends and /hangfire " +
+            "(Newsletter:Web:Urls, 127.0.0.1 only by default; Newsletter:Web:Dashboard for remote operators). Lists are re-read when " +
+            "appsettings.json or their CSV files change. Stop it with Ctrl+C.");
         command.SetAction(async (parse, ct) =>
         {
             try
             {
-                var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
-                builder.AddNewsletter(new HostSettings(RunJobServer: true, RunBounceProcessor: true));
-                builder.Services.AddOptions<WebOptions>().BindConfiguration(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-                builder.WebHost.UseUrls(builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
-
-                await using var app = builder.Build();
-                // The default dashboard authorization admits local requests only.
-                app.MapHangfireDashboard("/hangfire");
-                app.MapGet("/", () => Results.Redirect("/hangfire"));
+                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, RunBounceProcessor: true));
 
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -50,7 +45,7 @@ public static class RunCommand
 
                 await app.StartAsync(ct);
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker");
-                logger.LogInformation("Worker running. Dashboard: {Urls}/hangfire. Weekly publish: {Schedule}",
+                logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe. Weekly publish: {Schedule}",
                     string.Join(", ", app.Urls), schedule.Enabled ? $"'{schedule.Cron}' ({schedule.TimeZone})" : "off");
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;

@@ -70,8 +70,7 @@ public static class SendCommands
                 return ExitCodes.Success;
             }
 
-            var progress = ProgressLine.ForConsole();
-            await services.GetRequiredService<SendWatcher>().WaitAsync(issueNumber, [send], progress.Report, token);
+            await ConsoleProgress.SendAsync(report => services.GetRequiredService<SendWatcher>().WaitAsync(issueNumber, [send], report, token));
             return await PrintSummaryAsync(services, issueNumber, token);
         }, ct));
         return command;

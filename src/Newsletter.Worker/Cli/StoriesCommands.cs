@@ -31,7 +31,12 @@ public static partial class StoriesCommands
             {
                 throw new CommandException($"There is no folder {folder}. Pass the folder that holds your story files, e.g. `newsletter stories import stories/`.");
             }
-            var report = await services.GetRequiredService<StoryFolderImporter>().ImportAsync(folder, new ImportLines(), token);
+            // On a terminal a bar over the files, with the per-file lines printed after it; otherwise one line per file as it goes.
+            var total = Directory.EnumerateFiles(folder, "*.md").Count(f => !string.Equals(Path.GetFileName(f), "README.md", StringComparison.OrdinalIgnoreCase));
+            var lines = new ImportLines(buffered: ConsoleProgress.IsInteractive);
+            var report = await ConsoleProgress.ItemsAsync("Importing stories", total, advance =>
+                services.GetRequiredService<StoryFolderImporter>().ImportAsync(folder, lines.AlsoCalling(advance), token));
+            lines.Flush();
             Console.WriteLine($"Imported from {folder}: {report.Added} added, {report.Updated} updated, {report.Unchanged} unchanged, {report.Errors.Count} rejected.");
             return report.Errors.Count > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
         }, ct));
@@ -107,19 +112,38 @@ public static partial class StoriesCommands
         return command;
     }
 
-    /// <summary>One line per file as it is imported: the outcome and slug, or the error with its line.</summary>
-    private sealed class ImportLines : IProgress<StoryFileImported>
+    /// <summary>One line per file as it is imported: the outcome and slug, or the error with its line. Buffered while a progress bar is drawn.</summary>
+    private sealed class ImportLines(bool buffered) : IProgress<StoryFileImported>
     {
+        private readonly List<(bool Error, string Text)> pending = [];
+        private Action<string> advance = _ => { };
+
+        public ImportLines AlsoCalling(Action<string> onFile)
+        {
+            advance = onFile;
+            return this;
+        }
+
         public void Report(StoryFileImported file)
         {
-            if (file.Error is { } error)
-            {
-                Console.Error.WriteLine($"error: {error.Message}");
-            }
-            else
-            {
-                Console.WriteLine($"  {file.Outcome.ToString().ToLowerInvariant(),-9} {file.Slug}");
-            }
+            var line = file.Error is { } error
+                ? (true, $"error: {error.Message}")
+                : (false, $"  {file.Outcome.ToString().ToLowerInvariant(),-9} {file.Slug}");
+            if (buffered) pending.Add(line);
+            else Write(line);
+            advance(file.Slug ?? System.IO.Path.GetFileName(file.Path));
+        }
+
+        public void Flush()
+        {
+            foreach (var line in pending) Write(line);
+            pending.Clear();
+        }
+
+        private static void Write((bool Error, string Text) line)
+        {
+            if (line.Error) Console.Error.WriteLine(line.Text);
+            else Console.WriteLine(line.Text);
         }
     }
 

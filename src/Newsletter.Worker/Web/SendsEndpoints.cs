@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Worker.Lists;
+using Newsletter.Worker.Sending;
+using static Newsletter.Worker.Web.HtmlPage;
+
+namespace Newsletter.Worker.Web;
+
+/// <summary>
+/// <c>GET /sends</c>: each issue's send as a whole (progress, start and finish), with pause, resume and cancel for admins
+/// (<c>POST /sends/{id}/pause|resume|cancel</c>, antiforgery-checked because the browser sends Basic credentials on its own).
+/// Same gate as the dashboard.
+/// </summary>
+public static partial class SendsEndpoints
+{
+    private const int Shown = 100;
+
+    public static void MapSends(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/sends", async (HttpContext http, OperatorAuthenticator auth, IDeliveryLog log, MailingListCatalog lists, IAntiforgery antiforgery, CancellationToken ct) =>
+        {
+            var access = auth.Evaluate(http);
+            if (access == OperatorAccess.None) return Unauthorized(http);
+            // Antiforgery marks the admin's page no-store itself (and warns if we set it first).
+            var form = access == OperatorAccess.Admin ? antiforgery.GetAndStoreTokens(http) : null;
+            if (form is null) http.Response.Headers.CacheControl = "no-store";
+            var html = new StringBuilder("<h1>Sends</h1>");
+            if (lists.Rejected.Count > 0)
+            {
+                html.Append("<div class=\"alert\"><strong>The last edit of the lists was rejected; the last good lists stay in force.</strong>\n")
+                    .Append(E(string.Join("\n", lists.Rejected))).Append("</div>");
+            }
+            var sends = await log.ListRecentSendsAsync(Shown, ct);
+            if (sends.Count == 0)
+            {
+                html.Append("<p>Nothing has been sent yet.</p>");
+            }
+            else
+            {
+                html.Append("<table><thead><tr><th>Issue</th><th>List</th><th>State</th><th>Sent</th><th>Pending</th><th>Deferred</th><th>Failed</th>" +
+                            "<th>Suppressed</th><th>Started</th><th>Finished</th>")
+                    .Append(form is null ? "" : "<th></th>").Append("</tr></thead><tbody>");
+                foreach (var send in sends)
+                {
+                    var c = await log.CountAsync(send.IssueNumber, send.Id, ct);
+                    html.Append(CultureInfo.InvariantCulture,
+                        $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a></td><td>{E(send.ListName)}</td><td>{E(StateOf(send, c))}</td>" +
+                        $"<td class=\"n\">{c.Sent:N0} / {c.Total:N0}</td><td class=\"n\">{c.Pending + c.Sending:N0}</td><td class=\"n\">{c.Deferred:N0}</td>" +
+                        $"<td class=\"n\">{c.Failed:N0}</td><td class=\"n\">{c.Suppressed:N0}</td><td>{Time(send.StartedAt)}</td><td>{Time(send.FinishedAt)}</td>");
+                    if (form is not null)
+                    {
+                        html.Append("<td>");
+                        if (send.State is SendState.Running or SendState.Scheduled && !c.IsComplete) html.Append(Button(send, "pause", "Pause", "secondary", form));
+                        if (send.State is SendState.Paused) html.Append(Button(send, "resume", "Resume", "", form));
+                        if (send.State is not (SendState.Finished or SendState.Cancelled)) html.Append(Button(send, "cancel", "Cancel", "danger", form));
+                        html.Append("</td>");
+                    }
+                    html.Append("</tr>");
+                }
+                html.Append("</tbody></table>");
+            }
+            html.Append("<p class=\"note\">Jobs, retries and servers: <a href=\"/hangfire\">the Hangfire dashboard</a>.")
+                .Append(access == OperatorAccess.Admin ? "" : " You have read-only access.").Append("</p>");
+            return Result("Sends", html.ToString());
+        });
+
+        app.MapPost("/sends/{id:long}/{action:regex(^(pause|resume|cancel)$)}", async (long id, string action, HttpContext http, OperatorAuthenticator auth,
+            IAntiforgery antiforgery, IDeliveryLog log, SendScheduler scheduler, MailingListCatalog lists, ILoggerFactory loggers, CancellationToken ct) =>
+        {
+            var access = auth.Evaluate(http);
+            if (access == OperatorAccess.None) return Unauthorized(http);
+            if (access != OperatorAccess.Admin) return Result("Forbidden", "<h1>Read-only access</h1><p>Only admins may change sends.</p>", StatusCodes.Status403Forbidden);
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Result("Expired form", "<h1>This form has expired</h1><p><a href=\"/sends\">Reload the sends page</a> and try again.</p>", StatusCodes.Status400BadRequest);
+            }
+            var send = await log.GetSendAsync(id, ct);
+            if (send is null) return Result("No such send", "<h1>No such send</h1>", StatusCodes.Status404NotFound);
+
+            var logger = loggers.CreateLogger(typeof(SendsEndpoints).FullName!);
+            var who = OperatorAuthenticator.IsLoopback(http) ? "loopback" : "remote admin";
+            try
+            {
+                switch (action)
+                {
+                    case "pause":
+                        await log.PauseSendAsync(id, $"paused from the /sends page ({who}).", ct);
+                        break;
+                    case "resume":
+                        // The send exists, so the list's membership is not read again: an empty list stands for it.
+                        await scheduler.ScheduleAsync(send.IssueNumber, new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []), null, ct, resume: true);
+                        break;
+                    case "cancel":
+                        await log.CancelSendAsync(id, ct);
+                        break;
+                }
+            }
+            catch (CommandException ex)
+            {
+                return Result("Not done", $"<h1>Not done</h1><p>{E(ex.Message)}</p><p><a href=\"/sends\">Back to sends</a></p>", StatusCodes.Status409Conflict);
+            }
+            LogControl(logger, action, send.IssueNumber, send.ListName, who);
+            return Results.Redirect("/sends", permanent: false, preserveMethod: false);
+        }).DisableAntiforgery();
+    }
+
+    private static IResult Unauthorized(HttpContext http)
+    {
+        OperatorAuthenticator.Challenge(http.Response);
+        return Result("Login required", "<h1>Login required</h1><p>Operator pages need the dashboard user and password from this address.</p>", StatusCodes.Status401Unauthorized);
+    }
+
+    private static string Button(Send send, string action, string label, string css, AntiforgeryTokenSet form) => string.Create(CultureInfo.InvariantCulture,
+        $"<form class=\"inline\" method=\"post\" action=\"/sends/{send.Id}/{action}\"><input type=\"hidden\" name=\"{E(form.FormFieldName)}\" value=\"{E(form.RequestToken)}\">" +
+        $"<button type=\"submit\" class=\"{css}\">{label}</button></form> ");
+
+    private static string Time(DateTimeOffset? at) => at is { } t ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>As operators read it: never "finished" while anything is pending, in flight or deferred.</summary>
+    private static string StateOf(Send send, DeliveryCounts counts) => send.State switch
+    {
+        SendState.Cancelled => "cancelled",
+        SendState.Paused => "paused: " + send.PauseReason,
+        SendState.Finished when counts.IsComplete => "finished",
+        SendState.Scheduled when send.ScheduledFor is { } at => "scheduled for " + Time(at),
+        _ when counts.IsComplete && counts.Total > 0 => "finished",
+        _ => "in progress",
+    };
+
+    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Operator ({Who}) did {Action} on the send of issue #{IssueNumber} to list {ListName}")]
+    private static partial void LogControl(ILogger logger, string action, int issueNumber, string listName, string who);
+}

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Tests.Support;
+using Newsletter.Worker.Sending;
+
+namespace Newsletter.Tests.Web;
+
+[Collection(HangfireCollection.Name)]
+public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
+{
+    private IDeliveryLog Log => fixture.Worker.Services.GetRequiredService<IDeliveryLog>();
+
+    /// <summary>A send to a one-person list, scheduled for tomorrow: unfinished, so it can be paused, resumed and cancelled.</summary>
+    private async Task<Send> ScheduleLaterAsync(string listName)
+    {
+        var list = new MailingList(listName, listName, [new Subscriber($"{listName}@example.com", null)]);
+        var scheduled = await fixture.Worker.Services.GetRequiredService<SendScheduler>()
+            .ScheduleAsync(fixture.Issue.Number, list, DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None);
+        return scheduled.Send;
+    }
+
+    private HttpClient BrowserClient() => new(new HttpClientHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+    {
+        BaseAddress = fixture.Worker.BaseAddress,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    private static async Task<HttpResponseMessage> PressAsync(HttpClient client, string page, long sendId, string action)
+    {
+        var token = AntiforgeryField().Match(page);
+        Assert.True(token.Success, "the page has no antiforgery field");
+        return await client.PostAsync($"/sends/{sendId}/{action}", new FormUrlEncodedContent([KeyValuePair.Create(token.Groups[1].Value, token.Groups[2].Value)]));
+    }
+
+    [Fact]
+    public async Task SendsPage_ShowsEachSendWithItsProgress_FromLoopback()
+    {
+        using var client = BrowserClient();
+
+        var page = await client.GetStringAsync("/sends");
+
+        Assert.Contains($"href=\"/issues/{fixture.Issue.Number}\"", page);
+        Assert.Contains("<td>readers</td>", page);
+        Assert.Contains($"{fixture.Subscribers.Count} / {fixture.Subscribers.Count}", page);
+        Assert.Contains("finished", page);
+    }
+
+    [Fact]
+    public async Task PauseThenResume_FromLoopback_PausesAndRestartsTheSend()
+    {
+        var send = await ScheduleLaterAsync("pausable");
+        using var client = BrowserClient();
+
+        using var paused = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id, "pause");
+        Assert.Equal(HttpStatusCode.Redirect, paused.StatusCode);
+        Assert.Equal(SendState.Paused, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+
+        using var resumed = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id, "resume");
+        Assert.Equal(HttpStatusCode.Redirect, resumed.StatusCode);
+        Assert.NotEqual(SendState.Paused, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Cancel_FromLoopback_CancelsTheSend()
+    {
+        var send = await ScheduleLaterAsync("cancellable");
+        using var client = BrowserClient();
+
+        using var response = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id, "cancel");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Control_WithoutTheAntiforgeryToken_IsRefused_AndChangesNothing()
+    {
+        var send = await ScheduleLaterAsync("forged");
+        using var client = BrowserClient();
+
+        using var response = await client.PostAsync($"/sends/{send.Id}/cancel", new FormUrlEncodedContent([]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(SendState.Scheduled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task SendsPage_AsksForALogin_WhenTheRequestIsNotFromLoopback()
+    {
+        using var client = BrowserClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/sends");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Dashboard_AsksForALogin_WhenTheRequestIsNotFromLoopback()
+    {
+        using var client = BrowserClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/hangfire");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SendsPage_IsReadOnly_ForARemoteUserWhoIsNoAdmin()
+    {
+        var send = await ScheduleLaterAsync("readonly");
+        using var client = BrowserClient();
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.9");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PublishedWorkerFixture.ViewerUser}:{PublishedWorkerFixture.ViewerPassword}")));
+
+        var page = await client.GetStringAsync("/sends");
+        using var post = await client.PostAsync($"/sends/{send.Id}/cancel", new FormUrlEncodedContent([]));
+
+        Assert.Contains("read-only access", page);
+        Assert.DoesNotContain("<button", page);
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.Equal(SendState.Scheduled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">")]
+    private static partial Regex AntiforgeryField();
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Lists;
+using Newsletter.Tests.Support;
+
+namespace Newsletter.Tests.Web;
+
+/// <summary>The unsubscribe pages in a real browser: headless Chromium, driven over the DevTools protocol.</summary>
+[Collection(HangfireCollection.Name)]
+public sealed class UnsubscribeBrowserTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
+{
+    [Fact]
+    public async Task UnsubscribePage_InABrowser_UnsubscribesOnlyWhenTheButtonIsClicked_AndConfirms()
+    {
+        var email = fixture.Subscribers[6];
+        var suppressions = fixture.Worker.Services.GetRequiredService<ISuppressionList>();
+        await using var browser = await HeadlessChromium.StartAsync();
+
+        await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/unsubscribe/" + fixture.Tokens.Create("readers", email)));
+        Assert.Contains("Unsubscribe from readers readers?", await browser.TextAsync());
+        Assert.False(await suppressions.IsSuppressedAsync(email, "readers", CancellationToken.None));
+
+        await browser.ClickAndWaitForLoadAsync("#unsubscribe");
+
+        var confirmation = await browser.TextAsync();
+        Assert.Contains("You are unsubscribed", confirmation);
+        Assert.Contains(email, confirmation);
+        Assert.Contains("Resubscribe", confirmation);
+        Assert.True(await suppressions.IsSuppressedAsync(email, "readers", CancellationToken.None));
+    }
+}
