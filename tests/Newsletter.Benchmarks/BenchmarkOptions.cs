@@ -17,6 +17,7 @@ internal sealed record BenchmarkOptions
           --profile           also time each stage on its own (render, build, serialise, SMTP, delivery log)
           --smoke             300 subscribers, one run, no profile: checks that everything works, in seconds
           --smtp HOST:PORT    use this SMTP server instead of starting smtp-sink (no smtp-source baseline then)
+          --help              this text
         """;
 
     public int Subscribers { get; init; } = 10_000;
@@ -32,6 +33,8 @@ internal sealed record BenchmarkOptions
     public bool Profile { get; init; }
 
     public bool Smoke { get; init; }
+
+    public bool Help { get; init; }
 
     public string? Smtp { get; init; }
 
@@ -61,6 +64,7 @@ internal sealed record BenchmarkOptions
                 "--profile" => options with { Profile = true },
                 "--smoke" => options with { Smoke = true, Subscribers = 300, Repeat = 1 },
                 "--smtp" => options with { Smtp = Value() },
+                "--help" or "-h" => options with { Help = true },
                 "--child-of" => options with { ChildOf = Value() },
                 "--set" => AddSetting(options, settings, Value()),
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'.{Environment.NewLine}{Usage}"),

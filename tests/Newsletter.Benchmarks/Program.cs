@@ -19,6 +19,12 @@ catch (ArgumentException e)
     return 2;
 }
 
+if (options.Help)
+{
+    Console.WriteLine(BenchmarkOptions.Usage);
+    return 0;
+}
+
 if (options.ChildOf is not null)
     return await PipelineRun.RunAsync(options);
 
@@ -34,6 +40,8 @@ try
                       $"{Environment.ProcessorCount} cores; SMTP server {(postfix is null ? server : "smtp-sink " + server)}");
     foreach (var (key, value) in options.Settings)
         Console.WriteLine($"  setting {key}={value}");
+    // Other processes on the machine take cores from both sides; the load average says how quiet it was.
+    Console.WriteLine($"  load average at start: {LoadAverage()}");
 
     var ours = new List<RunResult>();
     var baseline = new List<TimeSpan>();
@@ -58,6 +66,7 @@ try
         }
     }
 
+    Console.WriteLine($"  load average at end: {LoadAverage()}");
     Report(options, ours, baseline, baselineSinkCpu);
     return ours.All(r => r.Sent == options.Subscribers && r.Failed == 0) ? 0 : 1;
 }
@@ -94,7 +103,7 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
     var size = ours[0].MessageBytes;
     var oursRate = Median(ours.Select(r => r.MessagesPerSecond));
     Console.WriteLine();
-    Console.WriteLine($"message size: {size:N0} bytes (the sample issue for one subscriber, as sent); smtp-source sent -l {size} bodies");
+    Console.WriteLine($"message size: {size:N0} bytes (the sample issue for one subscriber, as sent)" + (baseline.Count > 0 ? $"; smtp-source sent -l {size} bodies" : ""));
     Console.WriteLine($"{"",-26}{"msg/s",9}{"MB/s",8}{"CPU s/1000 msg",16}{"peak WS MB",12}{"sink CPU %",12}");
     if (baseline.Count > 0)
     {
@@ -103,9 +112,9 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
         Console.WriteLine($"{"smtp-source (baseline)",-26}{rate,9:F0}{rate * size / 1e6,8:F1}{"-",16}{"-",12}{sinkShare,12:F0}");
     }
 
-    var sinkDuringOurs = Median(ours.Select(r => r.SinkCpuSeconds / r.WatcherSeconds * 100));
+    var sinkDuringOurs = baseline.Count > 0 ? Median(ours.Select(r => r.SinkCpuSeconds / r.WatcherSeconds * 100)).ToString("F0", CultureInfo.InvariantCulture) : "-";
     Console.WriteLine($"{options.Label,-26}{oursRate,9:F0}{Median(ours.Select(r => r.MegabytesPerSecond)),8:F1}" +
-                      $"{Median(ours.Select(r => r.CpuSecondsPerThousand)),16:F2}{Median(ours.Select(r => Mb(r.PeakWorkingSetBytes))),12:F0}{sinkDuringOurs,12:F0}");
+                      $"{Median(ours.Select(r => r.CpuSecondsPerThousand)),16:F2}{Median(ours.Select(r => Mb(r.PeakWorkingSetBytes))),12:F0}{sinkDuringOurs,12}");
     if (baseline.Count > 0)
     {
         var ratio = oursRate / Median(baseline.Select(b => options.Subscribers / b.TotalSeconds));
@@ -133,6 +142,9 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
         }
     }
 }
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
 static double Mb(long bytes) => bytes / 1_048_576.0;
 

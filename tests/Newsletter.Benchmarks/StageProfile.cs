@@ -61,6 +61,7 @@ internal static class StageProfile
 
         stages.Add(await SmtpAsync(services, built, options.Connections, ct));
         stages.AddRange(await DeliveryLogAsync(services, issueNumber, subscribers, options.Connections, ct));
+        stages.AddRange(await SqliteCommitsAsync(items));
         return stages;
     }
 
@@ -112,6 +113,73 @@ internal static class StageProfile
             }, ct)));
         }, runs: 1);
         return [create, claimAndRecord];
+    }
+
+    /// <summary>
+    /// What SQLite itself charges per status update on this disk, in a scratch file beside the store, for the three ways
+    /// of writing it: one autocommit statement with the default synchronous=FULL (what the delivery log does now),
+    /// the same with synchronous=NORMAL (WAL: no fsync per commit), and 100 updates per transaction.
+    /// </summary>
+    private static async Task<IEnumerable<StageTiming>> SqliteCommitsAsync(int items)
+    {
+        var file = Path.Combine(Path.GetTempPath(), "newsletter-bench", $"commits-{Guid.NewGuid():N}.db");
+        var timings = new List<StageTiming>();
+        try
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}");
+            await connection.OpenAsync();
+            await using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT NOT NULL);" +
+                                    $"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {items}) INSERT INTO t SELECT i, 'pending' FROM n;";
+                await setup.ExecuteNonQueryAsync();
+            }
+
+            await using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE t SET state = $state WHERE id = $id";
+            var state = update.Parameters.Add("$state", Microsoft.Data.Sqlite.SqliteType.Text);
+            var id = update.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+
+            async Task PragmaAsync(string pragma)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = pragma;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            async Task<StageTiming> UpdatesAsync(string stage, string value, int perTransaction) =>
+                await TimeAsync(stage, items, "1 thread, scratch file", async _ =>
+                {
+                    for (var first = 1; first <= items; first += perTransaction)
+                    {
+                        await using var transaction = perTransaction > 1 ? connection.BeginTransaction() : null;
+                        update.Transaction = transaction;
+                        for (var i = first; i < first + perTransaction && i <= items; i++)
+                        {
+                            state.Value = value;
+                            id.Value = i;
+                            await update.ExecuteNonQueryAsync();
+                        }
+
+                        if (transaction is not null)
+                            await transaction.CommitAsync();
+                    }
+                }, runs: 1);
+
+            timings.Add(await UpdatesAsync("sqlite: autocommit UPDATE, synchronous=FULL", "a", 1));
+            await PragmaAsync("PRAGMA synchronous = NORMAL");
+            timings.Add(await UpdatesAsync("sqlite: autocommit UPDATE, synchronous=NORMAL", "b", 1));
+            await PragmaAsync("PRAGMA synchronous = FULL");
+            timings.Add(await UpdatesAsync("sqlite: 100 UPDATEs per transaction, FULL", "c", 100));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var leftover in new[] { file, file + "-wal", file + "-shm" })
+                File.Delete(leftover);
+        }
+
+        return timings;
     }
 
     /// <summary>Times <paramref name="runs"/> × <paramref name="items"/> calls (one warm-up call first) and reports per item.</summary>
