@@ -74,6 +74,10 @@ internal static class PipelineRun
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var peak = process.PeakWorkingSet64;
+        var gcInfo = GC.GetGCMemoryInfo();
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var gc = new GcFigures(gcInfo.HeapSizeBytes, gcInfo.TotalCommittedBytes, GC.GetTotalMemory(forceFullCollection: false), gen0, gen1, gen2);
 
         var (firstSent, lastSent) = SentTimes(settings["Newsletter:Store:Path"]!);
         var messageBytes = await MessageSizeAsync(host.Services, published.Issue.Number, timeout.Token);
@@ -85,7 +89,7 @@ internal static class PipelineRun
         return new RunResult(
             options.Subscribers, counts.Sent, counts.Failed, startup, publishSeconds,
             (firstSent - publishStart).TotalSeconds, (lastSent - publishStart).TotalSeconds, watcherSeconds,
-            cpuSeconds, peak, workingSetAfterStart, messageBytes, 0, stages);
+            cpuSeconds, peak, workingSetAfterStart, messageBytes, 0, stages, gc);
     }
 
     /// <summary>The same settings the end-to-end tests use, pointed at the sink, with a CSV list of generated subscribers.</summary>

@@ -129,6 +129,10 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
     Console.WriteLine($"memory: working set after host start {Median(ours.Select(r => Mb(r.WorkingSetAfterStartBytes))):F0} MB, peak {Median(ours.Select(r => Mb(r.PeakWorkingSetBytes))):F0} MB " +
                       $"(runs: {string.Join(", ", ours.Select(r => Mb(r.PeakWorkingSetBytes).ToString("F0", CultureInfo.InvariantCulture)))} MB)");
 
+    Console.WriteLine($"GC after the send (medians): heap {Median(ours.Select(r => Mb(r.Gc.HeapBytes))):F0} MB, committed {Median(ours.Select(r => Mb(r.Gc.CommittedBytes))):F0} MB, " +
+                      $"still reachable after a full compacting GC {Median(ours.Select(r => Mb(r.Gc.RetainedBytes))):F0} MB; " +
+                      $"collections gen0/gen1/gen2 {Median(ours.Select(r => (double)r.Gc.Gen0)):F0}/{Median(ours.Select(r => (double)r.Gc.Gen1)):F0}/{Median(ours.Select(r => (double)r.Gc.Gen2)):F0}");
+
     var stages = ours.SelectMany(r => r.Stages).GroupBy(s => (s.Stage, s.Note)).ToList();
     if (stages.Count > 0)
     {

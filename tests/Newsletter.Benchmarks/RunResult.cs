@@ -13,6 +13,7 @@ namespace Newsletter.Benchmarks;
 /// <param name="MessageBytes">One subscriber's message as written on the wire (CRLF line ends).</param>
 /// <param name="SinkCpuSeconds">Filled in by the parent: CPU the sink used during this run.</param>
 /// <param name="Stages">Per-stage timings from --profile, by name.</param>
+/// <param name="Gc">Garbage collector figures right after the send.</param>
 internal sealed record RunResult(
     int Subscribers,
     int Sent,
@@ -27,7 +28,8 @@ internal sealed record RunResult(
     long WorkingSetAfterStartBytes,
     long MessageBytes,
     double SinkCpuSeconds,
-    IReadOnlyList<StageTiming> Stages)
+    IReadOnlyList<StageTiming> Stages,
+    GcFigures Gc)
 {
     public double MessagesPerSecond => Sent / AllSentSeconds;
 
@@ -42,3 +44,8 @@ internal sealed record RunResult(
 /// <param name="CpuMicroseconds">Process CPU time per item.</param>
 /// <param name="Note">How it was run (threads, connections).</param>
 internal sealed record StageTiming(string Stage, int Items, double WallMicroseconds, double CpuMicroseconds, string Note);
+
+/// <param name="HeapBytes">GC heap size at the last collection before the send ended (what the GC let it grow to).</param>
+/// <param name="CommittedBytes">Memory the GC had committed.</param>
+/// <param name="RetainedBytes">Managed memory still reachable after a forced, compacting full collection: what the process really holds.</param>
+internal sealed record GcFigures(long HeapBytes, long CommittedBytes, long RetainedBytes, int Gen0, int Gen1, int Gen2);
