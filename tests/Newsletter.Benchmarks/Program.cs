@@ -137,12 +137,12 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
     if (stages.Count > 0)
     {
         Console.WriteLine();
-        Console.WriteLine("stages on their own (--profile, warm, medians over runs):");
-        Console.WriteLine($"  {"stage",-50}{"items",7}{"wall µs/item",14}{"CPU µs/item",13}  how");
+        Console.WriteLine("stages on their own (--profile, warm, medians over runs; \"kept\" = reachable memory added per item, the stage's own results included):");
+        Console.WriteLine($"  {"stage",-50}{"items",7}{"wall µs/item",14}{"CPU µs/item",13}{"kept B/item",13}  how");
         foreach (var stage in stages)
         {
             Console.WriteLine($"  {stage.Key.Stage,-50}{stage.First().Items,7}{Median(stage.Select(s => s.WallMicroseconds)),14:F1}" +
-                              $"{Median(stage.Select(s => s.CpuMicroseconds)),13:F1}  {stage.Key.Note}");
+                              $"{Median(stage.Select(s => s.CpuMicroseconds)),13:F1}{Median(stage.Select(s => s.RetainedBytes)),13:F0}  {stage.Key.Note}");
         }
     }
 }

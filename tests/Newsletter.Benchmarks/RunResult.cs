@@ -43,7 +43,8 @@ internal sealed record RunResult(
 /// <param name="WallMicroseconds">Wall time per item.</param>
 /// <param name="CpuMicroseconds">Process CPU time per item.</param>
 /// <param name="Note">How it was run (threads, connections).</param>
-internal sealed record StageTiming(string Stage, int Items, double WallMicroseconds, double CpuMicroseconds, string Note);
+/// <param name="RetainedBytes">Growth of the managed memory still reachable after a full GC, per item (the stage's own results included).</param>
+internal sealed record StageTiming(string Stage, int Items, double WallMicroseconds, double CpuMicroseconds, string Note, double RetainedBytes);
 
 /// <param name="HeapBytes">GC heap size at the last collection before the send ended (what the GC let it grow to).</param>
 /// <param name="CommittedBytes">Memory the GC had committed.</param>

@@ -100,6 +100,7 @@ internal static class StageProfile
         for (var b = 0; b < send.BatchCount; b++)
             batches.AddRange(await log.GetBatchAsync(send.Id, b, ct));
         var next = -1;
+        batches.TrimExcess();
         var claimAndRecord = await TimeAsync("delivery log: claim + record sent", subscribers.Count, $"{workers} concurrent workers", async _ =>
         {
             await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
@@ -189,6 +190,7 @@ internal static class StageProfile
         var perRun = runs == 0; // per-item callbacks: call once per item; whole-stage callbacks (runs = 1) do every item themselves
         if (perRun)
             await action(0);
+        var reachable = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -205,6 +207,7 @@ internal static class StageProfile
         clock.Stop();
         process.Refresh();
         var cpuUsed = process.TotalProcessorTime - cpu;
-        return new StageTiming(stage, items, clock.Elapsed.TotalMicroseconds / items, cpuUsed.TotalMicroseconds / items, note);
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - reachable;
+        return new StageTiming(stage, items, clock.Elapsed.TotalMicroseconds / items, cpuUsed.TotalMicroseconds / items, note, (double)retained / items);
     }
 }
