@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Newsletter.Core.Composition;
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Transports;
+using Newsletter.Rendering;
+
+namespace Newsletter.Benchmarks;
+
+/// <summary>
+/// Where the time goes: each stage of a send timed on its own, with the host's real services (warm: after a full
+/// run in the same process). The stages are what <c>SendBatchJob</c> does per message, in order.
+/// </summary>
+internal static class StageProfile
+{
+    public static async Task<IReadOnlyList<StageTiming>> RunAsync(IServiceProvider services, int issueNumber, BenchmarkOptions options, CancellationToken ct)
+    {
+        var items = Math.Min(options.Subscribers, 2_000);
+        var stages = new List<StageTiming>();
+        var issue = await services.GetRequiredService<IIssueStore>().GetAsync(issueNumber, ct)
+                    ?? throw new InvalidOperationException($"Issue #{issueNumber} vanished.");
+        var renderer = services.GetRequiredService<IssueRenderer>();
+        var messages = services.GetRequiredService<IssueMessageBuilder>();
+        var list = new MailingList(PipelineRun.ListName, "Benchmark readers", []);
+        var subscribers = Enumerable.Range(0, items).Select(i => new Subscriber($"profile{i:D7}@example.com", $"Reader {i}")).ToList();
+
+        var context = new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber));
+        RenderedIssue rendered = null!;
+        stages.Add(await TimeAsync("render issue (templates, CSS inlining), warm", 5, "1 thread", async _ =>
+            rendered = await renderer.RenderAsync(issue, context, ct)));
+
+        var urls = new string[items];
+        stages.Add(await TimeAsync("unsubscribe token + URL", items, "1 thread", i =>
+        {
+            urls[i] = messages.UnsubscribeUrl(list, subscribers[i]);
+            return Task.CompletedTask;
+        }));
+
+        var contents = new PersonalisedContent[items];
+        stages.Add(await TimeAsync("personalise html + text", items, "1 thread", i =>
+        {
+            contents[i] = rendered.Personalise(subscribers[i].Name, urls[i]);
+            return Task.CompletedTask;
+        }));
+
+        var built = new MimeMessage[items];
+        stages.Add(await TimeAsync("build MimeMessage", items, "1 thread", i =>
+        {
+            built[i] = messages.Build(new IssueMessageContent(issueNumber, rendered.Subject, contents[i].Html, contents[i].Text), list, subscribers[i]);
+            return Task.CompletedTask;
+        }));
+
+        stages.Add(await TimeAsync("serialise MimeMessage (quoted-printable, CRLF)", items, "1 thread, to a null stream", i =>
+        {
+            built[i].WriteTo(PipelineRun.WireFormat, Stream.Null, ct);
+            return Task.CompletedTask;
+        }));
+
+        stages.Add(await SmtpAsync(services, built, options.Connections, ct));
+        stages.AddRange(await DeliveryLogAsync(services, issueNumber, subscribers, options.Connections, ct));
+        stages.AddRange(await SqliteCommitsAsync(items));
+        return stages;
+    }
+
+    /// <summary>Only SMTP: the already-built messages, over C reused connections of the real transport.</summary>
+    private static async Task<StageTiming> SmtpAsync(IServiceProvider services, MimeMessage[] built, int connections, CancellationToken ct)
+    {
+        var transport = services.GetRequiredService<IMailTransport>();
+        var sessions = new IMailTransportSession[connections];
+        for (var c = 0; c < connections; c++)
+            sessions[c] = await transport.OpenSessionAsync(ct);
+        var next = -1;
+        var timing = await TimeAsync("SMTP send of prebuilt messages", built.Length, $"{connections} connections", async _ =>
+        {
+            await Task.WhenAll(sessions.Select(async session =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < built.Length)
+                    await session.SendAsync(built[i], built[i].From.Mailboxes.First(), ct);
+            }));
+        }, runs: 1);
+        foreach (var session in sessions)
+            await session.DisposeAsync();
+        return timing;
+    }
+
+    /// <summary>Only the delivery log: recording a send's rows, then claim + record-sent per delivery as the batch job does it.</summary>
+    private static async Task<IEnumerable<StageTiming>> DeliveryLogAsync(IServiceProvider services, int issueNumber, List<Subscriber> subscribers, int workers, CancellationToken ct)
+    {
+        var log = services.GetRequiredService<IDeliveryLog>();
+        var list = new MailingList("profile", "Profile", subscribers);
+        Send send = null!;
+        var create = await TimeAsync("delivery log: record the send's rows", subscribers.Count, "1 transaction", async _ =>
+            send = await log.CreateSendAsync(issueNumber, list, 100, null, ct), runs: 1);
+
+        var batches = new List<Core.Deliveries.Delivery>();
+        for (var b = 0; b < send.BatchCount; b++)
+            batches.AddRange(await log.GetBatchAsync(send.Id, b, ct));
+        var next = -1;
+        batches.TrimExcess();
+        var claimAndRecord = await TimeAsync("delivery log: claim + record sent", subscribers.Count, $"{workers} concurrent workers", async _ =>
+        {
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < batches.Count)
+                {
+                    if (await log.TryClaimAsync(batches[i].Id, $"profile/{w}", ct) == ClaimResult.Claimed)
+                        await log.RecordSentAsync(batches[i].Id, "250 2.0.0 Ok", null, ct);
+                }
+            }, ct)));
+        }, runs: 1);
+        return [create, claimAndRecord];
+    }
+
+    /// <summary>
+    /// What SQLite itself charges per status update on this disk, in a scratch file beside the store, for the three ways
+    /// of writing it: one autocommit statement with the default synchronous=FULL (what the delivery log does now),
+    /// the same with synchronous=NORMAL (WAL: no fsync per commit), and 100 updates per transaction.
+    /// </summary>
+    private static async Task<IEnumerable<StageTiming>> SqliteCommitsAsync(int items)
+    {
+        var file = Path.Combine(Path.GetTempPath(), "newsletter-bench", $"commits-{Guid.NewGuid():N}.db");
+        var timings = new List<StageTiming>();
+        try
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}");
+            await connection.OpenAsync();
+            await using (var setup = connection.CreateCommand())
+            {
+                setup.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, state TEXT NOT NULL);" +
+                                    $"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {items}) INSERT INTO t SELECT i, 'pending' FROM n;";
+                await setup.ExecuteNonQueryAsync();
+            }
+
+            await using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE t SET state = $state WHERE id = $id";
+            var state = update.Parameters.Add("$state", Microsoft.Data.Sqlite.SqliteType.Text);
+            var id = update.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Integer);
+
+            async Task PragmaAsync(string pragma)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = pragma;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            async Task<StageTiming> UpdatesAsync(string stage, string value, int perTransaction) =>
+                await TimeAsync(stage, items, "1 thread, scratch file", async _ =>
+                {
+                    for (var first = 1; first <= items; first += perTransaction)
+                    {
+                        await using var transaction = perTransaction > 1 ? connection.BeginTransaction() : null;
+                        update.Transaction = transaction;
+                        for (var i = first; i < first + perTransaction && i <= items; i++)
+                        {
+                            state.Value = value;
+                            id.Value = i;
+                            await update.ExecuteNonQueryAsync();
+                        }
+
+                        if (transaction is not null)
+                            await transaction.CommitAsync();
+                    }
+                }, runs: 1);
+
+            timings.Add(await UpdatesAsync("sqlite: autocommit UPDATE, synchronous=FULL", "a", 1));
+            await PragmaAsync("PRAGMA synchronous = NORMAL");
+            timings.Add(await UpdatesAsync("sqlite: autocommit UPDATE, synchronous=NORMAL", "b", 1));
+            await PragmaAsync("PRAGMA synchronous = FULL");
+            timings.Add(await UpdatesAsync("sqlite: 100 UPDATEs per transaction, FULL", "c", 100));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var leftover in new[] { file, file + "-wal", file + "-shm" })
+                File.Delete(leftover);
+        }
+
+        return timings;
+    }
+
+    /// <summary>Times <paramref name="runs"/> × <paramref name="items"/> calls (one warm-up call first) and reports per item.</summary>
+    private static async Task<StageTiming> TimeAsync(string stage, int items, string note, Func<int, Task> action, int runs = 0)
+    {
+        var process = Process.GetCurrentProcess();
+        var perRun = runs == 0; // per-item callbacks: call once per item; whole-stage callbacks (runs = 1) do every item themselves
+        if (perRun)
+            await action(0);
+        var reachable = GC.GetTotalMemory(forceFullCollection: true);
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        if (perRun)
+        {
+            for (var i = 0; i < items; i++)
+                await action(i);
+        }
+        else
+        {
+            await action(0);
+        }
+
+        clock.Stop();
+        process.Refresh();
+        var cpuUsed = process.TotalProcessorTime - cpu;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - reachable;
+        return new StageTiming(stage, items, clock.Elapsed.TotalMicroseconds / items, cpuUsed.TotalMicroseconds / items, note, (double)retained / items);
+    }
+}
