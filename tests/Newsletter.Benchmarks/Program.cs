@@ -121,7 +121,6 @@ static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan
         Console.WriteLine($"ratio to smtp-source: {ratio:F2} (issue #4 target: at least 0.50 at 4 connections)");
     }
 
-    Console.WriteLine("dkim: not measured: this build has no Newsletter:Dkim settings (TODO once DKIM signing lands: run again with --set Newsletter:Dkim:...=... --label \"with DKIM\")");
     Console.WriteLine($"where the wall time went (medians): host start {Median(ours.Select(r => r.StartupSeconds)):F2} s before the clock; " +
                       $"publish (import, compose, delivery rows, fan-out queued) {Median(ours.Select(r => r.PublishSeconds)):F2} s; " +
                       $"first message recorded sent at {Median(ours.Select(r => r.FirstSentSeconds)):F2} s; last at {Median(ours.Select(r => r.AllSentSeconds)):F2} s; " +

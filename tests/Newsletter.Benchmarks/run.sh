@@ -25,5 +25,13 @@ fi
 echo "== 10,000 subscribers: throughput"
 "${bench[@]}" --subscribers 10000 --repeat 3 --profile
 echo
+echo "== 10,000 subscribers: throughput with DKIM signing (a throwaway RSA-2048 key)"
+key=$(mktemp --suffix=.pem)
+trap 'rm -f "$key"' EXIT
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" 2>/dev/null
+"${bench[@]}" --subscribers 10000 --repeat 3 --label "full pipeline + DKIM" \
+  --set Newsletter:Dkim:Enabled=true --set Newsletter:Dkim:Domain=newsletter.test \
+  --set Newsletter:Dkim:Selector=bench --set "Newsletter:Dkim:PrivateKeyPath=$key"
+echo
 echo "== 200,000 subscribers: memory"
 "${bench[@]}" --subscribers 200000 --repeat "${REPEAT_200K:-1}"
