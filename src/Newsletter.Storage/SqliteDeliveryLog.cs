@@ -372,17 +372,9 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>
-    public async Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken)
-    {
-        await MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "sent", serverReply, "record as sent", cancellationToken).ConfigureAwait(false);
-        if (messageId is not null)
-        {
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE deliveries SET message_id = @messageId WHERE id = @deliveryId",
-                new { deliveryId, messageId = messageId.Trim('<', '>') }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-    }
+    public Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken) =>
+        MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "sent", serverReply, "record as sent", cancellationToken,
+            messageId?.Trim('<', '>'));
 
     /// <inheritdoc />
     public async Task<Delivery?> FindByMessageIdAsync(string messageId, CancellationToken cancellationToken)
@@ -433,13 +425,14 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         return rows.Select(r => r.ToDelivery()).ToList();
     }
 
-    private async Task MoveAsync(long deliveryId, string from, string to, string detail, string action, CancellationToken cancellationToken)
+    private async Task MoveAsync(long deliveryId, string from, string to, string detail, string action, CancellationToken cancellationToken,
+        string? messageId = null)
     {
         ArgumentNullException.ThrowIfNull(detail);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var changed = await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE deliveries SET state = @to, detail = @detail, updated_at = @now WHERE id = @deliveryId AND {from}",
-            new { deliveryId, to, detail, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"UPDATE deliveries SET state = @to, detail = @detail, updated_at = @now, message_id = COALESCE(@messageId, message_id) WHERE id = @deliveryId AND {from}",
+            new { deliveryId, to, detail, messageId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         if (changed == 1)
         {
             return;

@@ -105,6 +105,8 @@ internal static class StageProfile
         {
             await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
             {
+                // A claim from a worker with no heartbeat looks abandoned, and the host's recovery would take it back.
+                await log.HeartbeatAsync($"profile/{w}", ct);
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < batches.Count)
                 {

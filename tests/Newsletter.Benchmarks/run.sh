@@ -3,7 +3,7 @@
 # Postfix's smtp-source on the same sink. Installs Postfix if it is missing (Debian/Ubuntu), builds in Release, then:
 #   run.sh                 10,000 subscribers x 3 runs with the per-stage profile, then 200,000 subscribers for memory
 #   run.sh ARGS...         one invocation with your arguments (run.sh --help lists them), e.g. run.sh --smoke
-# Environment: REPEAT_200K (runs at 200k, default 1); DOTNET_gcServer=0 measures workstation GC.
+# Environment: REPEAT_200K (runs at 200k, default 1); DOTNET_gcServer=1 measures server GC.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

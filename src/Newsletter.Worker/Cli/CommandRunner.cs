@@ -44,7 +44,7 @@ public static class CommandRunner
             Console.Error.WriteLine($"error: {ex.Message}");
             return ex.ExitCode;
         }
-        catch (Exception ex) when (ex is EmptyWeekException or IssueAlreadyComposedException)
+        catch (Exception ex) when (ex is EmptyWeekException or IssueAlreadyComposedException or Newsletter.Rendering.TemplateException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return ExitCodes.UsageOrConfig;

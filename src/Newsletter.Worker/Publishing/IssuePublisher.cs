@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Storage.StoryFiles;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Publishing;
@@ -16,6 +17,7 @@ public sealed partial class IssuePublisher(
     IIssueStore issues,
     MailingListCatalog lists,
     SendScheduler scheduler,
+    RenderedIssueCache renders,
     IOptions<StoriesOptions> stories,
     ILogger<IssuePublisher> logger)
 {
@@ -45,6 +47,13 @@ public sealed partial class IssuePublisher(
             ? $"Issue #{issue.Number} for the week ending {weekEnding:yyyy-MM-dd} was composed before; sending it where it has not gone yet."
             : $"Composed issue #{issue.Number}: \"{issue.Subject}\" ({issue.AllStories.Count()} stories)");
         LogPublishing(issue.Number, weekEnding.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), reused);
+
+        // Rendering before queuing: a template error stops the publish here, with its file and line, instead of failing
+        // every batch job; and the batches then find the render done (this process runs them).
+        foreach (var list in targets)
+        {
+            await renders.GetAsync(issue.Number, list, cancellationToken);
+        }
 
         var sends = new List<ScheduledSend>();
         foreach (var list in targets)
