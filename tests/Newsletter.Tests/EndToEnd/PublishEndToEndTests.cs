@@ -4,8 +4,6 @@ using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Publishing;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.EndToEnd;
 
@@ -17,7 +15,6 @@ namespace Newsletter.Tests.EndToEnd;
 public sealed class PublishEndToEndTests : IAsyncLifetime
 {
     private const int SubscriberCount = 200;
-    private static readonly DateOnly SampleWeek = new(2026, 4, 6);
 
     private readonly TestEnvironment environment = new();
     private readonly TestSmtpServer smtp = new();
@@ -33,10 +30,7 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
 
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(SampleWeek, ["readers"], _ => { }, timeout.Token);
-        counts = await host.Services.GetRequiredService<SendWatcher>()
-            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token);
+        (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2));
         await host.StopAsync();
 
         received = smtp.Received.Select(m => m.Parse()).ToList();

@@ -4,8 +4,6 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Tests.Support;
 using Newsletter.Worker;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Publishing;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Sending;
 
@@ -37,13 +35,10 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
 
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(new DateOnly(2026, 4, 6), ["readers"], _ => { }, timeout.Token);
-        var stopped = await Assert.ThrowsAsync<CommandException>(() => host.Services.GetRequiredService<SendWatcher>()
-            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token));
+        var stopped = await Assert.ThrowsAsync<CommandException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
         var log = host.Services.GetRequiredService<IDeliveryLog>();
-        var send = await log.GetSendAsync(published.Sends.Single().Send.Id, timeout.Token);
-        var counts = await log.CountAsync(published.Issue.Number, send!.Id, timeout.Token);
+        var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
+        var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
         await host.StopAsync();
 
         Assert.Equal(SendState.Paused, send.State);

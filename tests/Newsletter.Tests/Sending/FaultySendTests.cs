@@ -4,8 +4,6 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Publishing;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Sending;
 
@@ -43,11 +41,8 @@ public sealed class FaultySendTests(FaultySendTests.FaultySend send) : IClassFix
 
             using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, Environment.Settings));
             await host.StartAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(new DateOnly(2026, 4, 6), ["readers"], _ => { }, timeout.Token);
-            Counts = await host.Services.GetRequiredService<SendWatcher>()
-                .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token);
-            Suppressions = await host.Services.GetRequiredService<ISuppressionList>().ListAsync(timeout.Token);
+            (_, Counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
+            Suppressions = await host.Services.GetRequiredService<ISuppressionList>().ListAsync(CancellationToken.None);
             await host.StopAsync();
         }
 

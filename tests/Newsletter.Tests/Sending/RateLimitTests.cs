@@ -2,8 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Publishing;
-using Newsletter.Worker.Sending;
 using Xunit.Abstractions;
 
 namespace Newsletter.Tests.Sending;
@@ -38,10 +36,7 @@ public sealed class RateLimitTests(ITestOutputHelper output) : IAsyncLifetime
 
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(new DateOnly(2026, 4, 6), ["readers"], _ => { }, timeout.Token);
-        var counts = await host.Services.GetRequiredService<SendWatcher>()
-            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token);
+        var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2));
         await host.StopAsync();
 
         var busiest = smtp.MaxAcceptedInAnyWindow(TimeSpan.FromSeconds(1));
