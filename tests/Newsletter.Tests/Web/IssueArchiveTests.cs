@@ -43,6 +43,16 @@ public sealed class IssueArchiveTests(PublishedWorkerFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task Index_IsRenderedFromTheArchiveTemplate_WithEachIssuesSubject()
+    {
+        var (_, page) = await GetAsync("/issues");
+
+        Assert.Contains("<title>Tensor Weekly: past issues</title>", page);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(fixture.Issue.Subject), page);
+        Assert.Contains($"Issue #{fixture.Issue.Number} · week ending", page);
+    }
+
+    [Fact]
     public async Task IssuePage_Answers404_ForAnIssueThatWasNeverSent()
     {
         var (status, _) = await GetAsync("/issues/999");
