@@ -42,6 +42,8 @@ public sealed partial class SendBatchJob(
 
     private SendingOptions Options => sendingOptions.Value;
 
+    private static readonly TimeSpan ErrorBudgetCheckInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>Retries due this soon are waited for in this run; later ones are left to a scheduled run.</summary>
     private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
 
@@ -243,6 +245,15 @@ public sealed partial class SendBatchJob(
 
     private async Task<bool> WithinErrorBudgetAsync(BatchRun run, CancellationToken cancellationToken)
     {
+        // Counting the whole send on every failure made a large send with many (tolerated) failures quadratic. The first
+        // failures of a run are always checked, so a broken send stops early; after that, once a second is enough.
+        var now = clock.GetUtcNow();
+        if (run.Failed > Options.ErrorBudgetMinimumAttempts && now - run.LastBudgetCheck < ErrorBudgetCheckInterval)
+        {
+            return true;
+        }
+        run.LastBudgetCheck = now;
+
         var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
         if (tried < Options.ErrorBudgetMinimumAttempts || (double)counts.Failed / tried <= Options.ErrorBudget)
@@ -297,6 +308,7 @@ public sealed partial class SendBatchJob(
         public int BatchNumber { get; } = batchNumber;
         public int Sent, Failed, Deferred, Skipped, ConnectionFailures, Throttles;
         public bool Stopped;
+        public DateTimeOffset LastBudgetCheck;
         public DateTimeOffset? NextDue { get; private set; }
 
         public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
