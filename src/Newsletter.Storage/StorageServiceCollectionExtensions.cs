@@ -11,11 +11,12 @@ namespace Newsletter.Storage;
 public static class StorageServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the SQLite store: <see cref="StoreOptions"/> (section <c>Newsletter:Store</c>, validated at start),
-    /// <see cref="SqliteDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IDeliveryLog"/>
-    /// and <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
+    /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
+    /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>,
+    /// <see cref="IDeliveryLog"/>, <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="BounceStore"/> and
+    /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
-    public static IServiceCollection AddSqliteStore(this IServiceCollection services)
+    public static IServiceCollection AddStore(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
 
@@ -23,16 +24,26 @@ public static class StorageServiceCollectionExtensions
             .BindConfiguration(StoreOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
 
-        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<StoreOptions>>().Value.Path));
-        services.AddSingleton(sp => new SqliteStoryStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton(sp => new SqliteIssueStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton(sp => new SqliteDeliveryLog(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<SqliteStoryStore>());
-        services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<SqliteIssueStore>());
-        services.AddSingleton<IDeliveryLog>(sp => sp.GetRequiredService<SqliteDeliveryLog>());
-        services.AddSingleton<ISuppressionList>(sp => new SqliteSuppressionList(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton<IRateLimiter>(sp => new SqliteRateLimiter(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<StoreDatabase>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            return options.Provider switch
+            {
+                StoreProvider.PostgreSql => new PostgreSqlDatabase(options.PostgreSqlConnectionString()),
+                _ => new SqliteDatabase(options.Path),
+            };
+        });
+        services.AddSingleton(sp => new StoryStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new IssueStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<StoryStore>());
+        services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<IssueStore>());
+        services.AddSingleton<IDeliveryLog>(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<ISuppressionList>(sp => new SuppressionList(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }

@@ -32,7 +32,7 @@ public sealed partial class BounceProcessor(
     IOptions<BounceOptions> options,
     IDeliveryLog deliveryLog,
     ISuppressionList suppressions,
-    SqliteBounceStore bounceStore,
+    BounceStore bounceStore,
     ILogger<BounceProcessor> logger)
 {
     private const int MaxDetailLength = 500;

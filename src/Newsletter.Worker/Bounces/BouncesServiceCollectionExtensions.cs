@@ -7,16 +7,16 @@ namespace Newsletter.Worker.Bounces;
 public static class BouncesServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds and validates (at start-up) <see cref="BounceOptions"/>, and registers <see cref="SqliteBounceStore"/> and
-    /// <see cref="BounceProcessor"/>; with <paramref name="poll"/>, also the <see cref="BounceMailboxPoller"/> hosted service
-    /// (which does nothing unless <see cref="BounceOptions.Enabled"/>). Needs the SQLite store registered.
+    /// Binds and validates (at start-up) <see cref="BounceOptions"/>, and registers <see cref="BounceProcessor"/>; with
+    /// <paramref name="poll"/>, also the <see cref="BounceMailboxPoller"/> hosted service (which does nothing unless
+    /// <see cref="BounceOptions.Enabled"/>). Needs the store registered (<see cref="StorageServiceCollectionExtensions.AddStore"/>),
+    /// which provides the <see cref="BounceStore"/>.
     /// </summary>
     public static IServiceCollection AddBounces(this IServiceCollection services, bool poll)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BounceOptions>().BindConfiguration(BounceOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>());
-        services.TryAddSingleton(sp => new SqliteBounceStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
         services.TryAddTransient<BounceProcessor>();
         if (poll)
         {

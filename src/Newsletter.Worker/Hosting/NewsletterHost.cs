@@ -1,5 +1,7 @@
 using Hangfire;
 using Hangfire.AspNetCore;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
@@ -65,7 +67,7 @@ public static class NewsletterHost
         services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
 
-        services.AddSqliteStore();
+        services.AddStore();
         services.AddRendering();
         services.AddDelivery();
         if (!settings.ValidateListsAtStart)
@@ -103,12 +105,10 @@ public static class NewsletterHost
         services.AddSingleton<JobStorage>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
-            var path = Path.GetFullPath(options.StoragePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return new SQLiteStorage(path, new SQLiteStorageOptions
-            {
-                QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
-            });
+            var store = provider.GetRequiredService<IOptions<StoreOptions>>().Value;
+            return store.Provider == StoreProvider.PostgreSql
+                ? PostgreSqlJobStorage(provider.GetRequiredService<StoreDatabase>(), store, options, provider.GetRequiredService<IOptions<SendingOptions>>().Value)
+                : SqliteJobStorage(options);
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(configuration => configuration
@@ -126,5 +126,38 @@ public static class NewsletterHost
                 server.ServerName = $"newsletter-{Environment.MachineName}-{Environment.ProcessId}";
             });
         }
+    }
+
+    private static SQLiteStorage SqliteJobStorage(JobsOptions options)
+    {
+        var path = Path.GetFullPath(options.StoragePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return new SQLiteStorage(path, new SQLiteStorageOptions
+        {
+            QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+        });
+    }
+
+    /// <summary>Hangfire's jobs in the same PostgreSQL database as the store (its own schema, <c>hangfire</c>), shared by every process.</summary>
+    private static PostgreSqlStorage PostgreSqlJobStorage(StoreDatabase database, StoreOptions store, JobsOptions options, SendingOptions sending)
+    {
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            // Idle workers poll the queue; Hangfire.PostgreSql's 15 s default would make a send wait that long to start.
+            QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+            // A job fetched by a process that is then killed (kill -9, power loss) stays invisible for this long before another
+            // process takes it. The sliding timeout keeps a live worker's job invisible however long it runs, so the timeout can be
+            // as short as our own WorkerTimeoutSeconds: the other senders finish a dead one's batches at about the time they
+            // resend its in-flight messages, instead of Hangfire's default 30 minutes.
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromSeconds(Math.Max(sending.WorkerTimeoutSeconds, 10)),
+            PrepareSchemaIfNecessary = true,
+        };
+        var connectionString = store.PostgreSqlConnectionString();
+        // Hangfire creates its schema when the storage is made; several processes starting at once take turns, as with ours.
+        return ((PostgreSqlDatabase)database).WhileMigratingAsync(
+                () => new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, storageOptions), storageOptions),
+                CancellationToken.None)
+            .GetAwaiter().GetResult();
     }
 }

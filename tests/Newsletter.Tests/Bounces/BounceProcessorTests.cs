@@ -16,14 +16,14 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly TempDatabase _temp = new();
     private (string User, string Password) _mailbox;
-    private SqliteDeliveryLog _log = null!;
-    private SqliteSuppressionList _suppressions = null!;
+    private DeliveryLog _log = null!;
+    private SuppressionList _suppressions = null!;
 
     public async Task InitializeAsync()
     {
         _mailbox = dovecot.CreateUser();
-        _log = new SqliteDeliveryLog(_temp.Database);
-        _suppressions = new SqliteSuppressionList(_temp.Database);
+        _log = new DeliveryLog(_temp.Database);
+        _suppressions = new SuppressionList(_temp.Database);
     }
 
     public Task DisposeAsync()
@@ -49,7 +49,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     }
 
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _suppressions, new SqliteBounceStore(_temp.Database),
+        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _suppressions, new BounceStore(_temp.Database),
             logger ?? new RecordingLogger<BounceProcessor>());
 
     private Task SeedAsync(string fixture) => dovecot.AppendAsync(_mailbox, "INBOX", BounceFixtures.Load(fixture));

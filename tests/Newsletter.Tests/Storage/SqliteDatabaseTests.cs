@@ -1,5 +1,7 @@
+using Microsoft.Data.Sqlite;
 using Dapper;
 using Newsletter.Storage;
+using Newsletter.Tests.Bounces;
 
 namespace Newsletter.Tests.Storage;
 
@@ -50,6 +52,26 @@ public sealed class SqliteDatabaseTests : IDisposable
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new SqliteDatabase(_temp.FilePath).InitializeAsync(CancellationToken.None));
         Assert.Contains("schema version 99", error.Message);
     }
+
+    [Fact]
+    public async Task InitializeAsync_UpgradesAVersion1Database_WithoutTouchingItsDeliveries()
+    {
+        // A store written before bounces existed: migration 1 only, one delivery sent.
+        await SentIssues.SendAsync(new DeliveryLog(_temp.Database), 1, ["grace@example.net"]);
+        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        {
+            await ((SqliteConnection)connection).ExecuteAsync("DROP TABLE soft_bounces; DROP INDEX deliveries_by_email; PRAGMA user_version = 1;");
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var upgraded = new SqliteDatabase(_temp.FilePath);
+        var store = new BounceStore(upgraded);
+
+        Assert.Equal(1, (await store.FindLastSentAsync("grace@example.net", CancellationToken.None))?.IssueNumber);
+        Assert.Equal(1, await store.RecordSoftBounceAsync("grace@example.net", 1, "4.2.2", null, CancellationToken.None));
+        await using var check = await upgraded.OpenAsync(CancellationToken.None);
+        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
+    }
 }
 
 public sealed class SqliteNativeLibraryTests : IDisposable
@@ -63,7 +85,7 @@ public sealed class SqliteNativeLibraryTests : IDisposable
     {
         // Hangfire.Storage.SQLite brings sqlite-net-pcl and SQLitePCLRaw 3.x; Microsoft.Data.Sqlite brings the 2.1.x bundle.
         // Both must load one working libe_sqlite3 side by side, as they do in the Worker.
-        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        await using (var connection = (SqliteConnection)await _temp.Database.OpenAsync(CancellationToken.None))
         {
             await connection.ExecuteAsync("CREATE TABLE probe (id INTEGER PRIMARY KEY)");
         }

@@ -17,11 +17,11 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
     private static ServiceProvider Build(Dictionary<string, string?> settings) =>
         new ServiceCollection()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .AddSqliteStore()
+            .AddStore()
             .BuildServiceProvider();
 
     [Fact]
-    public async Task AddSqliteStore_ResolvesStoresOnTheConfiguredFile_WhenPathIsSet()
+    public async Task AddStore_ResolvesStoresOnTheConfiguredFile_WhenPathIsSet()
     {
         await using var services = Build(new() { ["Newsletter:Store:Path"] = _temp.FilePath });
 
@@ -29,13 +29,27 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         await stories.UpsertAsync(TestStories.News("a", new DateOnly(2026, 4, 1)), CancellationToken.None);
 
         Assert.True(File.Exists(_temp.FilePath));
-        Assert.Same(services.GetRequiredService<SqliteDatabase>(), services.GetRequiredService<SqliteDatabase>());
+        Assert.IsType<SqliteDatabase>(services.GetRequiredService<StoreDatabase>());
+        Assert.Same(services.GetRequiredService<StoreDatabase>(), services.GetRequiredService<StoreDatabase>());
         Assert.NotNull(services.GetRequiredService<IIssueStore>());
         Assert.NotNull(services.GetRequiredService<IDeliveryLog>());
     }
 
     [Fact]
-    public async Task AddSqliteStore_FailsValidation_WhenPathIsEmpty()
+    public async Task AddStore_UsesPostgreSql_WhenProviderIsPostgreSql()
+    {
+        await using var services = Build(new()
+        {
+            ["Newsletter:Store:Provider"] = "PostgreSql",
+            ["Newsletter:Store:ConnectionString"] = "Host=127.0.0.1;Port=1;Database=newsletter;Username=newsletter",
+        });
+
+        var database = Assert.IsType<PostgreSqlDatabase>(services.GetRequiredService<StoreDatabase>());
+        Assert.Equal("database 'newsletter' on 127.0.0.1:1", database.Description);
+    }
+
+    [Fact]
+    public async Task AddStore_FailsValidation_WhenPathIsEmpty()
     {
         await using var services = Build(new() { ["Newsletter:Store:Path"] = "" });
 

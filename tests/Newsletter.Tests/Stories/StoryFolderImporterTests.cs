@@ -10,14 +10,14 @@ public sealed class StoryFolderImporterTests : IDisposable
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly TempDatabase _temp = new();
     private readonly string _folder;
-    private readonly SqliteStoryStore _store;
+    private readonly StoryStore _store;
     private readonly StoryFolderImporter _importer;
 
     public StoryFolderImporterTests()
     {
         _folder = Path.Combine(_temp.Folder, "stories");
         Directory.CreateDirectory(_folder);
-        _store = new SqliteStoryStore(_temp.Database);
+        _store = new StoryStore(_temp.Database);
         _importer = new StoryFolderImporter(_store);
     }
 

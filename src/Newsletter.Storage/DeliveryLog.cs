@@ -1,16 +1,15 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
 /// <summary>
-/// Sends and deliveries in the <c>sends</c> and <c>deliveries</c> tables. The conditional update in
-/// <see cref="TryClaimAsync"/> is what keeps a batch that runs twice, even at the same moment on two workers,
+/// Sends and deliveries in the <c>sends</c> and <c>deliveries</c> tables, on SQLite or PostgreSQL. The conditional update in
+/// <see cref="TryClaimAsync"/> is what keeps a batch that runs twice, even at the same moment on two workers or machines,
 /// from mailing anyone twice.
 /// </summary>
-public sealed class SqliteDeliveryLog : IDeliveryLog
+public sealed class DeliveryLog : IDeliveryLog
 {
     private const string SendColumns = """
         id AS Id, issue_number AS IssueNumber, list_name AS ListName, state AS State, batch_size AS BatchSize,
@@ -31,10 +30,16 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
                   AND suppressions.list_name IN ('', (SELECT list_name FROM sends WHERE sends.id = deliveries.send_id)))
         """;
 
-    private readonly SqliteDatabase _database;
+    /// <summary>True when the delivery may be claimed now: pending, or deferred and due, and its send running.</summary>
+    private const string IsClaimable = """
+        (state = 'pending' OR (state = 'deferred' AND next_attempt_at <= @now))
+        AND (SELECT state FROM sends WHERE sends.id = deliveries.send_id) IN ('scheduled', 'running')
+        """;
+
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteDeliveryLog(SqliteDatabase database, TimeProvider? time = null)
+    public DeliveryLog(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
@@ -48,9 +53,11 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         ArgumentNullException.ThrowIfNull(list);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
 
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // One IMMEDIATE transaction: a second caller for the same send waits, then finds it; a crash leaves nothing half-made.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        // One transaction, serialized with every other creation of a send of this issue: a second caller for the same send
+        // waits, then finds it; two lists of one issue never both take a subscriber; a crash leaves nothing half-made.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await _database.SerializeAsync(connection, transaction, $"newsletter:send-of-issue:{issueNumber}", cancellationToken).ConfigureAwait(false);
 
         var existing = await connection.QuerySingleOrDefaultAsync<SendRow>(new CommandDefinition(
             $"SELECT {SendColumns} FROM sends WHERE issue_number = @issueNumber AND list_name = @listName",
@@ -75,43 +82,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
-        // One prepared statement reused for every subscriber: 200k rows in one transaction take seconds, not minutes.
-        var inserted = 0;
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name, state, detail)
-                SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $name,
-                       CASE WHEN reason IS NULL THEN 'pending' ELSE 'suppressed' END,
-                       CASE WHEN reason IS NULL THEN NULL ELSE 'suppressed (' || reason || ')' END
-                FROM (SELECT (SELECT reason FROM suppressions
-                              WHERE email_lower = lower($email) AND list_name IN ('', $listName) LIMIT 1) AS reason)
-                WHERE true -- SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT
-                ON CONFLICT DO NOTHING
-                """;
-            insert.Parameters.AddWithValue("$sendId", sendId);
-            insert.Parameters.AddWithValue("$listName", list.Name);
-            insert.Parameters.AddWithValue("$issueNumber", issueNumber);
-            var batchNumber = insert.Parameters.Add("$batchNumber", SqliteType.Integer);
-            var position = insert.Parameters.Add("$position", SqliteType.Integer);
-            var email = insert.Parameters.Add("$email", SqliteType.Text);
-            var name = insert.Parameters.Add("$name", SqliteType.Text);
-            insert.Prepare();
-
-            foreach (var subscriber in list.Subscribers)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                // Batches are numbered by position among the rows actually inserted, so every batch but the last is full.
-                batchNumber.Value = inserted / batchSize;
-                position.Value = inserted;
-                email.Value = subscriber.Email;
-                name.Value = (object?)subscriber.Name ?? DBNull.Value;
-                // Zero rows: the subscriber already has a delivery of this issue through another list.
-                inserted += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+        var inserted = await _database.InsertDeliveriesAsync(connection, transaction, sendId, issueNumber, list, batchSize, cancellationToken).ConfigureAwait(false);
         var batchCount = (inserted + batchSize - 1) / batchSize;
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sends SET recipient_count = @inserted, batch_count = @batchCount WHERE id = @sendId",
@@ -126,7 +97,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<Send?> GetSendAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<SendRow>(new CommandDefinition(
             $"SELECT {SendColumns} FROM sends WHERE id = @sendId", new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToSend();
@@ -136,7 +107,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     public async Task<Send?> FindSendAsync(int issueNumber, string listName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listName);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<SendRow>(new CommandDefinition(
             $"SELECT {SendColumns} FROM sends WHERE issue_number = @issueNumber AND list_name = @listName",
             new { issueNumber, listName }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -146,7 +117,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<IReadOnlyList<Send>> ListSendsAsync(int issueNumber, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<SendRow>(new CommandDefinition(
             $"SELECT {SendColumns} FROM sends WHERE issue_number = @issueNumber ORDER BY id",
             new { issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -157,7 +128,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <exception cref="InvalidOperationException">No send has this id.</exception>
     public async Task MarkSendStartedAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE sends
             SET state = CASE WHEN state = 'scheduled' THEN 'running' ELSE state END,
@@ -174,7 +145,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<bool> TryMarkSendFinishedAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         // One statement, so no delivery can be claimed between the check and the update.
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE sends
@@ -195,7 +166,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<IReadOnlyList<Send>> ListRecentSendsAsync(int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<SendRow>(new CommandDefinition(
             $"SELECT {SendColumns} FROM sends ORDER BY issue_number DESC, id DESC LIMIT @limit",
             new { limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -205,7 +176,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<bool> PauseSendAsync(long sendId, string reason, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sends SET state = 'paused', pause_reason = @reason WHERE id = @sendId AND state IN ('scheduled', 'running', 'paused')",
             new { sendId, reason }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
@@ -214,7 +185,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<bool> ResumeSendAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sends SET state = 'running', pause_reason = NULL, started_at = COALESCE(started_at, @now) WHERE id = @sendId AND state = 'paused'",
             new { sendId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
@@ -223,8 +194,8 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<int> CancelSendAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = DbText.Timestamp(_time.GetUtcNow());
         var stopped = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sends SET state = 'cancelled', finished_at = COALESCE(finished_at, @now) WHERE id = @sendId AND state <> 'finished'",
@@ -244,8 +215,8 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<int> RetryFailedAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = DbText.Timestamp(_time.GetUtcNow());
         var retried = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE deliveries SET state = 'pending', detail = 'retrying: ' || COALESCE(detail, ''), first_attempt_at = NULL, next_attempt_at = NULL, updated_at = @now " +
@@ -264,7 +235,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<IReadOnlyList<Delivery>> GetBatchAsync(long sendId, int batchNumber, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             $"SELECT {DeliveryColumns} FROM deliveries WHERE send_id = @sendId AND batch_number = @batchNumber ORDER BY position",
             new { sendId, batchNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -275,9 +246,10 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     public async Task<ClaimResult> TryClaimAsync(long deliveryId, string claimedBy, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(claimedBy);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // One statement under SQLite's write lock is the whole guarantee: of any number of claimers exactly one sees the row
-        // claimable and changes it. The same statement skips a stopped send and turns a suppressed address into 'suppressed'.
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        // One statement is the whole guarantee: of any number of claimers exactly one sees the row claimable and changes it
+        // (how each database ensures it: StoreDatabase.ClaimableDelivery). The same statement skips a stopped send and turns a
+        // suppressed address into 'suppressed'.
         var now = DbText.Timestamp(_time.GetUtcNow());
         var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition($"""
             UPDATE deliveries
@@ -286,9 +258,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
                 claimed_by = @claimedBy, claimed_at = @now, updated_at = @now,
                 attempts = attempts + CASE WHEN {IsSuppressed} THEN 0 ELSE 1 END,
                 first_attempt_at = COALESCE(first_attempt_at, @now)
-            WHERE id = @deliveryId
-              AND (state = 'pending' OR (state = 'deferred' AND next_attempt_at <= @now))
-              AND (SELECT state FROM sends WHERE sends.id = deliveries.send_id) IN ('scheduled', 'running')
+            WHERE {_database.ClaimableDelivery(IsClaimable)}
             RETURNING state
             """,
             new { deliveryId, claimedBy, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -316,7 +286,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     public async Task RecordDeferredAsync(long deliveryId, string reason, DateTimeOffset nextAttemptAt, bool uncertain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reason);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE deliveries
             SET state = 'deferred', detail = @reason, next_attempt_at = @next, uncertain = uncertain | @uncertain, updated_at = @now
@@ -333,7 +303,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<DateTimeOffset?> NextAttemptAsync(long sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT MIN(next_attempt_at) FROM deliveries WHERE send_id = @sendId AND state = 'deferred'",
             new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -344,7 +314,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     public async Task HeartbeatAsync(string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO workers (id, heartbeat_at) VALUES (@workerId, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
             new { workerId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -353,7 +323,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<IReadOnlyList<long>> RecoverAbandonedClaimsAsync(TimeSpan staleAfter, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var sends = await connection.QueryAsync<long>(new CommandDefinition("""
             UPDATE deliveries
@@ -380,7 +350,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     public async Task<Delivery?> FindByMessageIdAsync(string messageId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
             $"SELECT {DeliveryColumns} FROM deliveries WHERE message_id = @messageId LIMIT 1",
             new { messageId = messageId.Trim().Trim('<', '>') }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -395,7 +365,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<DeliveryCounts> CountAsync(int issueNumber, long? sendId, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<StateCountRow>(new CommandDefinition("""
             SELECT state AS State, COUNT(*) AS Count, SUM(uncertain) AS Uncertain FROM deliveries
             WHERE issue_number = @issueNumber AND (@sendId IS NULL OR send_id = @sendId)
@@ -418,7 +388,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <inheritdoc />
     public async Task<IReadOnlyList<Delivery>> ListFailedAsync(int issueNumber, CancellationToken cancellationToken)
     {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             $"SELECT {DeliveryColumns} FROM deliveries WHERE issue_number = @issueNumber AND state = 'failed' ORDER BY send_id, position",
             new { issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -429,7 +399,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
         string? messageId = null)
     {
         ArgumentNullException.ThrowIfNull(detail);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var changed = await connection.ExecuteAsync(new CommandDefinition(
             $"UPDATE deliveries SET state = @to, detail = @detail, updated_at = @now, message_id = COALESCE(@messageId, message_id) WHERE id = @deliveryId AND {from}",
             new { deliveryId, to, detail, messageId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);

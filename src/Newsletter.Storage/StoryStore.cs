@@ -5,7 +5,7 @@ using Newsletter.Core.Stories;
 namespace Newsletter.Storage;
 
 /// <summary>Stories in the <c>stories</c> table, one row per slug.</summary>
-public sealed class SqliteStoryStore : IStoryStore
+public sealed class StoryStore : IStoryStore
 {
     private const string Columns = """
         slug AS Slug, section AS Section, title AS Title, date AS Date, source AS Source, url AS Url,
@@ -13,10 +13,10 @@ public sealed class SqliteStoryStore : IStoryStore
         tags_json AS TagsJson, venue AS Venue
         """;
 
-    private readonly SqliteDatabase _database;
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteStoryStore(SqliteDatabase database, TimeProvider? time = null)
+    public StoryStore(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;

@@ -1,18 +1,15 @@
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-public sealed class SqliteDeliveryLogTests : IDisposable
+public abstract class DeliveryLogContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDatabase _temp = new();
-    private readonly SqliteDeliveryLog _log;
+    private readonly DeliveryLog _log;
 
-    public SqliteDeliveryLogTests() => _log = new SqliteDeliveryLog(_temp.Database);
-
-    public void Dispose() => _temp.Dispose();
+    protected DeliveryLogContract(TestStore store) : base(store) => _log = new DeliveryLog(Database);
 
     private static MailingList List(string name, params string[] emails) =>
         new(name, name.ToUpperInvariant(), emails.Select(e => new Subscriber(e, $"Name of {e}")).ToList());
@@ -49,7 +46,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         var list = NumberedList("weekly", 500);
 
         var sends = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-            Task.Run(() => new SqliteDeliveryLog(new SqliteDatabase(_temp.FilePath)).CreateSendAsync(1, list, 100, null, None))));
+            Task.Run(() => new DeliveryLog(Store.OpenAgain()).CreateSendAsync(1, list, 100, null, None))));
 
         Assert.Single(sends.Select(s => s.Id).Distinct());
         Assert.Equal(500, (await _log.CountAsync(1, null, None)).Total);
@@ -129,7 +126,7 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         // and walks the same rows in its own order.
         var claims = await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(() =>
         {
-            var log = new SqliteDeliveryLog(new SqliteDatabase(_temp.FilePath));
+            var log = new DeliveryLog(Store.OpenAgain());
             var order = ids.OrderBy(_ => Random.Shared.Next()).ToList();
             var won = new List<long>();
             start.SignalAndWait();
@@ -283,3 +280,8 @@ public sealed class SqliteDeliveryLogTests : IDisposable
         Assert.Equal([send], await _log.ListSendsAsync(1, None));
     }
 }
+
+public sealed class SqliteDeliveryLogTests() : DeliveryLogContract(new SqliteTestStore());
+
+public sealed class PostgreSqlDeliveryLogTests(PostgreSqlDatabaseFixture database)
+    : DeliveryLogContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

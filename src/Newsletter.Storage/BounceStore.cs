@@ -6,12 +6,12 @@ namespace Newsletter.Storage;
 /// What the bounce processor asks of the store beyond the delivery log and the suppression list: the last message sent
 /// to an address, and the count of soft bounces on consecutive issues (the <c>soft_bounces</c> table).
 /// </summary>
-public sealed class SqliteBounceStore
+public sealed class BounceStore
 {
-    private readonly SqliteDatabase _database;
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteBounceStore(SqliteDatabase database, TimeProvider? time = null)
+    public BounceStore(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;

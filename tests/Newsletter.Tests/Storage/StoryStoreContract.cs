@@ -1,17 +1,14 @@
 using Newsletter.Core.Stories;
 using Newsletter.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-public sealed class SqliteStoryStoreTests : IDisposable
+public abstract class StoryStoreContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDatabase _temp = new();
-    private readonly SqliteStoryStore _store;
+    private readonly StoryStore _store;
 
-    public SqliteStoryStoreTests() => _store = new SqliteStoryStore(_temp.Database);
-
-    public void Dispose() => _temp.Dispose();
+    protected StoryStoreContract(TestStore store) : base(store) => _store = new StoryStore(Database);
 
     [Fact]
     public async Task UpsertAsync_ReturnsTrue_WhenSlugIsNew()
@@ -78,3 +75,8 @@ public sealed class SqliteStoryStoreTests : IDisposable
         Assert.Equal(["day-1", "day-3"], (await _store.ListAsync(null, new DateOnly(2026, 4, 4), None)).Select(s => s.Slug));
     }
 }
+
+public sealed class SqliteStoryStoreTests() : StoryStoreContract(new SqliteTestStore());
+
+public sealed class PostgreSqlStoryStoreTests(PostgreSqlDatabaseFixture database)
+    : StoryStoreContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

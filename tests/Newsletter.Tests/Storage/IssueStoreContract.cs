@@ -1,23 +1,20 @@
 using Newsletter.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-public sealed class SqliteIssueStoreTests : IDisposable
+public abstract class IssueStoreContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
     private static readonly DateOnly Week1 = new(2026, 4, 6);
     private static readonly DateOnly Week2 = new(2026, 4, 13);
-    private readonly TempDatabase _temp = new();
-    private readonly SqliteIssueStore _issues;
-    private readonly SqliteStoryStore _stories;
+    private readonly IssueStore _issues;
+    private readonly StoryStore _stories;
 
-    public SqliteIssueStoreTests()
+    protected IssueStoreContract(TestStore store) : base(store)
     {
-        _issues = new SqliteIssueStore(_temp.Database);
-        _stories = new SqliteStoryStore(_temp.Database);
+        _issues = new IssueStore(Database);
+        _stories = new StoryStore(Database);
     }
-
-    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task SaveAsync_NumbersIssuesOneTwoThree_WhenSavedInOrder()
@@ -43,7 +40,7 @@ public sealed class SqliteIssueStoreTests : IDisposable
         var saves = Enumerable.Range(0, 12).Select(i =>
         {
             var week = Week1.AddDays(7 * i);
-            var store = new SqliteIssueStore(new SqliteDatabase(_temp.FilePath));
+            var store = new IssueStore(Store.OpenAgain());
             return Task.Run(() => store.SaveAsync(TestStories.Issue(week, TestStories.News($"s{i}", week)), None));
         });
 
@@ -137,3 +134,8 @@ public sealed class SqliteIssueStoreTests : IDisposable
         Assert.Equal([2, 1], issues.Select(i => i.Number));
     }
 }
+
+public sealed class SqliteIssueStoreTests() : IssueStoreContract(new SqliteTestStore());
+
+public sealed class PostgreSqlIssueStoreTests(PostgreSqlDatabaseFixture database)
+    : IssueStoreContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

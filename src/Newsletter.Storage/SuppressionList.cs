@@ -3,13 +3,13 @@ using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
-/// <summary>The suppression list in the <c>suppressions</c> table. Addresses are compared lowercased (SQLite's lower()).</summary>
-public sealed class SqliteSuppressionList : ISuppressionList
+/// <summary>The suppression list in the <c>suppressions</c> table. Addresses are compared lowercased (the database's lower()).</summary>
+public sealed class SuppressionList : ISuppressionList
 {
-    private readonly SqliteDatabase _database;
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteSuppressionList(SqliteDatabase database, TimeProvider? time = null)
+    public SuppressionList(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;

@@ -1,22 +1,19 @@
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Bounces;
 
-public sealed class SqliteBounceStoreTests : IDisposable
+public abstract class BounceStoreContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDatabase _temp = new();
-    private readonly SqliteDeliveryLog _log;
-    private readonly SqliteBounceStore _store;
+    private readonly DeliveryLog _log;
+    private readonly BounceStore _store;
 
-    public SqliteBounceStoreTests()
+    protected BounceStoreContract(TestStore store) : base(store)
     {
-        _log = new SqliteDeliveryLog(_temp.Database);
-        _store = new SqliteBounceStore(_temp.Database);
+        _log = new DeliveryLog(Database);
+        _store = new BounceStore(Database);
     }
-
-    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task RecordSoftBounceAsync_CountsConsecutiveIssues_WhenEachIssueSoftBounced()
@@ -82,23 +79,9 @@ public sealed class SqliteBounceStoreTests : IDisposable
         Assert.Null(await _store.FindLastSentAsync("stranger@example.net", None));
     }
 
-    [Fact]
-    public async Task InitializeAsync_UpgradesAVersion1Database_WithoutTouchingItsDeliveries()
-    {
-        // A store written before bounces existed: migration 1 only, one delivery sent.
-        await SentIssues.SendAsync(_log, 1, ["grace@example.net"]);
-        await using (var connection = await _temp.Database.OpenAsync(None))
-        {
-            await Dapper.SqlMapper.ExecuteAsync(connection, "DROP TABLE soft_bounces; DROP INDEX deliveries_by_email; PRAGMA user_version = 1;");
-        }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-
-        var upgraded = new SqliteDatabase(_temp.FilePath);
-        var store = new SqliteBounceStore(upgraded);
-
-        Assert.Equal(1, (await store.FindLastSentAsync("grace@example.net", None))?.IssueNumber);
-        Assert.Equal(1, await store.RecordSoftBounceAsync("grace@example.net", 1, "4.2.2", null, None));
-        await using var check = await upgraded.OpenAsync(None);
-        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
-    }
 }
+
+public sealed class SqliteBounceStoreTests() : BounceStoreContract(new SqliteTestStore());
+
+public sealed class PostgreSqlBounceStoreTests(PostgreSqlDatabaseFixture database)
+    : BounceStoreContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

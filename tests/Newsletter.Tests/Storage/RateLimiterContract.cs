@@ -4,19 +4,19 @@ using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-public sealed class SqliteRateLimiterTests : IDisposable
+public abstract class RateLimiterContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly RateLimit TwentyPerSecond = new(20, TimeSpan.FromSeconds(1));
-    private readonly TempDatabase temp = new();
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
+    protected RateLimiterContract(TestStore store) : base(store)
+    {
+    }
 
-    public void Dispose() => temp.Dispose();
+    private static readonly RateLimit TwentyPerSecond = new(20, TimeSpan.FromSeconds(1));
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task TryAcquire_AdmitsAtMostTheLimitInAnyWindow_WhenAskedAsFastAsPossible()
     {
-        var limiter = new SqliteRateLimiter(temp.Database, clock);
+        var limiter = new RateLimiter(Database, clock);
         var admitted = new List<DateTimeOffset>();
         var end = clock.Now.AddSeconds(3);
         while (clock.Now < end)
@@ -35,7 +35,7 @@ public sealed class SqliteRateLimiterTests : IDisposable
     [Fact]
     public async Task TryAcquire_SaysHowLongToWait_WhenTheBucketIsEmpty()
     {
-        var limiter = new SqliteRateLimiter(temp.Database, clock);
+        var limiter = new RateLimiter(Database, clock);
         await limiter.TryAcquireAsync("smtp://x", [TwentyPerSecond], None);
 
         Assert.Equal(TimeSpan.FromMilliseconds(50), await limiter.TryAcquireAsync("smtp://x", [TwentyPerSecond], None));
@@ -44,8 +44,8 @@ public sealed class SqliteRateLimiterTests : IDisposable
     [Fact]
     public async Task TryAcquire_SharesTheBucketBetweenTwoProcessesOnTheSameStore()
     {
-        var first = new SqliteRateLimiter(new SqliteDatabase(temp.FilePath), clock);
-        var second = new SqliteRateLimiter(new SqliteDatabase(temp.FilePath), clock);
+        var first = new RateLimiter(Store.OpenAgain(), clock);
+        var second = new RateLimiter(Store.OpenAgain(), clock);
 
         Assert.Equal(TimeSpan.Zero, await first.TryAcquireAsync("smtp://x", [TwentyPerSecond], None));
         Assert.NotEqual(TimeSpan.Zero, await second.TryAcquireAsync("smtp://x", [TwentyPerSecond], None));
@@ -54,7 +54,7 @@ public sealed class SqliteRateLimiterTests : IDisposable
     [Fact]
     public async Task TryAcquire_TakesNothing_WhenAnyOfSeveralLimitsIsSpent()
     {
-        var limiter = new SqliteRateLimiter(temp.Database, clock);
+        var limiter = new RateLimiter(Database, clock);
         RateLimit[] limits = [TwentyPerSecond, new(1, TimeSpan.FromMinutes(1))];
         await limiter.TryAcquireAsync("smtp://x", limits, None);
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -62,3 +62,8 @@ public sealed class SqliteRateLimiterTests : IDisposable
         Assert.True(await limiter.TryAcquireAsync("smtp://x", limits, None) > TimeSpan.FromSeconds(50));
     }
 }
+
+public sealed class SqliteRateLimiterTests() : RateLimiterContract(new SqliteTestStore());
+
+public sealed class PostgreSqlRateLimiterTests(PostgreSqlDatabaseFixture database)
+    : RateLimiterContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

@@ -6,21 +6,17 @@ using Newsletter.Tests.Support;
 namespace Newsletter.Tests.Storage;
 
 /// <summary>The delivery states beyond the happy path: deferral, suppression, pause, cancel, retry and crash recovery.</summary>
-public sealed class DeliveryLifecycleTests : IDisposable
+public abstract class DeliveryLifecycleContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDatabase temp = new();
     private readonly ManualClock clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
-    private readonly SqliteDeliveryLog log;
-    private readonly SqliteSuppressionList suppressions;
+    private readonly DeliveryLog log;
+    private readonly SuppressionList suppressions;
 
-    public DeliveryLifecycleTests()
+    protected DeliveryLifecycleContract(TestStore store) : base(store)
     {
-        log = new SqliteDeliveryLog(temp.Database, clock);
-        suppressions = new SqliteSuppressionList(temp.Database, clock);
+        log = new DeliveryLog(Database, clock);
+        suppressions = new SuppressionList(Database, clock);
     }
-
-    public void Dispose() => temp.Dispose();
 
     private async Task<(Send Send, IReadOnlyList<Core.Deliveries.Delivery> Deliveries)> SendToAsync(params string[] emails)
     {
@@ -167,3 +163,8 @@ public sealed class DeliveryLifecycleTests : IDisposable
         Assert.Equal(deliveries[0].Id, (await log.FindByMessageIdAsync("<abc.123@newsletter.test>", None))?.Id);
     }
 }
+
+public sealed class SqliteDeliveryLifecycleTests() : DeliveryLifecycleContract(new SqliteTestStore());
+
+public sealed class PostgreSqlDeliveryLifecycleTests(PostgreSqlDatabaseFixture database)
+    : DeliveryLifecycleContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Newsletter.Core.Composition;
 
 namespace Newsletter.Storage;
@@ -8,12 +7,12 @@ namespace Newsletter.Storage;
 /// Issues in the <c>issues</c> table, each a frozen JSON snapshot with copies of its stories, so later edits to
 /// the story store never change an issue. One issue per week ending.
 /// </summary>
-public sealed class SqliteIssueStore : IIssueStore
+public sealed class IssueStore : IIssueStore
 {
-    private readonly SqliteDatabase _database;
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteIssueStore(SqliteDatabase database, TimeProvider? time = null)
+    public IssueStore(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
@@ -27,8 +26,9 @@ public sealed class SqliteIssueStore : IIssueStore
         ArgumentNullException.ThrowIfNull(draft);
 
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // IMMEDIATE transaction: the write lock is held from here, so MAX(number) + 1 cannot be taken twice.
+        // Serialized with every other save, so MAX(number) + 1 cannot be taken twice.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await _database.SerializeAsync(connection, transaction, "newsletter:issue-numbers", cancellationToken).ConfigureAwait(false);
 
         var weekEnding = DbText.Date(draft.WeekEnding);
         var existing = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
@@ -58,24 +58,12 @@ public sealed class SqliteIssueStore : IIssueStore
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
-        await using (var mark = connection.CreateCommand())
-        {
-            mark.Transaction = (SqliteTransaction)transaction;
-            mark.CommandText = """
-                INSERT INTO issue_stories (issue_number, story_slug, position) VALUES ($number, $slug, $position)
-                ON CONFLICT DO NOTHING
-                """;
-            mark.Parameters.AddWithValue("$number", number);
-            var slug = mark.Parameters.Add("$slug", SqliteType.Text);
-            var position = mark.Parameters.Add("$position", SqliteType.Integer);
-            var i = 0;
-            foreach (var story in issue.AllStories)
-            {
-                slug.Value = story.Slug;
-                position.Value = i++;
-                await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO issue_stories (issue_number, story_slug, position) VALUES (@number, @slug, @position)
+            ON CONFLICT DO NOTHING
+            """,
+            issue.AllStories.Select((story, position) => new { number, slug = story.Slug, position }).ToList(),
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return issue;

@@ -1,17 +1,14 @@
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-public sealed class SqliteSuppressionListTests : IDisposable
+public abstract class SuppressionListContract : StoreContract
 {
-    private static readonly CancellationToken None = CancellationToken.None;
-    private readonly TempDatabase temp = new();
-    private readonly SqliteSuppressionList suppressions;
+    private readonly SuppressionList suppressions;
 
-    public SqliteSuppressionListTests() => suppressions = new SqliteSuppressionList(temp.Database);
-
-    public void Dispose() => temp.Dispose();
+    protected SuppressionListContract(TestStore store) : base(store) => suppressions = new SuppressionList(Database);
 
     [Fact]
     public async Task Add_IsIdempotent_ForTheSameAddressAndList()
@@ -49,3 +46,8 @@ public sealed class SqliteSuppressionListTests : IDisposable
         Assert.False(await suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
     }
 }
+
+public sealed class SqliteSuppressionListTests() : SuppressionListContract(new SqliteTestStore());
+
+public sealed class PostgreSqlSuppressionListTests(PostgreSqlDatabaseFixture database)
+    : SuppressionListContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;

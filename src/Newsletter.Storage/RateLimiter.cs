@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Newsletter.Core.Deliveries;
 
 namespace Newsletter.Storage;
@@ -12,12 +11,12 @@ namespace Newsletter.Storage;
 /// A bucket of N per period admits a message every period/N with no burst, so no window of one period ever holds more
 /// than N messages, rather than N at once then a stall.
 /// </remarks>
-public sealed class SqliteRateLimiter : IRateLimiter
+public sealed class RateLimiter : IRateLimiter
 {
-    private readonly SqliteDatabase _database;
+    private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public SqliteRateLimiter(SqliteDatabase database, TimeProvider? time = null)
+    public RateLimiter(StoreDatabase database, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
@@ -32,8 +31,8 @@ public sealed class SqliteRateLimiter : IRateLimiter
             return TimeSpan.Zero;
         }
 
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow().UtcTicks;
         var wait = 0L;
         var updates = new List<(string Bucket, long Tat)>(limits.Count);

@@ -1,0 +1,44 @@
+using System.Data.Common;
+using Newsletter.Core.Lists;
+
+namespace Newsletter.Storage;
+
+/// <summary>
+/// The database behind every store, and the few things the stores do differently on SQLite and PostgreSQL. The stores
+/// themselves (<see cref="DeliveryLog"/>, <see cref="IssueStore"/>, …) are written once, in SQL both understand.
+/// </summary>
+public abstract class StoreDatabase
+{
+    /// <summary>Creates or upgrades the schema if needed. Safe to call repeatedly and from several processes at once.</summary>
+    /// <exception cref="InvalidOperationException">The database was written by a newer version of the program.</exception>
+    public abstract Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Opens a connection with the schema in place. The caller disposes it.</summary>
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a connection for the delivery log's hot path (claims, outcomes, heartbeats, rate limits): a commit survives the
+    /// process being killed, but not necessarily a crash of the machine or database server in the same instant.
+    /// </summary>
+    public virtual Task<DbConnection> OpenForDeliveryLogAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>
+    /// Makes transactions that name the same <paramref name="resource"/> run one at a time from here to their end, on every
+    /// connection and process: the SQL equivalent of a lock around a read-then-write.
+    /// </summary>
+    internal abstract Task SerializeAsync(DbConnection connection, DbTransaction transaction, string resource, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The condition that selects the delivery <c>@deliveryId</c> for a claim when <paramref name="claimable"/> holds, so
+    /// that exactly one of several concurrent claimers gets it and the others do not wait for it.
+    /// </summary>
+    internal abstract string ClaimableDelivery(string claimable);
+
+    /// <summary>
+    /// Inserts one delivery per subscriber of <paramref name="list"/> not already reached by this issue, numbered by position
+    /// among the rows inserted (so every batch but the last is full), suppressed addresses as 'suppressed'. Runs inside the
+    /// send's creation transaction. Returns how many rows were inserted.
+    /// </summary>
+    internal abstract Task<int> InsertDeliveriesAsync(DbConnection connection, DbTransaction transaction, long sendId, int issueNumber,
+        MailingList list, int batchSize, CancellationToken cancellationToken);
+}

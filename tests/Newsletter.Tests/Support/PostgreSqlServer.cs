@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Newsletter.Tests.Support;
+
+/// <summary>
+/// The PostgreSQL server the tests use, one per test run: the one named by <c>NEWSLETTER_TEST_POSTGRES</c> (an Npgsql connection
+/// string to a superuser; tests/run.sh sets it), or else a throwaway cluster started here with Debian's PostgreSQL binaries
+/// (initdb into a temporary folder as the <c>postgres</c> user, 127.0.0.1, a free port), stopped when the test run ends.
+/// </summary>
+/// <remarks>Neither available: every PostgreSQL test fails with how to install it. They never skip silently.</remarks>
+public sealed class PostgreSqlServer : IAsyncDisposable
+{
+    public const string EnvironmentVariable = "NEWSLETTER_TEST_POSTGRES";
+    private static readonly Lazy<Task<PostgreSqlServer>> SharedServer = new(StartAsync);
+    private readonly string? _folder;
+    private readonly string? _binaries;
+
+    private PostgreSqlServer(string adminConnectionString, string? folder, string? binaries)
+    {
+        AdminConnectionString = adminConnectionString;
+        _folder = folder;
+        _binaries = binaries;
+    }
+
+    /// <summary>A superuser's connection string to the <c>postgres</c> database.</summary>
+    public string AdminConnectionString { get; }
+
+    /// <summary>The server for this test run, started on first use.</summary>
+    public static Task<PostgreSqlServer> SharedAsync() => SharedServer.Value;
+
+    /// <summary>Creates an empty database of its own and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "newsletter_test_" + Guid.NewGuid().ToString("N")[..12];
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        // FORCE: a killed worker process's session may still be ending.
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<PostgreSqlServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } given)
+        {
+            await using var probe = new NpgsqlConnection(given);
+            try
+            {
+                await probe.OpenAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
+            {
+                throw new InvalidOperationException($"{EnvironmentVariable} is set but its server cannot be reached: {ex.Message}", ex);
+            }
+            return new PostgreSqlServer(given, null, null);
+        }
+
+        var binaries = FindBinaries() ?? throw new InvalidOperationException(
+            "The PostgreSQL tests need PostgreSQL: install it (Debian/Ubuntu: `sudo apt-get install -y postgresql`; the tests start a " +
+            $"throwaway cluster with its initdb and pg_ctl), or set {EnvironmentVariable} to an Npgsql connection string of a superuser " +
+            "(Host=127.0.0.1;Port=5432;Username=postgres;Password=…).");
+
+        var folder = Path.Combine(Path.GetTempPath(), "newsletter-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            // initdb refuses to run as root: the cluster belongs to the postgres user the package created.
+            await RunAsync("chown", ["postgres", folder], null);
+        }
+
+        var port = FreePort();
+        var data = Path.Combine(folder, "data");
+        await RunAsync(Path.Combine(binaries, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"], asRoot ? "postgres" : null);
+        await RunAsync(Path.Combine(binaries, "pg_ctl"),
+            ["-D", data, "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300", "-l", Path.Combine(folder, "log"), "-w", "start"],
+            asRoot ? "postgres" : null);
+
+        var server = new PostgreSqlServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30", folder, binaries);
+        // xunit has no assembly-wide fixture; the cluster lives as long as the test process and stops with it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_folder is null || _binaries is null)
+        {
+            return;
+        }
+        NpgsqlConnection.ClearAllPools();
+        await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "stop"],
+            Environment.UserName == "root" ? "postgres" : null, throwOnFailure: false);
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean from the temp folder.
+        }
+    }
+
+    private static string? FindBinaries()
+    {
+        const string root = "/usr/lib/postgresql";
+        if (!Directory.Exists(root))
+        {
+            return null;
+        }
+        // The newest installed major version, 15 on the machines this project runs on.
+        return Directory.GetDirectories(root)
+            .Select(dir => Path.Combine(dir, "bin"))
+            .Where(bin => File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl")))
+            .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var major) ? major : 0)
+            .FirstOrDefault();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string program, IReadOnlyList<string> args, string? asUser, bool throwOnFailure = true)
+    {
+        var start = asUser is null ? new ProcessStartInfo(program) : new ProcessStartInfo("su");
+        if (asUser is null)
+        {
+            foreach (var arg in args) start.ArgumentList.Add(arg);
+        }
+        else
+        {
+            start.ArgumentList.Add(asUser);
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(string.Join(' ', new[] { program }.Concat(args).Select(Quote)));
+        }
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = Path.GetTempPath();
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0 && throwOnFailure)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+
+    private static string Quote(string arg) => "'" + arg.Replace("'", "'\\''") + "'";
+}
