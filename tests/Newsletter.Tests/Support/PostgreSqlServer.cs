@@ -107,13 +107,17 @@ public sealed class PostgreSqlServer : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), "-m", "immediate", "stop"],
             Environment.UserName == "root" ? "postgres" : null, throwOnFailure: false);
-        try
+        // The server may still be removing its files for a moment after pg_ctl returns.
+        for (var attempt = 0; attempt < 10 && Directory.Exists(_folder); attempt++)
         {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS to clean from the temp folder.
+            try
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(100);
+            }
         }
     }
 
