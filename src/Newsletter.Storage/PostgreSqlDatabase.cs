@@ -13,8 +13,6 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _durable;
     private readonly NpgsqlDataSource _deliveryLog;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
 
     /// <param name="connectionString">An Npgsql connection string, password included.</param>
     /// <exception cref="ArgumentException">The connection string does not parse.</exception>
@@ -41,28 +39,10 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
     public string Description { get; }
 
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
-    public override async Task InitializeAsync(CancellationToken cancellationToken)
+    protected override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-            await using var connection = await _durable.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await PostgreSqlSchema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        await using var connection = await _durable.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await PostgreSqlSchema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
@@ -151,6 +131,5 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
     {
         await _durable.DisposeAsync().ConfigureAwait(false);
         await _deliveryLog.DisposeAsync().ConfigureAwait(false);
-        _initLock.Dispose();
     }
 }

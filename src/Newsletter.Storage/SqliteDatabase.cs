@@ -20,8 +20,6 @@ public sealed class SqliteDatabase : StoreDatabase
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(10);
 
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
 
     /// <param name="path">The database file; created with its folder if missing.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
@@ -42,38 +40,19 @@ public sealed class SqliteDatabase : StoreDatabase
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
 
-    /// <summary>Creates the file, its folder and the schema if they are missing. Safe to call repeatedly and from several processes.</summary>
+    /// <summary>Creates the file, its folder and the schema if they are missing, or upgrades the schema.</summary>
     /// <exception cref="InvalidOperationException">The file was written by a newer version of the program.</exception>
     /// <exception cref="SqliteException">The file cannot be opened or is not a database.</exception>
-    public override async Task InitializeAsync(CancellationToken cancellationToken)
+    protected override async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        if (_initialized)
+        var folder = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(folder))
         {
-            return;
+            Directory.CreateDirectory(folder);
         }
 
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
-            {
-                return;
-            }
-
-            var folder = System.IO.Path.GetDirectoryName(Path);
-            if (!string.IsNullOrEmpty(folder))
-            {
-                Directory.CreateDirectory(folder);
-            }
-
-            await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
-            await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
+        await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
+        await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens a connection with the schema in place, busy timeout and foreign keys on. The caller disposes it.</summary>

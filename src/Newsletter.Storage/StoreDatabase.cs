@@ -9,9 +9,39 @@ namespace Newsletter.Storage;
 /// </summary>
 public abstract class StoreDatabase
 {
-    /// <summary>Creates or upgrades the schema if needed. Safe to call repeatedly and from several processes at once.</summary>
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>
+    /// Creates or upgrades the schema, once per instance. Safe to call repeatedly and from several processes at once: each
+    /// database makes concurrent migrations take turns (<see cref="MigrateAsync"/>).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the program.</exception>
-    public abstract Task InitializeAsync(CancellationToken cancellationToken);
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_initialized)
+            {
+                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                _initialized = true;
+            }
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <summary>Brings the schema to this program's version, taking turns with other processes doing the same.</summary>
+    /// <exception cref="InvalidOperationException">The database was written by a newer version of the program.</exception>
+    protected abstract Task MigrateAsync(CancellationToken cancellationToken);
 
     /// <summary>Opens a connection with the schema in place. The caller disposes it.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
