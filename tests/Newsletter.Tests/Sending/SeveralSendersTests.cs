@@ -46,9 +46,11 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
     }
 
     /// <remarks>
-    /// Rate tolerance: the limiter spaces messages 25 ms apart when they leave; the server stamps them on acceptance, after a
-    /// PostgreSQL round trip and SMTP, in three processes on a loaded 2-core machine, and that jitter can squeeze a message or
-    /// three more into one window. Stated tolerance: 3 messages (7.5 %) over the limit in any one-second window.
+    /// Rate, measured at the server. The shared limiter admits one message every 25 ms across the three processes; the server
+    /// stamps each on acceptance, after a PostgreSQL claim, the message build and SMTP in one of three processes on a loaded
+    /// 2-core machine. Spread in that lag moves admitted messages into the same second: 300 ms of it adds 12 at 40/s (seen
+    /// here: 41 at a load average of 50, 52 at 40). Stated tolerance: 25 % over the limit in any one-second window; and over
+    /// the whole send, where the lag no longer matters, no faster than the limit (480 messages take at least 11 s).
     /// </remarks>
     [Fact]
     public async Task ThreeRunProcesses_SplitOneSendWithinTheSharedRateLimit_AndTheSurvivorsFinishAKilledOnesPart()
@@ -99,7 +101,8 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
             // Duplicates: only what the killed process had on the wire (one per connection), each reported as uncertain.
             Assert.InRange(uncertain, 0, ConnectionsPerProcess);
             Assert.InRange(doubled, 0, uncertain);
-            Assert.InRange(busiest, 1, PerSecond + 3);
+            Assert.InRange(busiest, 1, PerSecond * 5 / 4);
+            Assert.True(span >= TimeSpan.FromSeconds(Subscribers / PerSecond - 1), $"{Subscribers} messages in {span}: faster than {PerSecond}/s");
         }
         finally
         {
