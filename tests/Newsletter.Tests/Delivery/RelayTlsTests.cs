@@ -32,7 +32,7 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
         }),
         Options.Create(Sender));
 
-    private static MimeMessage MessageTo(string email) => Builder().Build(Content(), List, new Subscriber(email, null));
+    private static MimeMessage MessageTo(string email) => Builder().Build(Content(), List, new Subscriber(email, null)).Message;
 
     /// <summary>Sends one message to a unique address and returns it as the relay delivered it.</summary>
     private async Task<MimeMessage> SendThroughAsync(SmtpMailTransport transport)
