@@ -16,7 +16,8 @@ public static class BouncesServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BounceOptions>().BindConfiguration(BounceOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>(sp =>
+            new BounceOptionsValidator(sp.GetService<IHostEnvironment>())));
         services.TryAddTransient<BounceProcessor>();
         if (poll)
         {
