@@ -33,6 +33,8 @@ public sealed class RateLimiter : IRateLimiter
 
         await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Read, decide and write with no other process in between: every process on the store draws from these buckets.
+        await _database.SerializeAsync(connection, transaction, $"newsletter:rate-limit:{key}", cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow().UtcTicks;
         var wait = 0L;
         var updates = new List<(string Bucket, long Tat)>(limits.Count);

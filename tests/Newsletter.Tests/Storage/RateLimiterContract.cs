@@ -52,6 +52,22 @@ public abstract class RateLimiterContract : StoreContract
     }
 
     [Fact]
+    public async Task TryAcquire_AdmitsOneMessage_WhenSixteenProcessesAskAtTheSameInstant()
+    {
+        // The clock stands still: with no burst allowed, exactly one of them may send now, however the requests interleave.
+        var limiters = Enumerable.Range(0, 16).Select(_ => new RateLimiter(Store.OpenAgain(), clock)).ToList();
+        using var start = new Barrier(limiters.Count);
+
+        var waits = await Task.WhenAll(limiters.Select(limiter => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return limiter.TryAcquireAsync("smtp://x", [TwentyPerSecond], None).GetAwaiter().GetResult();
+        }, TaskCreationOptions.LongRunning)));
+
+        Assert.Single(waits, wait => wait == TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task TryAcquire_TakesNothing_WhenAnyOfSeveralLimitsIsSpent()
     {
         var limiter = new RateLimiter(Database, clock);
