@@ -12,7 +12,7 @@ namespace Newsletter.Tests.Sending;
 /// </summary>
 /// <remarks>
 /// Runs alone (the Hangfire collection does not run in parallel): the SMTP server that stamps each acceptance lives in the test
-/// process, and other test classes' garbage collections there bunched acceptances into one second (52 and 57 seen at 40/s).
+/// process, where other test classes' work would add to the lag it measures.
 /// </remarks>
 [Collection(HangfireCollection.Name)]
 public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITestOutputHelper output)
@@ -52,10 +52,9 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
 
     /// <remarks>
     /// Rate, measured at the server. The shared limiter admits one message every 25 ms across the three processes; the server
-    /// stamps each on acceptance, after a PostgreSQL claim, the message build and SMTP in one of three processes on a loaded
-    /// 2-core machine. Spread in that lag moves admitted messages into the same second: 300 ms of it adds 12 at 40/s (seen
-    /// here: 41 at a load average of 50, 52 at 40). Stated tolerance: 25 % over the limit in any one-second window; and over
-    /// the whole send, where the lag no longer matters, no faster than the limit (480 messages take at least 11 s).
+    /// stamps each on acceptance, after a PostgreSQL claim, the message build and SMTP, and spread in that lag can move a
+    /// message or three into the same second. Stated tolerance: 3 messages (7.5 %) over the limit in any one-second window
+    /// (seen: 39); and over the whole send, no faster than the limit (480 messages take at least 11 s).
     /// </remarks>
     [Fact]
     public async Task ThreeRunProcesses_SplitOneSendWithinTheSharedRateLimit_AndTheSurvivorsFinishAKilledOnesPart()
@@ -106,7 +105,7 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
             // Duplicates: only what the killed process had on the wire (one per connection), each reported as uncertain.
             Assert.InRange(uncertain, 0, ConnectionsPerProcess);
             Assert.InRange(doubled, 0, uncertain);
-            Assert.InRange(busiest, 1, PerSecond * 5 / 4);
+            Assert.InRange(busiest, 1, PerSecond + 3);
             Assert.True(span >= TimeSpan.FromSeconds(Subscribers / PerSecond - 1), $"{Subscribers} messages in {span}: faster than {PerSecond}/s");
         }
         finally
