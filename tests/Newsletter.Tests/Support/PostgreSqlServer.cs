@@ -14,6 +14,8 @@ namespace Newsletter.Tests.Support;
 public sealed class PostgreSqlServer : IAsyncDisposable
 {
     public const string EnvironmentVariable = "NEWSLETTER_TEST_POSTGRES";
+    private const string FolderPrefix = "newsletter-pg-";
+    private const string OwnerFile = "owner.pid";
     private static readonly Lazy<Task<PostgreSqlServer>> SharedServer = new(StartAsync);
     private readonly string? _folder;
     private readonly string? _binaries;
@@ -76,8 +78,11 @@ public sealed class PostgreSqlServer : IAsyncDisposable
             $"throwaway cluster with its initdb and pg_ctl), or set {EnvironmentVariable} to an Npgsql connection string of a superuser " +
             "(Host=127.0.0.1;Port=5432;Username=postgres;Password=…).");
 
-        var folder = Path.Combine(Path.GetTempPath(), "newsletter-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        await StopAbandonedClustersAsync(binaries);
+        var folder = Path.Combine(Path.GetTempPath(), FolderPrefix + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
+        // The test host is often ended without running ProcessExit handlers; the next run stops what this one leaves.
+        await File.WriteAllTextAsync(Path.Combine(folder, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var asRoot = Environment.UserName == "root";
         if (asRoot)
         {
@@ -118,6 +123,33 @@ public sealed class PostgreSqlServer : IAsyncDisposable
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    /// <summary>Stops and deletes the clusters of earlier test runs whose test process is gone.</summary>
+    private static async Task StopAbandonedClustersAsync(string binaries)
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var owner = Path.Combine(folder, OwnerFile);
+            if (!File.Exists(owner) || !int.TryParse(await File.ReadAllTextAsync(owner), out var pid) || IsRunning(pid))
+            {
+                continue;
+            }
+            await new PostgreSqlServer("", folder, binaries).DisposeAsync();
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
