@@ -9,6 +9,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Storage;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Bounces;
 
@@ -33,6 +34,7 @@ public sealed partial class BounceProcessor(
     IDeliveryLog deliveryLog,
     ISuppressionList suppressions,
     SqliteBounceStore bounceStore,
+    NewsletterMetrics metrics,
     ILogger<BounceProcessor> logger)
 {
     private const int MaxDetailLength = 500;
@@ -82,6 +84,7 @@ public sealed partial class BounceProcessor(
 
             outcome = outcome with { SetAside = setAside };
             Log(outcome, message);
+            metrics.BounceProcessed(outcome.Kind);
             outcomes.Add(outcome);
         }
 
