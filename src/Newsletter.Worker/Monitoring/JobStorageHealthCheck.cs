@@ -27,7 +27,7 @@ public sealed class JobStorageHealthCheck(JobStorage storage, IOptions<JobsOptio
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Hangfire's storages throw their own drivers' exceptions; any of them means the job store cannot be used.
-            return HealthCheckResult.Unhealthy($"Hangfire's storage {path} (Newsletter:Jobs:StoragePath) does not answer: {ex.Message}");
+            return HealthCheckResult.Unhealthy($"Hangfire's storage {path} (Newsletter:Jobs:StoragePath) does not answer: {ex.Message.TrimEnd('.')}.");
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class StoreHealthCheck(SqliteDatabase database) : IHealthCheck
         catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
         {
             return HealthCheckResult.Unhealthy(
-                $"Cannot read the store {database.Path} (Newsletter:Store:Path): {ex.Message}. Restore the file or fix the path, then restart the worker.");
+                $"Cannot read the store {database.Path} (Newsletter:Store:Path): {ex.Message.TrimEnd('.')}. Restore the file or fix the path, then restart the worker.");
         }
     }
 }
