@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;
@@ -66,7 +67,7 @@ public sealed class MetricsEndpointTests(SmtpSentWorkerFixture fixture) : IClass
         var samples = await ScrapeAsync();
 
         var sent = samples.Sum("newsletter_messages_sent_total", ("list", SmtpSentWorkerFixture.ListName));
-        Assert.Equal(SmtpSentWorkerFixture.ListSize - 1, fixture.Smtp.Received.Count);
+        Assert.Equal(SmtpSentWorkerFixture.ListSize - 2, fixture.Smtp.Received.Count);
         Assert.Equal(fixture.Smtp.Received.Count, fixture.Counts.Sent);
         Assert.Equal(fixture.Counts.Sent, sent);
     }
@@ -79,6 +80,29 @@ public sealed class MetricsEndpointTests(SmtpSentWorkerFixture fixture) : IClass
         Assert.Equal(1, samples.Sum("newsletter_messages_failed_total", ("list", SmtpSentWorkerFixture.ListName), ("reason", "recipient_refused")));
         Assert.Equal(fixture.Counts.Failed, samples.Sum("newsletter_messages_failed_total", ("list", SmtpSentWorkerFixture.ListName)));
         Assert.Equal(0, samples.Sum("newsletter_messages_deferred_total", ("list", SmtpSentWorkerFixture.ListName)));
+    }
+
+    [Fact]
+    public async Task SuppressedCounter_CountsTheAddressThatWasOnTheSuppressionList()
+    {
+        var samples = await ScrapeAsync();
+
+        Assert.Equal(1, fixture.Counts.Suppressed);
+        Assert.Equal(1, samples.Sum("newsletter_messages_suppressed_total", ("list", SmtpSentWorkerFixture.ListName)));
+    }
+
+    [Fact]
+    public async Task Metrics_ShowOnlyTheirOwnHostsMeasurements_WhenTwoHostsShareTheProcess()
+    {
+        using var otherEnvironment = new TestEnvironment();
+        await using var other = await RunningWorker.StartAsync(otherEnvironment, runJobServer: false);
+        other.Services.GetRequiredService<NewsletterMetrics>().Sent("other-host");
+
+        var ours = await ScrapeAsync();
+
+        Assert.DoesNotContain(ours, s => s.Has(("list", "other-host")));
+        using var client = other.Client();
+        Assert.Contains("list=\"other-host\"", await client.GetStringAsync("/metrics"));
     }
 
     [Fact]

@@ -1,12 +1,14 @@
 using Newsletter.Core.Composition;
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Web;
 
 /// <summary>
 /// A running worker that has sent the sample week over real SMTP (the in-process test server on 127.0.0.1) to a list of
-/// <see cref="ListSize"/>, one of whom the server refuses with 550. Shared by a test class.
+/// <see cref="ListSize"/>: one of them the server refuses with 550, and one had unsubscribed before the send. Shared by a test class.
 /// </summary>
 public sealed class SmtpSentWorkerFixture : IAsyncLifetime
 {
@@ -20,6 +22,8 @@ public sealed class SmtpSentWorkerFixture : IAsyncLifetime
     public RunningWorker Worker { get; private set; } = null!;
 
     public string Refused { get; private set; } = "";
+
+    public string Unsubscribed { get; private set; } = "";
 
     public Issue Issue { get; private set; } = null!;
 
@@ -36,6 +40,9 @@ public sealed class SmtpSentWorkerFixture : IAsyncLifetime
         Environment.Settings["Newsletter:Web:Dashboard:User"] = PublishedWorkerFixture.ViewerUser;
         Environment.Settings["Newsletter:Web:Dashboard:Password"] = PublishedWorkerFixture.ViewerPassword;
         Worker = await RunningWorker.StartAsync(Environment);
+        Unsubscribed = subscribers[6];
+        await Worker.Services.GetRequiredService<ISuppressionList>()
+            .AddAsync(Unsubscribed, ListName, SuppressionReason.Unsubscribed, "before the send", CancellationToken.None);
         (Issue, Counts) = await Worker.PublishAsync(RunningWorker.FirstWeek, ListName);
     }
 
