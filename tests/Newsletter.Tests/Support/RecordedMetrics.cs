@@ -6,19 +6,30 @@ using Newsletter.Worker.Monitoring;
 namespace Newsletter.Tests.Support;
 
 /// <summary>
-/// A <see cref="NewsletterMetrics"/> on a meter of its own, with every measurement it records kept for assertions (a
-/// <see cref="MeterListener"/> on that meter instance only, so other tests' meters never count).
+/// Every measurement one <see cref="NewsletterMetrics"/> records, kept for assertions: a <see cref="MeterListener"/> on that
+/// meter instance only, so other hosts' and tests' meters never count.
 /// </summary>
 public sealed class RecordedMetrics : IDisposable
 {
-    private readonly ServiceProvider services;
+    private readonly ServiceProvider? services;
     private readonly MeterListener listener;
     private readonly ConcurrentQueue<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> measurements = new();
 
+    /// <summary>A <see cref="NewsletterMetrics"/> of its own, for code under test that takes one.</summary>
     public RecordedMetrics()
+        : this(null)
     {
-        services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        Metrics = new NewsletterMetrics(services.GetRequiredService<IMeterFactory>());
+    }
+
+    /// <summary>Listens to a host's own <see cref="NewsletterMetrics"/> (start listening before the host sends).</summary>
+    public RecordedMetrics(NewsletterMetrics? metrics)
+    {
+        if (metrics is null)
+        {
+            services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            metrics = new NewsletterMetrics(services.GetRequiredService<IMeterFactory>());
+        }
+        Metrics = metrics;
         listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
@@ -45,6 +56,6 @@ public sealed class RecordedMetrics : IDisposable
     public void Dispose()
     {
         listener.Dispose();
-        services.Dispose();
+        services?.Dispose();
     }
 }
