@@ -74,6 +74,7 @@ public sealed partial class GaugeReadings
             }
             catch (Exception ex)
             {
+                // Hangfire's storages throw their own drivers' exceptions; any of them means no reading this time.
                 LogUnreadable("Hangfire's storage", ex.Message);
             }
 
