@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
@@ -20,7 +21,7 @@ public static class StorageServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
 
         services.AddOptions<StoreOptions>()
-            .BindConfiguration(StoreOptions.SectionName)
+            .BindSection(StoreOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

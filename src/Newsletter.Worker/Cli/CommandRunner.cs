@@ -19,6 +19,8 @@ public static class CommandRunner
         try
         {
             using var host = NewsletterHost.Create(settings);
+            // Validated here, before StartAsync, which would also log each failure with a stack trace.
+            host.Services.GetService<IStartupValidator>()?.Validate();
             // Starting the host validates every options class (ValidateOnStart) before the command touches anything.
             await host.StartAsync(cancellationToken);
             try
@@ -30,13 +32,8 @@ public static class CommandRunner
                 await host.StopAsync(CancellationToken.None);
             }
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
         {
-            Console.Error.WriteLine("error: the configuration is not valid (appsettings.json, or Newsletter__… environment variables):");
-            foreach (var failure in ex.Failures.SelectMany(f => f.Split(Environment.NewLine)).Distinct())
-            {
-                Console.Error.WriteLine($"  {failure}");
-            }
             return ExitCodes.UsageOrConfig;
         }
         catch (CommandException ex)

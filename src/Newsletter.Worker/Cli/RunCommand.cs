@@ -21,7 +21,9 @@ public static class RunCommand
         {
             try
             {
-                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, RunBounceProcessor: true));
+                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true));
+                // Validated here, before StartAsync, which would also log each failure with a stack trace.
+                app.Services.GetService<IStartupValidator>()?.Validate();
 
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -50,10 +52,8 @@ public static class RunCommand
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;
             }
-            catch (OptionsValidationException ex)
+            catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
             {
-                Console.Error.WriteLine("error: the configuration is not valid:");
-                foreach (var failure in ex.Failures) Console.Error.WriteLine($"  {failure}");
                 return ExitCodes.UsageOrConfig;
             }
             catch (CommandException ex)

@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Storage.SQLite;
@@ -20,9 +21,12 @@ namespace Newsletter.Worker.Hosting;
 /// <summary>What a command needs from the host.</summary>
 /// <param name="RunJobServer">Start a Hangfire server in this process (for <c>run</c>, <c>publish</c> and <c>send --wait</c>).</param>
 /// <param name="ConfigurationOverrides">Settings layered over appsettings.json and the environment (tests use this).</param>
-/// <param name="ValidateListsAtStart">Refuse to start when a list is invalid; off for `lists validate`, which reports the problems itself.</param>
+/// <param name="ValidateListsAtStart">
+/// Read and validate every list at start and refuse to start when one is invalid: for the commands that send (publish, send,
+/// run). Off for the rest, which never read the lists, so a large list costs them nothing; `lists validate` reports problems itself.
+/// </param>
 /// <param name="RunBounceProcessor">Poll the bounce mailbox (Newsletter:Bounces, when enabled); only `run` does.</param>
-public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true,
+public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = false,
     bool RunBounceProcessor = false);
 
 /// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
@@ -59,21 +63,25 @@ public static class NewsletterHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
-        services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindSection(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
 
         services.AddSqliteStore();
         services.AddRendering();
         services.AddDelivery();
-        if (!settings.ValidateListsAtStart)
+        if (settings.ValidateListsAtStart)
+        {
+            services.AddOptions<ListsOptions>().ValidateOnStart();
+        }
+        else
         {
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
-        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
