@@ -89,7 +89,11 @@ public static class NewsletterHost
         {
             RecoversAbandonedClaims = settings.RunJobServer,
         });
-        services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        if (settings.RunJobServer)
+        {
+            // Only processes that claim deliveries need a heartbeat; the others (issue list, status) should not write at all.
+            services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        }
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
@@ -112,11 +116,21 @@ public static class NewsletterHost
         {
             var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
             var path = Path.GetFullPath(options.StoragePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return new SQLiteStorage(path, new SQLiteStorageOptions
+            try
             {
-                QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
-            });
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                return new SQLiteStorage(path, new SQLiteStorageOptions
+                {
+                    QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+                });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Hangfire's SQLite layer throws its own exception types with no file name in them.
+                throw new StoreUnavailableException(path,
+                    $"The job database {path} cannot be opened or created ({ex.Message}). Make its folder and file writable by the user " +
+                    $"running newsletter (chown or chmod), or set {JobsOptions.SectionName}:StoragePath to a writable place.", ex);
+            }
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(configuration => configuration
