@@ -28,17 +28,17 @@ public static class DeliveryServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        services.AddOptions<SenderOptions>().BindSection(SenderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SenderOptions>().BindSection(SenderOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>());
 
-        services.AddOptions<UnsubscribeOptions>().BindSection(UnsubscribeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UnsubscribeOptions>().BindSection(UnsubscribeOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UnsubscribeOptions>, UnsubscribeOptionsValidator>());
 
         services.AddOptions<DkimOptions>().BindSection(DkimOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>(sp =>
             new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
 
-        services.AddOptions<DeliveryOptions>().BindSection(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().BindSection(DeliveryOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
 
         // The section *is* the dictionary (list name -> list). Not validated at start here: reading a large inline list costs

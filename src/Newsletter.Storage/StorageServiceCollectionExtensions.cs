@@ -22,7 +22,7 @@ public static class StorageServiceCollectionExtensions
 
         services.AddOptions<StoreOptions>()
             .BindSection(StoreOptions.SectionName)
-            .ValidateDataAnnotations()
+            .ValidateSectionAnnotations()
             .ValidateOnStart();
 
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<StoreOptions>>().Value.Path));

@@ -25,9 +25,23 @@ public static class ConfiguredOptionsExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(sectionPath);
 
+        builder.Services.AddSingleton(new BoundSection<TOptions>(sectionPath));
         builder.Configure<IConfiguration>((options, configuration) => BindChecked(options, configuration, sectionPath, builder.Name));
         builder.Services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(sp =>
             new ConfigurationChangeTokenSource<TOptions>(builder.Name, sp.GetRequiredService<IConfiguration>().GetSection(sectionPath)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Validates the data annotations of options bound with <see cref="BindSection{TOptions}"/> (and of members marked
+    /// <see cref="ValidateObjectMembersAttribute"/>), each failure one line naming where the value was set, the key and the value.
+    /// </summary>
+    public static OptionsBuilder<TOptions> ValidateSectionAnnotations<TOptions>(this OptionsBuilder<TOptions> builder)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IValidateOptions<TOptions>>(sp => new SectionAnnotationsValidator<TOptions>(
+            builder.Name, sp.GetRequiredService<BoundSection<TOptions>>().Path, sp.GetRequiredService<IConfiguration>()));
         return builder;
     }
 
@@ -46,3 +60,6 @@ public static class ConfiguredOptionsExtensions
         section.Bind(options);
     }
 }
+
+/// <summary>Which configuration section an options type is bound to, for its validator's messages.</summary>
+internal sealed record BoundSection<TOptions>(string Path);

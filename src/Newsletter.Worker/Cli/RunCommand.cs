@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Web;
@@ -24,6 +25,9 @@ public static class RunCommand
                 await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true));
                 // Validated here, before StartAsync, which would also log each failure with a stack trace.
                 app.Services.GetService<IStartupValidator>()?.Validate();
+                // Opened before anything starts, as in every other command (see CommandRunner).
+                await app.Services.GetRequiredService<SqliteDatabase>().InitializeAsync(ct);
+                _ = app.Services.GetRequiredService<JobStorage>();
 
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -54,6 +58,11 @@ public static class RunCommand
             }
             catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
             {
+                return ExitCodes.UsageOrConfig;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.UsageOrConfig;
             }
             catch (CommandException ex)

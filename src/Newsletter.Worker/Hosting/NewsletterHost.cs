@@ -63,10 +63,10 @@ public static class NewsletterHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
-        services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ScheduleOptions>().BindSection(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindSection(ScheduleOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
 
         services.AddSqliteStore();
@@ -81,7 +81,7 @@ public static class NewsletterHost
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
-        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,

@@ -20,7 +20,7 @@ public static class NewsletterWebApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.AddNewsletter(settings);
         var services = builder.Services;
-        services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddOptions<DashboardOptions>().BindSection(DashboardOptions.SectionName);
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<DashboardAuthorizationFilter>();

@@ -65,6 +65,21 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public async Task AnyCommand_NamesFileLineKeyValueAndTheRange_WhenANumberIsOutOfRange()
+    {
+        WriteSettings(s => s["Newsletter"]!["Delivery"]!["BatchSize"] = 100000);
+        environment.Settings.Remove("Newsletter:Delivery:BatchSize");
+
+        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal($"error: appsettings.json:{LineOf(SettingsFile, "100000")}: Newsletter:Delivery:BatchSize is \"100000\": " +
+                     "Newsletter:Delivery:BatchSize must be between 1 and 10000.", line);
+    }
+
+    [Fact]
     public async Task AnyCommand_NamesFileAndLine_WhenAppsettingsIsNotValidJson()
     {
         var lines = File.ReadAllLines(Path.Combine(RepoPaths.Root, "appsettings.json")).ToList();
