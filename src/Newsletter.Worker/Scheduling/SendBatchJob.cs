@@ -1,7 +1,6 @@
 using Hangfire;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
@@ -72,7 +71,7 @@ public sealed partial class SendBatchJob(
                 break;
             }
 
-            var rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
+            var body = await renders.GetBodyAsync(send.IssueNumber, list, cancellationToken);
             await worker.BeatAsync(cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
@@ -85,7 +84,7 @@ public sealed partial class SendBatchJob(
                         continue;
                     }
 
-                    if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
+                    if (!await SendOneAsync(run, delivery, body, list, lease, cancellationToken))
                     {
                         break;
                     }
@@ -115,7 +114,7 @@ public sealed partial class SendBatchJob(
     }
 
     /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
-    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, Rendering.RenderedIssue rendered, MailingList list,
+    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, EncodedIssueBody body, MailingList list,
         MailConnectionPool.Lease lease, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -136,11 +135,10 @@ public sealed partial class SendBatchJob(
         }
 
         var subscriber = new Subscriber(delivery.Email, delivery.Name);
-        MimeMessage message;
+        OutgoingMessage message;
         try
         {
-            var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
-            message = messages.Build(new IssueMessageContent(run.Send.IssueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
+            message = messages.Build(body, list, subscriber);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -155,9 +153,9 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message, messages.EnvelopeSenderFor(subscriber), cancellationToken);
+                var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, message.MessageId, CancellationToken.None);
+                await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;
