@@ -136,7 +136,8 @@ internal static class Schema
     /// <summary>The version this program writes.</summary>
     public static int CurrentVersion => Migrations.Length;
 
-    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <param name="targetVersion">Stop at this version (tests build old stores with it); the current one when null.</param>
+    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken, int? targetVersion = null)
     {
         // WAL is a property of the file, not the connection: set once here, every later connection uses it.
         await using (var wal = connection.CreateCommand())
@@ -157,7 +158,7 @@ internal static class Schema
                 $"The database {connection.DataSource} has schema version {version}, newer than this program's {CurrentVersion}; run a newer version of newsletter.");
         }
 
-        for (var i = version; i < CurrentVersion; i++)
+        for (var i = version; i < (targetVersion ?? CurrentVersion); i++)
         {
             await Migrations[i](connection, transaction, cancellationToken).ConfigureAwait(false);
             command.CommandText = $"PRAGMA user_version = {i + 1};";

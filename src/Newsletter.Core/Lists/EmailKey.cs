@@ -12,8 +12,9 @@ namespace Newsletter.Core.Lists;
 /// <remarks>
 /// The rule: trim; Unicode NFC (a precomposed <c>é</c> and <c>e</c> + combining acute are one letter); the local part
 /// lower-cased with .NET's invariant culture (full Unicode, not only ASCII; RFC 5321 lets a server treat case as
-/// significant, but no mailbox provider does, and two subscribers differing only in case are one person); the domain in
-/// its IDNA ASCII form (<c>exämple.com</c> and <c>xn--exmple-cua.com</c> are one domain, and DNS ignores case). A domain
+/// significant, but no mailbox provider does, and two subscribers differing only in case are one person); the domain
+/// mapped by IDNA (UTS 46) and kept in Unicode (<c>EXÄMPLE.com</c> and <c>xn--exmple-cua.com</c> are both
+/// <c>exämple.com</c>; DNS ignores case). A domain
 /// IDNA rejects is lower-cased like the local part. The key is idempotent: the key of a key is itself.
 /// </remarks>
 public readonly record struct EmailKey
@@ -42,7 +43,8 @@ public readonly record struct EmailKey
         string canonicalDomain;
         try
         {
-            canonicalDomain = domain.Length == 0 ? "" : Idn.GetAscii(domain).ToLowerInvariant();
+            // Through ASCII and back: IDNA's own mapping (case, width, NFC), and a readable key for the pages that show it.
+            canonicalDomain = domain.Length == 0 ? "" : Idn.GetUnicode(Idn.GetAscii(domain)).ToLowerInvariant();
         }
         catch (ArgumentException)
         {
