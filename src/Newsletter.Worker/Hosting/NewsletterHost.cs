@@ -59,6 +59,7 @@ public static class NewsletterHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
 
+        ConfigurationSecrets.AddCheck(services);
         services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
