@@ -105,7 +105,9 @@ public static class NewsletterHost
         {
             var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
             var path = Path.GetFullPath(options.StoragePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // Job arguments and state name sends and lists: owner-only, like the delivery log.
+            Newsletter.Core.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+            Newsletter.Core.PrivateFiles.Prepare(path);
             return new SQLiteStorage(path, new SQLiteStorageOptions
             {
                 QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
