@@ -57,6 +57,9 @@ public static class NewsletterHost
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         var services = builder.Services;
+        // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token.
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
+            new RedactingLoggerFactory(ActivatorUtilities.CreateInstance<LoggerFactory>(provider))));
         services.AddSingleton(TimeProvider.System);
 
         ConfigurationSecrets.AddCheck(services);
