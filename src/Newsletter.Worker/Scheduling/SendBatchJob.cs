@@ -1,7 +1,5 @@
 using Hangfire;
-using MailKit.Security;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
@@ -72,7 +70,7 @@ public sealed partial class SendBatchJob(
                 break;
             }
 
-            var rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
+            var body = await renders.GetBodyAsync(send.IssueNumber, list, cancellationToken);
             await worker.BeatAsync(cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
@@ -85,7 +83,7 @@ public sealed partial class SendBatchJob(
                         continue;
                     }
 
-                    if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
+                    if (!await SendOneAsync(run, delivery, body, list, lease, cancellationToken))
                     {
                         break;
                     }
@@ -115,7 +113,7 @@ public sealed partial class SendBatchJob(
     }
 
     /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
-    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, Rendering.RenderedIssue rendered, MailingList list,
+    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, EncodedIssueBody body, MailingList list,
         MailConnectionPool.Lease lease, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -136,11 +134,10 @@ public sealed partial class SendBatchJob(
         }
 
         var subscriber = new Subscriber(delivery.Email, delivery.Name);
-        MimeMessage message;
+        OutgoingMessage message;
         try
         {
-            var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
-            message = messages.Build(new IssueMessageContent(run.Send.IssueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
+            message = messages.Build(body, list, subscriber);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -155,9 +152,9 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message, messages.EnvelopeSenderFor(subscriber), cancellationToken);
+                var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, message.MessageId, CancellationToken.None);
+                await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;
@@ -184,9 +181,19 @@ public sealed partial class SendBatchJob(
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
+            catch (SessionRefusedException ex)
+            {
+                // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
+                // message the same way, and waiting does not fix it: stop, and say why and what to change.
+                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await lease.DiscardAsync();
+                await PauseAsync(run, $"{ex.Message} Then `newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume` " +
+                                      "(`newsletter check` tests the settings without sending).");
+                return false;
+            }
             catch (TransientDeliveryException ex) when (IsSenderMisconfigured(ex))
             {
-                // A refused login or sender would fail every message the same way: stop and say why.
+                // A refused sender would fail every message the same way: stop and say why.
                 await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await lease.DiscardAsync();
                 await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
@@ -298,8 +305,7 @@ public sealed partial class SendBatchJob(
         return limits;
     }
 
-    private static bool IsSenderMisconfigured(TransientDeliveryException ex) =>
-        ex.InnerException is AuthenticationException || ex.ReplyCode is >= 500 and < 600;
+    private static bool IsSenderMisconfigured(TransientDeliveryException ex) => ex.ReplyCode is >= 500 and < 600;
 
     /// <summary>What one run of a batch did, and when its deferred deliveries are next due.</summary>
     private sealed class BatchRun(Send send, int batchNumber)
