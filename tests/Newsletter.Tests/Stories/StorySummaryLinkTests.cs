@@ -1,4 +1,5 @@
 using Newsletter.Storage.StoryFiles;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Stories;
 
@@ -66,5 +67,17 @@ public sealed class StorySummaryLinkTests
         var error = Assert.Throws<StoryFileException>(() => StoryFileParser.Parse(text, Path));
 
         Assert.Equal(6, error.Line);
+    }
+
+    [Fact]
+    public async Task StoriesAdd_RefusesSummaryWithTheLineAndFix_WhenItLinksToJavascript()
+    {
+        using var environment = new TestEnvironment();
+
+        var result = await CliProcess.RunAsync(environment, null, "stories", "add", "--slug", "hostile", "--section", "News", "--title", "T",
+            "--date", "2026-04-01", "--source", "S", "--summary", "Fine first line.\n[x](javascript:alert(1))");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--summary line 2: link target 'javascript:alert(1)' is not allowed", result.Error);
     }
 }
