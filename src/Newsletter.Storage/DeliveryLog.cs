@@ -26,7 +26,7 @@ public sealed class DeliveryLog : IDeliveryLog
     /// <summary>True when the delivery's address may not be mailed on its send's list.</summary>
     private const string IsSuppressed = """
         EXISTS (SELECT 1 FROM suppressions
-                WHERE suppressions.email_lower = lower(deliveries.email)
+                WHERE suppressions.email_key = deliveries.email_key
                   AND suppressions.list_name IN ('', (SELECT list_name FROM sends WHERE sends.id = deliveries.send_id)))
         """;
 
@@ -81,6 +81,14 @@ public sealed class DeliveryLog : IDeliveryLog
                 scheduledFor = DbText.Timestamp(scheduledFor),
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        // An address suppressed on another list since that list's send was recorded will never be sent there: settle those
+        // rows now, so they do not hold the one-per-issue place and the address still gets the issue through this list.
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE deliveries SET state = 'suppressed', detail = 'suppressed before sending', updated_at = @now
+            WHERE issue_number = @issueNumber AND state IN ('pending', 'deferred') AND {IsSuppressed}
+            """,
+            new { issueNumber, now = DbText.Timestamp(_time.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
         var inserted = await _database.InsertDeliveriesAsync(connection, transaction, sendId, issueNumber, list, batchSize, cancellationToken).ConfigureAwait(false);
         var batchCount = (inserted + batchSize - 1) / batchSize;
@@ -372,8 +380,37 @@ public sealed class DeliveryLog : IDeliveryLog
             GROUP BY state
             """,
             new { issueNumber, sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var list = rows.ToList();
-        var counts = list.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
+        return ToCounts(rows.ToList());
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SendProgress>> ListUnfinishedSendProgressAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // One grouped scan of the (send_id, state) index for all unfinished sends; a send with no deliveries yet still
+        // gets a row (state NULL) so it is reported with zero counts.
+        var rows = await connection.QueryAsync<SendStateCountRow>(new CommandDefinition("""
+            SELECT sends.id AS SendId, sends.issue_number AS IssueNumber, sends.list_name AS ListName, sends.state AS SendState,
+                   deliveries.state AS State, COUNT(deliveries.id) AS Count, COALESCE(SUM(deliveries.uncertain), 0) AS Uncertain
+            FROM sends LEFT JOIN deliveries ON deliveries.send_id = sends.id
+            WHERE sends.state IN ('scheduled', 'running', 'paused')
+            GROUP BY sends.id, deliveries.state
+            ORDER BY sends.id
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows
+            .GroupBy(r => r.SendId)
+            .Select(send =>
+            {
+                var first = send.First();
+                var counts = ToCounts(send.Where(r => r.State is not null).Select(r => new StateCountRow { State = r.State!, Count = r.Count, Uncertain = r.Uncertain }).ToList());
+                return new SendProgress(first.SendId, first.IssueNumber, first.ListName, DbText.ParseSendState(first.SendState), counts);
+            })
+            .ToList();
+    }
+
+    private static DeliveryCounts ToCounts(IReadOnlyList<StateCountRow> rows)
+    {
+        var counts = rows.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
         return new DeliveryCounts(
             counts.GetValueOrDefault(DeliveryState.Pending),
             counts.GetValueOrDefault(DeliveryState.Sending),
@@ -382,7 +419,7 @@ public sealed class DeliveryLog : IDeliveryLog
             counts.GetValueOrDefault(DeliveryState.Deferred),
             counts.GetValueOrDefault(DeliveryState.Suppressed),
             counts.GetValueOrDefault(DeliveryState.Cancelled),
-            list.Sum(r => r.Uncertain));
+            rows.Sum(r => r.Uncertain));
     }
 
     /// <inheritdoc />
@@ -418,6 +455,17 @@ public sealed class DeliveryLog : IDeliveryLog
     private sealed class StateCountRow
     {
         public string State { get; set; } = "";
+        public int Count { get; set; }
+        public int Uncertain { get; set; }
+    }
+
+    private sealed class SendStateCountRow
+    {
+        public long SendId { get; set; }
+        public int IssueNumber { get; set; }
+        public string ListName { get; set; } = "";
+        public string SendState { get; set; } = "";
+        public string? State { get; set; }
         public int Count { get; set; }
         public int Uncertain { get; set; }
     }

@@ -13,12 +13,14 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _durable;
     private readonly NpgsqlDataSource _deliveryLog;
+    private readonly string _connectionString;
 
     /// <param name="connectionString">An Npgsql connection string, password included.</param>
     /// <exception cref="ArgumentException">The connection string does not parse.</exception>
     public PostgreSqlDatabase(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _connectionString = connectionString;
         _durable = NpgsqlDataSource.Create(connectionString);
 
         // synchronous_commit = off for the delivery log's hot path, the PostgreSQL twin of SQLite's synchronous = NORMAL under
@@ -35,14 +37,46 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
         Description = $"database '{described.Database}' on {described.Host}:{described.Port}";
     }
 
-    /// <summary>Which database this is, for messages (never the password).</summary>
-    public string Description { get; }
+    /// <inheritdoc />
+    public override string Description { get; }
+
+    /// <remarks>
+    /// The server cannot be reached, refuses the login or has no such database: Npgsql's own messages name none of the
+    /// settings to change.
+    /// </remarks>
+    public override StoreUnavailableException? Unavailable(Exception exception) => exception switch
+    {
+        StoreUnavailableException known => known,
+        PostgresException { SqlState: "28P01" or "28000" } => new StoreUnavailableException(Description,
+            $"The PostgreSQL {Description} refused the login ({exception.Message}). Check the user in Newsletter:Store:ConnectionString " +
+            "and the password in the environment variable Newsletter__Store__Password.", exception),
+        PostgresException { SqlState: "3D000" } => new StoreUnavailableException(Description,
+            $"The PostgreSQL {Description} does not exist ({exception.Message}). Create it (createdb) or fix Database= in Newsletter:Store:ConnectionString.",
+            exception),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => new StoreUnavailableException(Description,
+            $"The PostgreSQL {Description} cannot be reached ({exception.InnerException!.Message}). Start the server or fix Host= and Port= in " +
+            "Newsletter:Store:ConnectionString.", exception),
+        _ => null,
+    };
 
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
     protected override async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _durable.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await PostgreSqlSchema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <remarks>An unpooled connection: a pooled one proves only that the pool once reached the server.</remarks>
+    /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
+    public override async Task<int> ProbeAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var probe = new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false };
+        await using var connection = new NpgsqlConnection(probe.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var version = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT max(version) FROM schema_version", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return version is > 0 ? version.Value : throw new InvalidOperationException($"The PostgreSQL {Description} has no schema: it was emptied or replaced.");
     }
 
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
@@ -101,29 +135,36 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
     {
         var subscribers = list.Subscribers.ToList();
         var emails = subscribers.Select(s => s.Email).ToArray();
+        var keys = subscribers.Select(s => EmailKey.Of(s.Email).Value).ToArray();
         var names = subscribers.Select(s => s.Name).ToArray();
 
+        // The one-per-issue rule counts only deliverable rows (the partial unique index): a subscriber with a live delivery of
+        // this issue through another list is left out, but one suppressed (or cancelled) there is recorded here and mailed
+        // if this list may.
         return await connection.ExecuteAsync(new CommandDefinition("""
             WITH listed AS (
-                SELECT email, name, ordinal FROM unnest(@emails::text[], @names::text[]) WITH ORDINALITY AS s (email, name, ordinal)
+                SELECT email, email_key, name, ordinal
+                FROM unnest(@emails::text[], @keys::text[], @names::text[]) WITH ORDINALITY AS s (email, email_key, name, ordinal)
             ),
             first_of_each AS (      -- an address listed twice is sent once, at its first place
-                SELECT DISTINCT ON (lower(email)) email, name, ordinal FROM listed ORDER BY lower(email), ordinal
+                SELECT DISTINCT ON (email_key) email, email_key, name, ordinal FROM listed ORDER BY email_key, ordinal
             ),
-            fresh AS (              -- and not at all if another list's send of this issue has it
-                SELECT email, name, row_number() OVER (ORDER BY ordinal) - 1 AS position FROM first_of_each
-                WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.issue_number = @issueNumber AND lower(d.email) = lower(first_of_each.email))
+            fresh AS (              -- and not at all if another list's send of this issue will deliver it
+                SELECT email, email_key, name, row_number() OVER (ORDER BY ordinal) - 1 AS position FROM first_of_each
+                WHERE NOT EXISTS (SELECT 1 FROM deliveries d
+                                  WHERE d.issue_number = @issueNumber AND d.email_key = first_of_each.email_key
+                                    AND d.state NOT IN ('suppressed', 'cancelled'))
             )
-            INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name, state, detail)
-            SELECT @sendId, @issueNumber, position / @batchSize, position, email, name,
+            INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, email_key, name, state, detail)
+            SELECT @sendId, @issueNumber, position / @batchSize, position, email, email_key, name,
                    CASE WHEN s.reason IS NULL THEN 'pending' ELSE 'suppressed' END,
                    CASE WHEN s.reason IS NULL THEN NULL ELSE 'suppressed (' || s.reason || ')' END
             FROM fresh
             LEFT JOIN LATERAL (SELECT reason FROM suppressions
-                               WHERE email_lower = lower(fresh.email) AND list_name IN ('', @listName) LIMIT 1) AS s ON true
+                               WHERE suppressions.email_key = fresh.email_key AND list_name IN ('', @listName) LIMIT 1) AS s ON true
             ORDER BY position
             """,
-            new { emails, names, sendId, issueNumber, batchSize, listName = list.Name }, transaction,
+            new { emails, keys, names, sendId, issueNumber, batchSize, listName = list.Name }, transaction,
             commandTimeout: 600, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 

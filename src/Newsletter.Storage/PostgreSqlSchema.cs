@@ -1,4 +1,5 @@
 using Dapper;
+using Newsletter.Core.Lists;
 using Npgsql;
 
 namespace Newsletter.Storage;
@@ -16,11 +17,14 @@ internal static class PostgreSqlSchema
     /// <summary>Key of the transaction-scoped advisory lock that makes processes starting at once migrate one at a time.</summary>
     internal const string MigrationLock = "newsletter:schema";
 
+    private delegate Task Migration(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
     // Append new migrations; never edit a shipped one. Index i upgrades version i to i + 1. Migration 1 is SQLite's
-    // migrations 1 and 2 together: this store started after both.
-    private static readonly string[] Migrations =
+    // migrations 1 and 2 together: this store started after both; migration 2 is SQLite's 3.
+
+    private static readonly Migration[] Migrations =
     [
-        """
+        Sql("""
         CREATE TABLE stories (
             slug             text PRIMARY KEY,
             section          text NOT NULL CHECK (section IN ('intro', 'news', 'papers', 'media', 'closing')),
@@ -129,14 +133,16 @@ internal static class PostgreSqlSchema
             created_at   text NOT NULL,
             PRIMARY KEY (email_lower, issue_number)
         );
-        """,
+        """),
+        KeyEmailAddressesAsync,
     ];
 
     /// <summary>The version this program writes.</summary>
     public static int CurrentVersion => Migrations.Length;
 
     /// <exception cref="InvalidOperationException">The database has a newer schema than this program.</exception>
-    public static async Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <param name="targetVersion">Stop at this version (tests build old stores with it); the current one when null.</param>
+    public static async Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken, int? targetVersion = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // Several processes starting at once: the first migrates, the others wait here, then find the current version.
@@ -154,13 +160,143 @@ internal static class PostgreSqlSchema
                 $"{CurrentVersion}; run a newer version of newsletter.");
         }
 
-        for (var i = version; i < CurrentVersion; i++)
+        for (var i = version; i < (targetVersion ?? CurrentVersion); i++)
         {
-            await connection.ExecuteAsync(new CommandDefinition(Migrations[i], transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await Migrations[i](connection, transaction, cancellationToken).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO schema_version (version) VALUES (@v)", new { v = i + 1 },
                 transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Migration Sql(string text) => (connection, transaction, cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(text, transaction: transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Version 2, SQLite's version 3 (<see cref="Schema"/>): every table that matches addresses is keyed by <see cref="EmailKey"/>,
+    /// computed here in C# for the rows already stored, instead of <c>lower()</c>, which folds differently from .NET.
+    /// </summary>
+    /// <remarks>
+    /// The same rules as SQLite's: suppressions and soft bounces that become one address keep the oldest row; deliveries are
+    /// history and never merged: of one issue's deliveries to one key the first (a sent one first) keeps the key, a later one
+    /// keeps NULL and is cancelled if not yet sent. The one-per-issue rule ignores suppressed and cancelled rows.
+    /// </remarks>
+    private static async Task KeyEmailAddressesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        Task ExecuteAsync(string sql, object? parameters = null) =>
+            connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, commandTimeout: 3600, cancellationToken: cancellationToken));
+
+        await ExecuteAsync("""
+            ALTER TABLE deliveries ADD COLUMN email_key text NULL;
+            CREATE TABLE suppressions_keyed (
+                email_key   text NOT NULL,
+                list_name   text NOT NULL DEFAULT '',
+                email       text NOT NULL,
+                reason      text NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounce', 'complaint', 'refused')),
+                detail      text NULL,
+                created_at  text NOT NULL,
+                PRIMARY KEY (email_key, list_name)
+            );
+            CREATE TABLE soft_bounces_keyed (
+                email_key    text NOT NULL,
+                issue_number integer NOT NULL,
+                email        text NOT NULL,
+                status       text NOT NULL,
+                detail       text NULL,
+                created_at   text NOT NULL,
+                PRIMARY KEY (email_key, issue_number)
+            );
+            """).ConfigureAwait(false);
+
+        var deliveries = await connection.QueryAsync<(long Id, int IssueNumber, string Email, string State)>(new CommandDefinition("""
+            SELECT id, issue_number, email, state FROM deliveries
+            ORDER BY issue_number, CASE state WHEN 'sent' THEN 0 ELSE 1 END, id
+            """, transaction: transaction, commandTimeout: 3600, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var keyedIds = new List<long>();
+        var keyedKeys = new List<string>();
+        var cancelled = new List<long>();
+        var holders = new HashSet<(int, string)>();
+        foreach (var (id, issueNumber, email, state) in deliveries)
+        {
+            var key = EmailKey.Of(email).Value;
+            if (state is "suppressed" or "cancelled" || holders.Add((issueNumber, key)))
+            {
+                keyedIds.Add(id);
+                keyedKeys.Add(key);
+            }
+            else if (state is "pending" or "deferred")
+            {
+                cancelled.Add(id);
+            }
+        }
+        // One statement each over arrays: a store of many issues holds millions of rows.
+        await ExecuteAsync("""
+            UPDATE deliveries SET email_key = k.key FROM unnest(@ids::bigint[], @keys::text[]) AS k (id, key) WHERE deliveries.id = k.id
+            """, new { ids = keyedIds.ToArray(), keys = keyedKeys.ToArray() }).ConfigureAwait(false);
+        await ExecuteAsync("""
+            UPDATE deliveries SET state = 'cancelled', detail = 'not sent: this issue already goes to this address in another spelling'
+            WHERE id = ANY(@ids)
+            """, new { ids = cancelled.ToArray() }).ConfigureAwait(false);
+
+        // Suppressions and soft bounces, oldest first: where two spellings meet, the first recorded stays.
+        var suppressions = (await connection.QueryAsync<(string Email, string ListName, string Reason, string? Detail, string CreatedAt)>(new CommandDefinition(
+            "SELECT email, list_name, reason, detail, created_at FROM suppressions ORDER BY created_at, email_lower, list_name",
+            transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        await ExecuteAsync("""
+            INSERT INTO suppressions_keyed (email_key, list_name, email, reason, detail, created_at)
+            SELECT email_key, list_name, email, reason, detail, created_at
+            FROM unnest(@keys::text[], @listNames::text[], @emails::text[], @reasons::text[], @details::text[], @createdAts::text[])
+                     WITH ORDINALITY AS s (email_key, list_name, email, reason, detail, created_at, ordinal)
+            ORDER BY ordinal
+            ON CONFLICT DO NOTHING
+            """,
+            new
+            {
+                keys = suppressions.Select(r => EmailKey.Of(r.Email).Value).ToArray(),
+                listNames = suppressions.Select(r => r.ListName).ToArray(),
+                emails = suppressions.Select(r => r.Email).ToArray(),
+                reasons = suppressions.Select(r => r.Reason).ToArray(),
+                details = suppressions.Select(r => r.Detail).ToArray(),
+                createdAts = suppressions.Select(r => r.CreatedAt).ToArray(),
+            }).ConfigureAwait(false);
+
+        var softBounces = (await connection.QueryAsync<(string Email, int IssueNumber, string Status, string? Detail, string CreatedAt)>(new CommandDefinition(
+            "SELECT email, issue_number, status, detail, created_at FROM soft_bounces ORDER BY created_at, email_lower, issue_number",
+            transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        await ExecuteAsync("""
+            INSERT INTO soft_bounces_keyed (email_key, issue_number, email, status, detail, created_at)
+            SELECT email_key, issue_number, email, status, detail, created_at
+            FROM unnest(@keys::text[], @issueNumbers::integer[], @emails::text[], @statuses::text[], @details::text[], @createdAts::text[])
+                 WITH ORDINALITY AS s (email_key, issue_number, email, status, detail, created_at, ordinal)
+            ORDER BY ordinal
+            ON CONFLICT DO NOTHING
+            """,
+            new
+            {
+                keys = softBounces.Select(r => EmailKey.Of(r.Email).Value).ToArray(),
+                issueNumbers = softBounces.Select(r => r.IssueNumber).ToArray(),
+                emails = softBounces.Select(r => r.Email).ToArray(),
+                statuses = softBounces.Select(r => r.Status).ToArray(),
+                details = softBounces.Select(r => r.Detail).ToArray(),
+                createdAts = softBounces.Select(r => r.CreatedAt).ToArray(),
+            }).ConfigureAwait(false);
+
+        await ExecuteAsync("""
+            DROP TABLE suppressions;
+            ALTER TABLE suppressions_keyed RENAME TO suppressions;
+            ALTER TABLE suppressions RENAME CONSTRAINT suppressions_keyed_pkey TO suppressions_pkey;
+            DROP TABLE soft_bounces;
+            ALTER TABLE soft_bounces_keyed RENAME TO soft_bounces;
+            ALTER TABLE soft_bounces RENAME CONSTRAINT soft_bounces_keyed_pkey TO soft_bounces_pkey;
+
+            DROP INDEX deliveries_one_per_issue_and_email;
+            DROP INDEX deliveries_by_email;
+            -- One issue reaches an address once. Suppressed and cancelled rows do not count: someone unsubscribed from list A
+            -- (or whose send to A was cancelled) still gets the issue through list B.
+            CREATE UNIQUE INDEX deliveries_one_per_issue ON deliveries (issue_number, email_key) WHERE state NOT IN ('suppressed', 'cancelled');
+            -- Bounces and suppression checks name an address: find its deliveries, newest issue first.
+            CREATE INDEX deliveries_by_email_key ON deliveries (email_key, issue_number);
+            """).ConfigureAwait(false);
     }
 }

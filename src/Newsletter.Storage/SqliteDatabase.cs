@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Newsletter.Core;
 using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
@@ -32,13 +33,17 @@ public sealed class SqliteDatabase : StoreDatabase
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            // Microsoft.Data.Sqlite also retries SQLITE_BUSY itself until the command timeout; keep it longer than busy_timeout.
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until the command timeout, on top of busy_timeout: with 30 s, each
+            // statement against a file locked by another process waited 30 s, and a command of three statements 90 s in silence.
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
     }
 
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
+
+    /// <inheritdoc />
+    public override string Description => Path;
 
     /// <summary>Creates the file, its folder and the schema if they are missing, or upgrades the schema.</summary>
     /// <exception cref="InvalidOperationException">The file was written by a newer version of the program.</exception>
@@ -48,8 +53,10 @@ public sealed class SqliteDatabase : StoreDatabase
         var folder = System.IO.Path.GetDirectoryName(Path);
         if (!string.IsNullOrEmpty(folder))
         {
-            Directory.CreateDirectory(folder);
+            PrivateFiles.CreateDirectory(folder);
         }
+        // It holds every subscriber's address: owner-only, and SQLite's -wal and -shm files follow its mode.
+        PrivateFiles.Prepare(Path);
 
         await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
         await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -77,17 +84,19 @@ public sealed class SqliteDatabase : StoreDatabase
     internal override async Task<int> InsertDeliveriesAsync(DbConnection connection, DbTransaction transaction, long sendId, int issueNumber,
         MailingList list, int batchSize, CancellationToken cancellationToken)
     {
-        // One prepared statement reused for every subscriber: 200k rows in one transaction take seconds, not minutes.
+        // One prepared statement reused for every subscriber: 200k rows in one transaction take seconds, not minutes. The
+        // one-per-issue index counts only deliverable rows: a subscriber with a live delivery of this issue through another
+        // list is left out, but one suppressed (or cancelled) there is recorded here and mailed if this list may.
         var inserted = 0;
         await using var insert = ((SqliteConnection)connection).CreateCommand();
         insert.Transaction = (SqliteTransaction)transaction;
         insert.CommandText = """
-            INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name, state, detail)
-            SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $name,
+            INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, email_key, name, state, detail)
+            SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $emailKey, $name,
                    CASE WHEN reason IS NULL THEN 'pending' ELSE 'suppressed' END,
                    CASE WHEN reason IS NULL THEN NULL ELSE 'suppressed (' || reason || ')' END
             FROM (SELECT (SELECT reason FROM suppressions
-                          WHERE email_lower = lower($email) AND list_name IN ('', $listName) LIMIT 1) AS reason)
+                          WHERE email_key = $emailKey AND list_name IN ('', $listName) LIMIT 1) AS reason)
             WHERE true -- SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT
             ON CONFLICT DO NOTHING
             """;
@@ -97,6 +106,7 @@ public sealed class SqliteDatabase : StoreDatabase
         var batchNumber = insert.Parameters.Add("$batchNumber", SqliteType.Integer);
         var position = insert.Parameters.Add("$position", SqliteType.Integer);
         var email = insert.Parameters.Add("$email", SqliteType.Text);
+        var emailKey = insert.Parameters.Add("$emailKey", SqliteType.Text);
         var name = insert.Parameters.Add("$name", SqliteType.Text);
         insert.Prepare();
 
@@ -107,11 +117,63 @@ public sealed class SqliteDatabase : StoreDatabase
             batchNumber.Value = inserted / batchSize;
             position.Value = inserted;
             email.Value = subscriber.Email;
+            emailKey.Value = EmailKey.Of(subscriber.Email).Value;
             name.Value = (object?)subscriber.Name ?? DBNull.Value;
-            // Zero rows: the subscriber already has a delivery of this issue through another list.
+            // Zero rows: the subscriber already has a deliverable delivery of this issue through another list.
             inserted += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         return inserted;
+    }
+
+    /// <summary>
+    /// Proves the database file is there and readable right now: once the store is set up (on the first call, if nothing
+    /// else has used it yet), opens a fresh, unpooled, read-only connection, which cannot create the file, and reads the
+    /// schema version. A pooled connection would not do: it keeps a deleted file open and goes on answering from it, while
+    /// everything written to it vanishes at the next restart.
+    /// </summary>
+    /// <returns>The schema version of the file.</returns>
+    /// <exception cref="SqliteException">The file is missing, unreadable or not a database.</exception>
+    /// <exception cref="InvalidOperationException">The file has no schema (it was replaced by an empty database).</exception>
+    public override async Task<int> ProbeAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var probe = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        await using var connection = new SqliteConnection(probe);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (version == 0)
+        {
+            throw new InvalidOperationException($"The database {Path} has no schema: it is empty or was replaced.");
+        }
+        return version;
+    }
+
+    /// <summary>
+    /// What to tell the operator when <paramref name="exception"/> means the file cannot be used (read-only, locked by another
+    /// process, folder not creatable); null for any other error.
+    /// </summary>
+    public override StoreUnavailableException? Unavailable(Exception exception)
+    {
+        var folder = System.IO.Path.GetDirectoryName(Path) ?? ".";
+        const string Fix = "Make the folder and the file writable by the user running newsletter (chown or chmod), or set Newsletter:Store:Path to a writable place.";
+        return exception switch
+        {
+            StoreUnavailableException known => known,
+            SqliteException { SqliteErrorCode: 5 or 6 } => new StoreUnavailableException(Path,
+                $"{Path} is locked by another process, which held it for more than {BusyTimeout.TotalSeconds:0} s. Another newsletter command may be " +
+                "busy (let it finish), or a program such as the sqlite3 shell or a backup tool holds it in an open transaction: end that, then run this again.",
+                exception),
+            SqliteException { SqliteErrorCode: 3 or 8 } => new StoreUnavailableException(Path,
+                $"{Path} cannot be written: the file, or its folder {folder} (where SQLite creates {System.IO.Path.GetFileName(Path)}-wal and -shm), is read-only. {Fix}",
+                exception),
+            SqliteException { SqliteErrorCode: 14 } => new StoreUnavailableException(Path,
+                $"{Path} cannot be opened or created: its folder {folder} is not writable (or the file is not readable). {Fix}", exception),
+            UnauthorizedAccessException or IOException when !Directory.Exists(folder) => new StoreUnavailableException(Path,
+                $"The folder {folder} for {Path} cannot be created: {exception.Message} {Fix}", exception),
+            _ => null,
+        };
     }
 
     private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
@@ -21,8 +22,8 @@ public static class StorageServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
 
         services.AddOptions<StoreOptions>()
-            .BindConfiguration(StoreOptions.SectionName)
-            .ValidateDataAnnotations()
+            .BindSection(StoreOptions.SectionName)
+            .ValidateSectionAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
 

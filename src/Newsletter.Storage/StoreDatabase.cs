@@ -17,6 +17,7 @@ public abstract class StoreDatabase
     /// database makes concurrent migrations take turns (<see cref="MigrateAsync"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the program.</exception>
+    /// <exception cref="StoreUnavailableException">The database cannot be used at all (<see cref="Unavailable"/>).</exception>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         if (_initialized)
@@ -29,7 +30,14 @@ public abstract class StoreDatabase
         {
             if (!_initialized)
             {
-                await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await MigrateAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (Unavailable(ex) is { } unavailable && unavailable != ex)
+                {
+                    throw unavailable;
+                }
                 _initialized = true;
             }
         }
@@ -42,6 +50,23 @@ public abstract class StoreDatabase
     /// <summary>Brings the schema to this program's version, taking turns with other processes doing the same.</summary>
     /// <exception cref="InvalidOperationException">The database was written by a newer version of the program.</exception>
     protected abstract Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Proves the database is reachable and holds this program's schema right now, on a fresh connection rather than a
+    /// pooled one (which can go on answering after the database is gone). Used by /healthz.
+    /// </summary>
+    /// <returns>The schema version found.</returns>
+    /// <exception cref="InvalidOperationException">The database has no schema (it was emptied or replaced).</exception>
+    public abstract Task<int> ProbeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Which database this is, for messages: a file path, or a database and server (never a password).</summary>
+    public abstract string Description { get; }
+
+    /// <summary>
+    /// What to tell the operator when <paramref name="exception"/> means the database cannot be used at all (read-only,
+    /// locked, unreachable); null for any other error.
+    /// </summary>
+    public virtual StoreUnavailableException? Unavailable(Exception exception) => exception as StoreUnavailableException;
 
     /// <summary>Opens a connection with the schema in place. The caller disposes it.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);

@@ -41,4 +41,22 @@ public sealed class StoreOptions
         }
         return builder.ConnectionString;
     }
+
+    /// <summary>True when <paramref name="connectionString"/> parses and sets a password (so it must not come from a file).</summary>
+    public static bool ConnectionStringHasPassword(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+        try
+        {
+            return !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password);
+        }
+        catch (ArgumentException)
+        {
+            // Unparseable: StoreOptionsValidator reports it, if PostgreSQL is the provider.
+            return false;
+        }
+    }
 }

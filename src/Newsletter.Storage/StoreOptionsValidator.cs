@@ -1,28 +1,20 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Newsletter.Storage;
 
 /// <summary>
-/// Checks <see cref="StoreOptions"/> at start: a PostgreSQL store needs a connection string that parses, and its password
-/// never comes from a settings file (appsettings.json is copied to every machine and often committed).
+/// Checks <see cref="StoreOptions"/> at start: a PostgreSQL store needs a connection string that parses. That its password
+/// never comes from a settings file is checked with every other secret (the worker's <c>ConfigurationSecrets</c>).
 /// </summary>
-public sealed class StoreOptionsValidator(IConfiguration configuration) : IValidateOptions<StoreOptions>
+public sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
 {
     private const string ConnectionStringKey = StoreOptions.SectionName + ":ConnectionString";
-    private const string PasswordKey = StoreOptions.SectionName + ":Password";
 
     public ValidateOptionsResult Validate(string? name, StoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        foreach (var file in SettingsFilesHoldingAPassword())
-        {
-            errors.Add($"{file} holds the database password ({PasswordKey}, or Password= in {ConnectionStringKey}). Passwords never live in the " +
-                       "file: remove it there and set the environment variable Newsletter__Store__Password (or the whole connection string " +
-                       "in Newsletter__Store__ConnectionString).");
-        }
 
         if (options.Provider == StoreProvider.PostgreSql)
         {
@@ -52,41 +44,5 @@ public sealed class StoreOptionsValidator(IConfiguration configuration) : IValid
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
-
-    /// <summary>The settings files (not the environment, not the command line) that set a store password.</summary>
-    private IEnumerable<string> SettingsFilesHoldingAPassword()
-    {
-        if (configuration is not IConfigurationRoot root)
-        {
-            yield break;
-        }
-
-        foreach (var provider in root.Providers.OfType<FileConfigurationProvider>())
-        {
-            var inPasswordKey = provider.TryGet(PasswordKey, out var password) && !string.IsNullOrEmpty(password);
-            var inConnectionString = provider.TryGet(ConnectionStringKey, out var connectionString) && HasPassword(connectionString);
-            if (inPasswordKey || inConnectionString)
-            {
-                yield return provider.Source.Path ?? "A settings file";
-            }
-        }
-    }
-
-    private static bool HasPassword(string? connectionString)
-    {
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            return false;
-        }
-        try
-        {
-            return !string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(connectionString).Password);
-        }
-        catch (ArgumentException)
-        {
-            // Unparseable: reported by the connection string check, if PostgreSQL is the provider.
-            return false;
-        }
     }
 }

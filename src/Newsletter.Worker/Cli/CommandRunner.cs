@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Hangfire;
+using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;
@@ -16,9 +18,20 @@ public static class CommandRunner
             return ExitCodes.UsageOrConfig;
         }
 
+        StoreDatabase? database = null;
         try
         {
             using var host = NewsletterHost.Create(settings);
+            // Validated here, before StartAsync, which would also log each failure with a stack trace.
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            // The databases are opened before anything starts, so a read-only data folder or a file locked by another process
+            // is one message naming the file, not a background warning or a stack trace from a hosted service.
+            database = host.Services.GetRequiredService<StoreDatabase>();
+            await database.InitializeAsync(cancellationToken);
+            if (settings.RunJobServer)
+            {
+                _ = host.Services.GetRequiredService<JobStorage>();
+            }
             // Starting the host validates every options class (ValidateOnStart) before the command touches anything.
             await host.StartAsync(cancellationToken);
             try
@@ -30,13 +43,13 @@ public static class CommandRunner
                 await host.StopAsync(CancellationToken.None);
             }
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
         {
-            Console.Error.WriteLine("error: the configuration is not valid (appsettings.json, or Newsletter__… environment variables):");
-            foreach (var failure in ex.Failures.SelectMany(f => f.Split(Environment.NewLine)).Distinct())
-            {
-                Console.Error.WriteLine($"  {failure}");
-            }
+            return ExitCodes.UsageOrConfig;
+        }
+        catch (Exception ex) when ((database?.Unavailable(ex) ?? ex as StoreUnavailableException) is { } unavailable)
+        {
+            Console.Error.WriteLine($"error: {unavailable.Message}");
             return ExitCodes.UsageOrConfig;
         }
         catch (CommandException ex)

@@ -20,7 +20,7 @@ public static partial class ListsCommands
         var command = new Command("validate",
             "Read every list (inline subscribers and CSV files) and report invalid addresses, unreadable files and duplicates. " +
             "Exit code 2 when any list has an error.");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
             PrintProblems(result);
@@ -45,7 +45,7 @@ public static partial class ListsCommands
         {
             name,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
             PrintProblems(result);
@@ -57,11 +57,11 @@ public static partial class ListsCommands
             }
 
             var suppressions = (await services.GetRequiredService<ISuppressionList>().ListAsync(token))
-                .ToLookup(s => s.Email, StringComparer.OrdinalIgnoreCase);
+                .ToLookup(s => EmailKey.Of(s.Email));
             foreach (var list in lists)
             {
                 var reasons = list.Subscribers
-                    .Select(s => suppressions[s.Email].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
+                    .Select(s => suppressions[EmailKey.Of(s.Email)].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
                     .Where(r => r is not null).Select(r => r!.Value).ToList();
                 Console.WriteLine($"{list.Name}  \"{list.DisplayName}\"");
                 Console.WriteLine($"  configured  {list.SubscriberCount,8:N0}");
@@ -79,7 +79,7 @@ public static partial class ListsCommands
         var command = new Command("suppressions",
             "List the suppression list, newest first: addresses never mailed again (unsubscribed, hard-bounced, complained, refused with 5xx), " +
             "whatever the config file says. `lists unsuppress ADDRESS` takes one off.");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var all = await services.GetRequiredService<ISuppressionList>().ListAsync(token);
             if (all.Count == 0)
@@ -108,11 +108,11 @@ public static partial class ListsCommands
         {
             address,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var email = parse.GetRequiredValue(address).Trim();
             var suppressions = services.GetRequiredService<ISuppressionList>();
-            var removing = (await suppressions.ListAsync(token)).Where(s => string.Equals(s.Email, email, StringComparison.OrdinalIgnoreCase)).ToList();
+            var removing = (await suppressions.ListAsync(token)).Where(s => EmailKey.SameMailbox(s.Email, email)).ToList();
             var removed = await suppressions.RemoveAsync(email, token);
             if (removed == 0)
             {

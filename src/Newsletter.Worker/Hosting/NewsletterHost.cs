@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.PostgreSql;
@@ -13,6 +14,7 @@ using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -22,9 +24,12 @@ namespace Newsletter.Worker.Hosting;
 /// <summary>What a command needs from the host.</summary>
 /// <param name="RunJobServer">Start a Hangfire server in this process (for <c>run</c>, <c>publish</c> and <c>send --wait</c>).</param>
 /// <param name="ConfigurationOverrides">Settings layered over appsettings.json and the environment (tests use this).</param>
-/// <param name="ValidateListsAtStart">Refuse to start when a list is invalid; off for `lists validate`, which reports the problems itself.</param>
+/// <param name="ValidateListsAtStart">
+/// Read and validate every list at start and refuse to start when one is invalid: for the commands that send (publish, send,
+/// run). Off for the rest, which never read the lists, so a large list costs them nothing; `lists validate` reports problems itself.
+/// </param>
 /// <param name="RunBounceProcessor">Poll the bounce mailbox (Newsletter:Bounces, when enabled); only `run` does.</param>
-public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true,
+public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = false,
     bool RunBounceProcessor = false);
 
 /// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
@@ -59,23 +64,33 @@ public static class NewsletterHost
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         var services = builder.Services;
+        // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token.
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
+            new RedactingLoggerFactory(ActivatorUtilities.CreateInstance<LoggerFactory>(provider))));
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<NewsletterMetrics>();
 
-        services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        ConfigurationSecrets.AddCheck(services);
+        services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindSection(ScheduleOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
 
         services.AddStore();
         services.AddRendering();
         services.AddDelivery();
-        if (!settings.ValidateListsAtStart)
+        if (settings.ValidateListsAtStart)
+        {
+            services.AddOptions<ListsOptions>().ValidateOnStart();
+        }
+        else
         {
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
-        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
@@ -83,7 +98,11 @@ public static class NewsletterHost
         {
             RecoversAbandonedClaims = settings.RunJobServer,
         });
-        services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        if (settings.RunJobServer)
+        {
+            // Only processes that claim deliveries need a heartbeat; the others (issue list, status) should not write at all.
+            services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        }
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
@@ -131,11 +150,23 @@ public static class NewsletterHost
     private static SQLiteStorage SqliteJobStorage(JobsOptions options)
     {
         var path = Path.GetFullPath(options.StoragePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return new SQLiteStorage(path, new SQLiteStorageOptions
+        try
         {
-            QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
-        });
+            // Job arguments and state name sends and lists: owner-only, like the delivery log.
+            Newsletter.Core.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+            Newsletter.Core.PrivateFiles.Prepare(path);
+            return new SQLiteStorage(path, new SQLiteStorageOptions
+            {
+                QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+            });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Hangfire's SQLite layer throws its own exception types with no file name in them.
+            throw new StoreUnavailableException(path,
+                $"The job database {path} cannot be opened or created ({ex.Message}). Make its folder and file writable by the user " +
+                $"running newsletter (chown or chmod), or set {JobsOptions.SectionName}:StoragePath to a writable place.", ex);
+        }
     }
 
     /// <summary>Hangfire's jobs in the same PostgreSQL database as the store (its own schema, <c>hangfire</c>), shared by every process.</summary>

@@ -5,6 +5,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;
@@ -32,6 +33,8 @@ public sealed partial class SendBatchJob(
     WorkerHeartbeat worker,
     IBackgroundJobClient jobs,
     IOptions<SendingOptions> sendingOptions,
+    IOptions<DeliveryOptions> deliveryOptions,
+    NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendBatchJob> logger)
 {
@@ -126,6 +129,7 @@ public sealed partial class SendBatchJob(
                 return true;
             case ClaimResult.Suppressed:
                 run.Skipped++;
+                metrics.Suppressed(run.Send.ListName);
                 return true;
             case ClaimResult.SendStopped:
                 run.Stopped = true;
@@ -143,6 +147,7 @@ public sealed partial class SendBatchJob(
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
             await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
@@ -152,9 +157,10 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+                var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
                 await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;
@@ -170,6 +176,7 @@ public sealed partial class SendBatchJob(
                 await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
@@ -178,6 +185,7 @@ public sealed partial class SendBatchJob(
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
                 await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
@@ -200,10 +208,16 @@ public sealed partial class SendBatchJob(
                                       $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
                 return false;
             }
+            catch (MessageDeferredException ex)
+            {
+                // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
+                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken);
+            }
             catch (TransientDeliveryException ex)
             {
                 await lease.DiscardAsync();
-                return await DeferAsync(run, delivery, ex, cancellationToken);
+                return await DeferAsync(run, delivery, ex.Message, ex.MayHaveBeenAccepted, connectionFault: true, ex.IsThrottling, cancellationToken,
+                    ex.ReplyCode);
             }
             catch (OperationCanceledException)
             {
@@ -215,28 +229,56 @@ public sealed partial class SendBatchJob(
         }
     }
 
-    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, TransientDeliveryException ex, CancellationToken cancellationToken)
+    /// <summary>Hands the message to the session, timing the server's final reply (SMTP only: a pickup write is no reply).</summary>
+    private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var timed = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
+        var handedOver = clock.GetTimestamp();
+        try
+        {
+            var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+            if (timed) metrics.SmtpReply(clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
+            return reply;
+        }
+        catch (DeliveryException ex)
+        {
+            if (timed) metrics.SmtpReply(clock.GetElapsedTime(handedOver), ex.ReplyCode);
+            throw;
+        }
+    }
+
+    /// <summary>Records a transient failure of one delivery; returns false when the batch must stop.</summary>
+    /// <param name="connectionFault">The connection failed or was throttled (not only this message): it counts towards giving up.</param>
+    /// <param name="throttled">The server asked us to slow down (421 or an x.7.x status): this connection backs off.</param>
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, string reason, bool mayHaveBeenAccepted, bool connectionFault,
+        bool throttled, CancellationToken cancellationToken, int? replyCode = null)
     {
         var now = clock.GetUtcNow();
         var firstAttempt = delivery.FirstAttemptAt ?? now;
         if (now - firstAttempt >= Options.RetryWindow)
         {
-            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {reason}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
-        await log.RecordDeferredAsync(delivery.Id, ex.Message, due, ex.MayHaveBeenAccepted, CancellationToken.None);
+        await log.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
+        metrics.Deferred(run.Send.ListName, replyCode);
         run.Deferred++;
         run.Later(due);
-        LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
+        LogDeferred(run.Send.IssueNumber, delivery.Email, reason, due);
+        if (!connectionFault)
+        {
+            return true;
+        }
 
-        if (ex.ReplyCode is 421 or 451 or 454)
+        if (throttled)
         {
             // The server asks us to slow down: this connection backs off, longer each time it is asked again.
             var pause = TimeSpan.FromSeconds(Math.Min(Options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
-            LogThrottled(run.Send.IssueNumber, ex.ReplyCode.Value, pause);
+            LogThrottled(run.Send.IssueNumber, replyCode ?? 0, pause);
             await Task.Delay(pause, clock, cancellationToken);
         }
 
@@ -263,13 +305,13 @@ public sealed partial class SendBatchJob(
 
         var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
-        if (tried < Options.ErrorBudgetMinimumAttempts || (double)counts.Failed / tried <= Options.ErrorBudget)
+        if (!new ErrorBudget(Options.ErrorBudget, Options.ErrorBudgetMinimumAttempts).IsExceeded(counts.Failed, tried))
         {
             return true;
         }
 
-        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently, more than the error budget of {Options.ErrorBudget:P0} " +
-                              $"(Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
+        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently: with 99% confidence more than the error budget of " +
+                              $"{Options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
                               $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
         return false;
     }

@@ -4,6 +4,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
@@ -15,6 +16,7 @@ public sealed partial class SendScheduler(
     IBackgroundJobClient jobs,
     WorkerHeartbeat worker,
     IOptions<DeliveryOptions> delivery,
+    NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendScheduler> logger)
 {
@@ -34,6 +36,11 @@ public sealed partial class SendScheduler(
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
         var send = existing ?? await log.CreateSendAsync(issueNumber, list, delivery.Value.BatchSize, at, cancellationToken);
+        if (existing is null)
+        {
+            // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.
+            metrics.Suppressed(list.Name, (await log.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
+        }
         var retried = retryFailed ? await log.RetryFailedAsync(send.Id, cancellationToken) : 0;
         if (resume)
         {

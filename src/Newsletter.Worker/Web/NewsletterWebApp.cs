@@ -1,8 +1,10 @@
+using Newsletter.Core.Configuration;
 using Hangfire;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Web;
 
@@ -19,19 +21,21 @@ public static class NewsletterWebApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.AddNewsletter(settings);
         var services = builder.Services;
-        services.AddOptions<WebOptions>().BindConfiguration(WebOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName);
+        services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<DashboardOptions>().BindSection(DashboardOptions.SectionName);
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<DashboardAuthorizationFilter>();
         services.AddSingleton<IssueArchive>();
         services.AddHostedService<ListsReloader>();
         services.AddAntiforgery();
+        services.AddMonitoring();
         configure?.Invoke(builder);
 
         builder.WebHost.UseUrls(urls ?? builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
         var app = builder.Build();
         KeepRunningOnBrokenConfigurationFiles(app.Configuration);
 
+        app.UseSecurityHeaders();
         var dashboardGate = app.Services.GetRequiredService<DashboardAuthorizationFilter>();
         app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
         {
@@ -44,6 +48,7 @@ public static class NewsletterWebApp
         app.MapSends();
         app.MapUnsubscribe();
         app.MapIssueArchive();
+        app.MapMonitoring();
         return app;
     }
 

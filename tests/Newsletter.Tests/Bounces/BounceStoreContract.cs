@@ -78,7 +78,6 @@ public abstract class BounceStoreContract : StoreContract
 
         Assert.Null(await _store.FindLastSentAsync("stranger@example.net", None));
     }
-
 }
 
 public sealed class SqliteBounceStoreTests() : BounceStoreContract(new SqliteTestStore());

@@ -57,12 +57,19 @@ public sealed class SqliteDatabaseTests : IDisposable
     public async Task InitializeAsync_UpgradesAVersion1Database_WithoutTouchingItsDeliveries()
     {
         // A store written before bounces existed: migration 1 only, one delivery sent.
-        await SentIssues.SendAsync(new DeliveryLog(_temp.Database), 1, ["grace@example.net"]);
-        await using (var connection = await _temp.Database.OpenAsync(CancellationToken.None))
+        Directory.CreateDirectory(Path.GetDirectoryName(_temp.FilePath)!);
+        await using (var connection = new SqliteConnection($"Data Source={_temp.FilePath}"))
         {
-            await ((SqliteConnection)connection).ExecuteAsync("DROP TABLE soft_bounces; DROP INDEX deliveries_by_email; PRAGMA user_version = 1;");
+            await connection.OpenAsync(CancellationToken.None);
+            await Schema.ApplyAsync(connection, CancellationToken.None, targetVersion: 1);
+            await connection.ExecuteAsync("""
+                INSERT INTO sends (id, issue_number, list_name, state, batch_size, batch_count, recipient_count, created_at)
+                VALUES (1, 1, 'readers', 'finished', 100, 1, 1, '2026-04-06T07:00:00.0000000+00:00');
+                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, state)
+                VALUES (1, 1, 0, 0, 'grace@example.net', 'sent');
+                """);
         }
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        SqliteConnection.ClearAllPools();
 
         var upgraded = new SqliteDatabase(_temp.FilePath);
         var store = new BounceStore(upgraded);
@@ -70,7 +77,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal(1, (await store.FindLastSentAsync("grace@example.net", CancellationToken.None))?.IssueNumber);
         Assert.Equal(1, await store.RecordSoftBounceAsync("grace@example.net", 1, "4.2.2", null, CancellationToken.None));
         await using var check = await upgraded.OpenAsync(CancellationToken.None);
-        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
+        Assert.Equal(Schema.CurrentVersion, await check.ExecuteScalarAsync<int>("PRAGMA user_version"));
     }
 }
 

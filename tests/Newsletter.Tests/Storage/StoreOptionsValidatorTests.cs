@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Newsletter.Storage;
+using Newsletter.Worker.Hosting;
 using Npgsql;
 
 namespace Newsletter.Tests.Storage;
 
-/// <summary>The store settings are checked at start; the database password comes from the environment, never the file.</summary>
+/// <summary>The store settings are checked at start; the database password comes from the environment, never the file (ConfigurationSecrets).</summary>
 public sealed class StoreOptionsValidatorTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("newsletter-store-options-").FullName;
@@ -21,7 +22,7 @@ public sealed class StoreOptionsValidatorTests : IDisposable
     }
 
     /// <summary>The configuration as the host builds it: appsettings.json, then the environment over it.</summary>
-    private (ValidateOptionsResult Result, StoreOptions Options) Validate(string storeJson, Dictionary<string, string>? environment = null)
+    private (ValidateOptionsResult Result, StoreOptions Options, string Secrets) Validate(string storeJson, Dictionary<string, string>? environment = null)
     {
         var file = Path.Combine(_folder, "appsettings.json");
         File.WriteAllText(file, $$"""{ "Newsletter": { "Store": {{storeJson}} } }""");
@@ -34,43 +35,44 @@ public sealed class StoreOptionsValidatorTests : IDisposable
             .AddEnvironmentVariables(_environmentPrefix)
             .Build();
         var options = configuration.GetSection(StoreOptions.SectionName).Get<StoreOptions>() ?? new StoreOptions();
-        return (new StoreOptionsValidator(configuration).Validate(null, options), options);
+        return (new StoreOptionsValidator().Validate(null, options), options, string.Join("\n", ConfigurationSecrets.FindInFiles(configuration)));
     }
 
     [Fact]
-    public void Validate_RefusesTheStore_WhenTheSettingsFileHoldsAPasswordInTheConnectionString()
+    public void ConfigurationSecrets_RefuseTheStore_WhenTheSettingsFileHoldsAPasswordInTheConnectionString()
     {
-        var (result, _) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter;Password=hunter2" }""");
+        var (_, _, secrets) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter;Password=hunter2" }""");
 
-        Assert.True(result.Failed);
-        Assert.Contains("appsettings.json holds the database password", result.FailureMessage);
-        Assert.Contains("Newsletter__Store__Password", result.FailureMessage);
-        Assert.DoesNotContain("hunter2", result.FailureMessage);
+        Assert.Contains("Newsletter:Store:ConnectionString in ", secrets);
+        Assert.Contains("appsettings.json holds a password", secrets);
+        Assert.Contains("Newsletter__Store__Password", secrets);
+        Assert.DoesNotContain("hunter2", secrets);
     }
 
     [Fact]
-    public void Validate_RefusesTheStore_WhenTheSettingsFileHoldsAPasswordKey()
+    public void ConfigurationSecrets_RefuseTheStore_WhenTheSettingsFileHoldsAPasswordKey()
     {
-        var (result, _) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter", "Password": "hunter2" }""");
+        var (_, _, secrets) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter", "Password": "hunter2" }""");
 
-        Assert.True(result.Failed);
-        Assert.Contains("Newsletter:Store:Password", result.FailureMessage);
+        Assert.Contains("Newsletter:Store:Password is set in ", secrets);
+        Assert.Contains("Newsletter__Store__Password", secrets);
     }
 
     [Fact]
     public void Validate_AcceptsThePassword_WhenItComesFromTheEnvironment()
     {
-        var (result, options) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter" }""",
+        var (result, options, secrets) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Username=newsletter" }""",
             new() { ["Newsletter__Store__Password"] = "hunter2" });
 
         Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Empty(secrets);
         Assert.Equal("hunter2", new NpgsqlConnectionStringBuilder(options.PostgreSqlConnectionString()).Password);
     }
 
     [Fact]
     public void Validate_AcceptsAWholeConnectionStringWithPassword_WhenItComesFromTheEnvironment()
     {
-        var (result, _) = Validate("""{ "Provider": "PostgreSql" }""",
+        var (result, _, _) = Validate("""{ "Provider": "PostgreSql" }""",
             new() { ["Newsletter__Store__ConnectionString"] = "Host=db;Username=newsletter;Password=hunter2" });
 
         Assert.True(result.Succeeded, result.FailureMessage);
@@ -79,7 +81,7 @@ public sealed class StoreOptionsValidatorTests : IDisposable
     [Fact]
     public void Validate_AsksForAConnectionString_WhenProviderIsPostgreSqlWithoutOne()
     {
-        var (result, _) = Validate("""{ "Provider": "PostgreSql" }""");
+        var (result, _, _) = Validate("""{ "Provider": "PostgreSql" }""");
 
         Assert.True(result.Failed);
         Assert.Contains("Newsletter:Store:ConnectionString is empty", result.FailureMessage);
@@ -88,7 +90,7 @@ public sealed class StoreOptionsValidatorTests : IDisposable
     [Fact]
     public void Validate_NamesTheKey_WhenTheConnectionStringDoesNotParse()
     {
-        var (result, _) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Colour=blue" }""");
+        var (result, _, _) = Validate("""{ "Provider": "PostgreSql", "ConnectionString": "Host=db;Colour=blue" }""");
 
         Assert.True(result.Failed);
         Assert.Contains("Newsletter:Store:ConnectionString is not an Npgsql connection string", result.FailureMessage);
@@ -97,7 +99,7 @@ public sealed class StoreOptionsValidatorTests : IDisposable
     [Fact]
     public void Validate_IgnoresTheConnectionString_WhenProviderIsSqlite()
     {
-        var (result, _) = Validate("""{ "Path": "data/newsletter.db" }""");
+        var (result, _, _) = Validate("""{ "Path": "data/newsletter.db" }""");
 
         Assert.True(result.Succeeded, result.FailureMessage);
     }
