@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Worker.Hosting;
+using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Cli;
 
@@ -16,9 +17,10 @@ public static class CommandRunner
             return ExitCodes.UsageOrConfig;
         }
 
+        IHost? host = null;
         try
         {
-            using var host = NewsletterHost.Create(settings);
+            host = NewsletterHost.Create(settings);
             // Starting the host validates every options class (ValidateOnStart) before the command touches anything.
             await host.StartAsync(cancellationToken);
             try
@@ -29,6 +31,13 @@ public static class CommandRunner
             {
                 await host.StopAsync(CancellationToken.None);
             }
+        }
+        catch (Exception ex) when (host?.Services.GetService<DiskFullErrors>()?.Recognise(ex) is { } full)
+        {
+            // A full disk under the database or the job store: say which file, not a stack trace. Every write is a transaction
+            // or a single statement, so what was recorded before it stays, and the same command carries on once there is space.
+            Console.Error.WriteLine($"error: {full.Message} Nothing recorded before it was lost: once there is space, run the same command again to carry on.");
+            return ExitCodes.PartialFailure;
         }
         catch (OptionsValidationException ex)
         {
@@ -53,6 +62,10 @@ public static class CommandRunner
         {
             Console.Error.WriteLine("Stopped. Work already recorded is kept; run the same command again to carry on.");
             return 130;
+        }
+        finally
+        {
+            host?.Dispose();
         }
     }
 }
