@@ -12,5 +12,7 @@ public sealed class SendHalts
 
     public void Halt(long sendId, string reason) => reasons[sendId] = reason;
 
+    public void Clear(long sendId) => reasons.TryRemove(sendId, out _);
+
     public bool TryGetReason(long sendId, out string reason) => reasons.TryGetValue(sendId, out reason!);
 }

@@ -16,6 +16,7 @@ public sealed partial class SendScheduler(
     IBackgroundJobClient jobs,
     WorkerHeartbeat worker,
     RenderedIssueCache renders,
+    SendHalts halts,
     IOptions<DeliveryOptions> delivery,
     TimeProvider clock,
     ILogger<SendScheduler> logger)
@@ -77,6 +78,9 @@ public sealed partial class SendScheduler(
                 throw new CommandException($"The send of issue #{issueNumber} to '{list.Name}' is paused: {send.PauseReason} " +
                                            $"Resume it with `newsletter send {issueNumber} --list {list.Name} --resume`.");
         }
+
+        // Queued again (after space was freed, say): a halt this process noted earlier no longer stands.
+        halts.Clear(send.Id);
 
         // The stored time, not this call's: queuing a send again (to carry it on, or to resume it) must not bring it forward.
         if (send is { State: SendState.Scheduled, ScheduledFor: { } when } && when > clock.GetUtcNow())
