@@ -10,17 +10,11 @@ namespace Newsletter.Rendering;
 /// </summary>
 public sealed class RenderedIssue
 {
-    // Encodes what HTML needs encoded but leaves letters such as "é" readable.
-    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
-
-    private readonly SlottedText _html;
-    private readonly SlottedText _text;
-
     internal RenderedIssue(Issue issue, SlottedText html, SlottedText text)
     {
         Issue = issue;
-        _html = html;
-        _text = text;
+        Html = html;
+        Text = text;
     }
 
     public Issue Issue { get; }
@@ -28,21 +22,50 @@ public sealed class RenderedIssue
     /// <summary>The message subject: the issue's subject.</summary>
     public string Subject => Issue.Subject;
 
+    /// <summary>The HTML body (CSS inlined), cut at its personal slots; fill them with <see cref="SlotValues.ForHtml"/>.</summary>
+    public SlottedText Html { get; }
+
+    /// <summary>The plain-text body, wrapped at 72 columns and cut at its personal slots; fill them with <see cref="SlotValues.ForText"/>.</summary>
+    public SlottedText Text { get; }
+
     /// <summary>
     /// Both bodies for one subscriber: "Hi {name}," (or "Hi there," without a name) and their unsubscribe URL.
-    /// Cheap: no template runs; the name and URL are HTML-encoded in the HTML body and written as they are in the text body.
+    /// Cheap: no template runs.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="unsubscribeUrl"/> is null, empty or whitespace.</exception>
     public PersonalisedContent Personalise(string? subscriberName, string unsubscribeUrl)
     {
+        var html = SlotValues.ForHtml(subscriberName, unsubscribeUrl);
+        var text = SlotValues.ForText(subscriberName, unsubscribeUrl);
+        return new PersonalisedContent(Html.Fill(html.GreetingName, html.UnsubscribeUrl), Text.Fill(text.GreetingName, text.UnsubscribeUrl));
+    }
+}
+
+/// <summary>What one subscriber's slots are filled with, already escaped for the body it goes into.</summary>
+public readonly record struct SlotValues(string GreetingName, string UnsubscribeUrl)
+{
+    // Encodes what HTML needs encoded but leaves letters such as "é" readable.
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    public string this[PersonalSlot slot] => slot == PersonalSlot.GreetingName ? GreetingName : UnsubscribeUrl;
+
+    /// <summary>For the HTML body: "there" when there is no name, and both values HTML-encoded.</summary>
+    /// <exception cref="ArgumentException"><paramref name="unsubscribeUrl"/> is null, empty or whitespace.</exception>
+    public static SlotValues ForHtml(string? subscriberName, string unsubscribeUrl)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(unsubscribeUrl);
-        var name = GreetingName(subscriberName);
-        return new PersonalisedContent(
-            _html.Fill(Encoder.Encode(name), Encoder.Encode(unsubscribeUrl)),
-            _text.Fill(name, unsubscribeUrl));
+        return new SlotValues(Encoder.Encode(GreetingNameOf(subscriberName)), Encoder.Encode(unsubscribeUrl));
     }
 
-    private static string GreetingName(string? subscriberName)
+    /// <summary>For the plain-text body: "there" when there is no name, and both values as they are.</summary>
+    /// <exception cref="ArgumentException"><paramref name="unsubscribeUrl"/> is null, empty or whitespace.</exception>
+    public static SlotValues ForText(string? subscriberName, string unsubscribeUrl)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(unsubscribeUrl);
+        return new SlotValues(GreetingNameOf(subscriberName), unsubscribeUrl);
+    }
+
+    private static string GreetingNameOf(string? subscriberName)
     {
         if (string.IsNullOrWhiteSpace(subscriberName))
             return "there";

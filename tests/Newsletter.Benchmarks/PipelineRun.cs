@@ -167,10 +167,8 @@ internal static class PipelineRun
     {
         var messages = services.GetRequiredService<IssueMessageBuilder>();
         var list = new MailingList(ListName, "Benchmark readers", []);
-        var rendered = await services.GetRequiredService<RenderedIssueCache>().GetAsync(issueNumber, list, ct);
-        var subscriber = new Subscriber(email, "Reader 1");
-        var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
-        return messages.Build(new IssueMessageContent(issueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
+        var body = await services.GetRequiredService<RenderedIssueCache>().GetBodyAsync(issueNumber, list, ct);
+        return messages.Build(body, list, new Subscriber(email, "Reader 1")).Message;
     }
 
     private static FormatOptions CreateWireFormat()

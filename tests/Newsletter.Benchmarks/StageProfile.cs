@@ -39,21 +39,21 @@ internal static class StageProfile
             return Task.CompletedTask;
         }));
 
-        var contents = new PersonalisedContent[items];
-        stages.Add(await TimeAsync("personalise html + text", items, "1 thread", i =>
+        EncodedIssueBody body = null!;
+        stages.Add(await TimeAsync("encode the shared body parts (once per issue and list)", 5, "1 thread", _ =>
         {
-            contents[i] = rendered.Personalise(subscribers[i].Name, urls[i]);
+            body = new EncodedIssueBody(rendered);
             return Task.CompletedTask;
         }));
 
         var built = new MimeMessage[items];
-        stages.Add(await TimeAsync("build MimeMessage", items, "1 thread", i =>
+        stages.Add(await TimeAsync("build message (headers, token, spliced body)", items, "1 thread", i =>
         {
-            built[i] = messages.Build(new IssueMessageContent(issueNumber, rendered.Subject, contents[i].Html, contents[i].Text), list, subscribers[i]);
+            built[i] = messages.Build(body, list, subscribers[i]).Message;
             return Task.CompletedTask;
         }));
 
-        stages.Add(await TimeAsync("serialise MimeMessage (quoted-printable, CRLF)", items, "1 thread, to a null stream", i =>
+        stages.Add(await TimeAsync("serialise message (CRLF)", items, "1 thread, to a null stream", i =>
         {
             built[i].WriteTo(PipelineRun.WireFormat, Stream.Null, ct);
             return Task.CompletedTask;

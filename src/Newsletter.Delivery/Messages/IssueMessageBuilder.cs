@@ -12,8 +12,8 @@ namespace Newsletter.Delivery.Messages;
 /// <summary>
 /// Builds the <see cref="MimeMessage"/> for one subscriber: From/Reply-To from <see cref="SenderOptions"/>,
 /// To, Subject, Date, Message-ID, MIME-Version, List-Id (RFC 2919), List-Unsubscribe with List-Unsubscribe-Post (RFC 8058),
-/// Feedback-ID, a multipart/alternative body (text/plain then text/html, UTF-8, quoted-printable), and last, when a
-/// <see cref="DkimMessageSigner"/> is given, a DKIM-Signature over all of them.
+/// Feedback-ID, the issue's <see cref="EncodedIssueBody"/> (text/plain then text/html, UTF-8, quoted-printable, encoded
+/// once per issue), and last, when a <see cref="DkimMessageSigner"/> is given, a DKIM-Signature over all of them.
 /// Every header value is passed through <see cref="HeaderText.Sanitize"/> first. Thread-safe; runs once per subscriber,
 /// so everything that does not depend on the subscriber is computed in the constructor.
 /// </summary>
@@ -151,11 +151,14 @@ public sealed class IssueMessageBuilder
         return phrase + " <" + id + ">";
     }
 
-    /// <summary>Builds the message for one subscriber.</summary>
+    /// <summary>
+    /// Assembles one subscriber's message: the headers, the issue's pre-encoded body with their name and unsubscribe URL
+    /// spliced in, the DKIM signature when signing is on, and the envelope sender to send it with.
+    /// </summary>
     /// <exception cref="ArgumentException">The subscriber's address is not a usable address (contains spaces or control characters, has no '@', or MimeKit cannot parse it).</exception>
-    public MimeMessage Build(IssueMessageContent content, MailingList list, Subscriber subscriber)
+    public OutgoingMessage Build(EncodedIssueBody body, MailingList list, Subscriber subscriber)
     {
-        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(subscriber);
 
@@ -182,7 +185,7 @@ public sealed class IssueMessageBuilder
         }
 
         message.To.Add(to);
-        message.Subject = HeaderText.Sanitize(content.Subject) ?? "";
+        message.Subject = HeaderText.Sanitize(body.Subject) ?? "";
         message.Date = _clock.GetUtcNow();
         message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);
         message.MimeVersion = new Version(1, 0);
@@ -191,20 +194,12 @@ public sealed class IssueMessageBuilder
         message.Headers.Add(HeaderId.ListId, ListId(list));
         message.Headers.Add(HeaderId.ListUnsubscribe, "<" + unsubscribeUrl + ">");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-        message.Headers.Add(FeedbackIdHeader, FeedbackId(content.IssueNumber, list));
-
-        // Encoding is fixed here rather than left to MimeKit's per-send scan of the whole body:
-        // quoted-printable is 7-bit safe and copes with the long lines HTML templates produce.
-        var text = new TextPart("plain") { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
-        text.SetText(Utf8, content.Text ?? "");
-        var html = new TextPart("html") { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
-        html.SetText(Utf8, content.Html ?? "");
-
-        message.Body = new MultipartAlternative { text, html };
+        message.Headers.Add(FeedbackIdHeader, FeedbackId(body.IssueNumber, list));
+        message.Body = body.Personalise(subscriber.Name, unsubscribeUrl);
 
         // Last: the signature covers the headers above, List-Unsubscribe and List-Unsubscribe-Post included (RFC 8058).
         _dkim?.Sign(message);
-        return message;
+        return new OutgoingMessage(message, EnvelopeSenderFor(subscriber));
     }
 
     /// <summary>A list name as a dot-atom label: letters, digits and '-' only (the loader already restricts names).</summary>

@@ -90,21 +90,22 @@ public static class IssueCommands
                 ?? new MailingList("preview", "Preview", []);
             var subscriber = target.Subscribers.FirstOrDefault() ?? new Subscriber("reader@example.com", "Reader");
 
-            var rendered = await services.GetRequiredService<RenderedIssueCache>().GetAsync(issueNumber, target, token);
+            var renders = services.GetRequiredService<RenderedIssueCache>();
             var messages = services.GetRequiredService<IssueMessageBuilder>();
-            var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(target, subscriber));
-            var message = messages.Build(new IssueMessageContent(issueNumber, rendered.Subject, content.Html, content.Text), target, subscriber);
+            var message = messages.Build(await renders.GetBodyAsync(issueNumber, target, token), target, subscriber);
+            // The .html and .txt files are what that subscriber's message decodes to.
+            var content = (await renders.GetAsync(issueNumber, target, token)).Personalise(subscriber.Name, messages.UnsubscribeUrl(target, subscriber));
 
             var folder = Path.GetFullPath(parse.GetRequiredValue(output));
             Directory.CreateDirectory(folder);
             var stem = Path.Combine(folder, $"issue-{issueNumber}");
             await File.WriteAllTextAsync(stem + ".html", content.Html, token);
             await File.WriteAllTextAsync(stem + ".txt", content.Text, token);
-            await message.WriteToAsync(stem + ".eml", token);
+            await message.Message.WriteToAsync(stem + ".eml", token);
             Console.WriteLine($"Issue #{issueNumber} as {subscriber.Email} on list '{target.Name}' would get it:");
             Console.WriteLine($"  {stem}.html  ({new FileInfo(stem + ".html").Length / 1024.0:N1} KB)");
             Console.WriteLine($"  {stem}.txt");
-            Console.WriteLine($"  {stem}.eml  (envelope sender {messages.EnvelopeSenderFor(subscriber).Address}{(messages.Signs ? ", DKIM-signed" : ", not DKIM-signed")})");
+            Console.WriteLine($"  {stem}.eml  (envelope sender {message.EnvelopeSender.Address}{(messages.Signs ? ", DKIM-signed" : ", not DKIM-signed")})");
             if (!parse.GetValue(noScreenshots))
             {
                 foreach (var png in await Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))

@@ -7,15 +7,27 @@ using Newsletter.Rendering;
 namespace Newsletter.Worker.Scheduling;
 
 /// <summary>
-/// Renders each (issue, list) once per process, however many batch jobs of the send this process runs;
-/// batches then only personalise. Keeps the most recent issue only, so a long-running worker does not grow.
+/// Renders and encodes each (issue, list) once per process, however many batch jobs of the send this process runs;
+/// batches then only splice in each subscriber's name and URL. Keeps the most recent issue only, so a long-running
+/// worker does not grow.
 /// </summary>
 public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages)
 {
-    private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<RenderedIssue>>> rendered = new();
+    private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> rendered = new();
 
+    /// <summary>The issue as the list's members get it, rendered.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
-    public async Task<RenderedIssue> GetAsync(int issueNumber, MailingList list, CancellationToken cancellationToken)
+    /// <exception cref="TemplateException">A template does not compile or throws.</exception>
+    public async Task<RenderedIssue> GetAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+        (await GetPreparedAsync(issueNumber, list, cancellationToken)).Rendered;
+
+    /// <summary>The issue as the list's members get it, rendered and encoded as a message body.</summary>
+    /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
+    /// <exception cref="TemplateException">A template does not compile or throws.</exception>
+    public async Task<EncodedIssueBody> GetBodyAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+        (await GetPreparedAsync(issueNumber, list, cancellationToken)).Body;
+
+    private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, MailingList list, CancellationToken cancellationToken)
     {
         foreach (var stale in rendered.Keys.Where(k => k.Issue < issueNumber))
         {
@@ -24,22 +36,25 @@ public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer rendere
 
         var key = (issueNumber, list.Name);
         // The shared render must not die with the first caller's token, so it runs uncancelled; callers stop waiting on theirs.
-        var entry = rendered.GetOrAdd(key, _ => new Lazy<Task<RenderedIssue>>(() => RenderAsync(issueNumber, list)));
+        var entry = rendered.GetOrAdd(key, _ => new Lazy<Task<PreparedIssue>>(() => RenderAsync(issueNumber, list)));
         try
         {
             return await entry.Value.WaitAsync(cancellationToken);
         }
         catch when (entry.Value.IsFaulted)
         {
-            rendered.TryRemove(new KeyValuePair<(int, string), Lazy<Task<RenderedIssue>>>(key, entry));
+            rendered.TryRemove(new KeyValuePair<(int, string), Lazy<Task<PreparedIssue>>>(key, entry));
             throw;
         }
     }
 
-    private async Task<RenderedIssue> RenderAsync(int issueNumber, MailingList list)
+    private async Task<PreparedIssue> RenderAsync(int issueNumber, MailingList list)
     {
         var issue = await issues.GetAsync(issueNumber, CancellationToken.None)
             ?? throw new InvalidOperationException($"Issue #{issueNumber} is not in the store.");
-        return await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber)), CancellationToken.None);
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber)), CancellationToken.None);
+        return new PreparedIssue(rendered, new EncodedIssueBody(rendered));
     }
+
+    private sealed record PreparedIssue(RenderedIssue Rendered, EncodedIssueBody Body);
 }

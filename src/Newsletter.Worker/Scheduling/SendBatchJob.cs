@@ -1,7 +1,6 @@
 using Hangfire;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Newsletter.Core;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
@@ -98,10 +97,10 @@ public sealed partial class SendBatchJob(
                 break;
             }
 
-            Rendering.RenderedIssue rendered;
+            EncodedIssueBody body;
             try
             {
-                rendered = await renders.GetAsync(send.IssueNumber, list, cancellationToken);
+                body = await renders.GetBodyAsync(send.IssueNumber, list, cancellationToken);
             }
             catch (Rendering.TemplateException ex)
             {
@@ -123,7 +122,7 @@ public sealed partial class SendBatchJob(
                         continue;
                     }
 
-                    if (!await SendOneAsync(run, delivery, rendered, list, lease, cancellationToken))
+                    if (!await SendOneAsync(run, delivery, body, list, lease, cancellationToken))
                     {
                         break;
                     }
@@ -151,7 +150,7 @@ public sealed partial class SendBatchJob(
     }
 
     /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
-    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, Rendering.RenderedIssue rendered, MailingList list,
+    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, EncodedIssueBody body, MailingList list,
         MailConnectionPool.Lease lease, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -172,11 +171,10 @@ public sealed partial class SendBatchJob(
         }
 
         var subscriber = new Subscriber(delivery.Email, delivery.Name);
-        MimeMessage message;
+        OutgoingMessage message;
         try
         {
-            var content = rendered.Personalise(subscriber.Name, messages.UnsubscribeUrl(list, subscriber));
-            message = messages.Build(new IssueMessageContent(run.Send.IssueNumber, rendered.Subject, content.Html, content.Text), list, subscriber);
+            message = messages.Build(body, list, subscriber);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -191,9 +189,9 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message, messages.EnvelopeSenderFor(subscriber), cancellationToken);
+                var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, message.MessageId, CancellationToken.None);
+                await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;

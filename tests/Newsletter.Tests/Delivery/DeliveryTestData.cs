@@ -4,6 +4,7 @@ using MimeKit;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Unsubscribe;
+using Newsletter.Rendering;
 
 namespace Newsletter.Tests.Delivery;
 
@@ -28,8 +29,12 @@ internal static class DeliveryTestData
 
     public static IssueMessageBuilder Builder() => new(Options.Create(Sender), Tokens);
 
-    public static IssueMessageContent Content(int issue = 7, string subject = "Issue 7: things") =>
-        new(issue, subject, "<html><body><p>Hello</p></body></html>", "Hello");
+    /// <summary>Where a body passed to <see cref="Content"/> takes the subscriber's greeting name and unsubscribe URL.</summary>
+    public const string NameSlot = "{name}", UnsubscribeSlot = "{unsubscribe}";
+
+    public static EncodedIssueBody Content(int issue = 7, string subject = "Issue 7: things",
+        string html = "<html><body><p>Hello</p></body></html>", string text = "Hello") =>
+        new(issue, subject, SlottedText.Parse(html, NameSlot, UnsubscribeSlot), SlottedText.Parse(text, NameSlot, UnsubscribeSlot));
 
     /// <summary>Writes the message out and parses it back, as a receiving server would see it.</summary>
     public static MimeMessage RoundTrip(MimeMessage message)

@@ -49,12 +49,12 @@ public sealed class DkimMessageSignerTests : IDisposable
             }),
             Options.Create(Sender));
         var builder = SigningBuilder();
-        var content = new IssueMessageContent(12, "Tensor Weekly #12: Grüße from the lab",
+        var content = Content(12, "Tensor Weekly #12: Grüße from the lab",
             "<html><body><p>Hello <b>Ada</b>, a long line " + new string('x', 3000) + "</p></body></html>",
             "Hello Ada,\n\n.a line starting with a dot\n  indented line   with trailing spaces   \nGrüße\n");
 
         await using (var session = await transport.OpenSessionAsync(CancellationToken.None))
-            await session.SendAsync(builder.Build(content, List, List.Subscribers.First()), builder.EnvelopeSenderFor(List.Subscribers.First()), CancellationToken.None);
+            await session.SendAsync(builder.Build(content, List, List.Subscribers.First()).Message, builder.EnvelopeSenderFor(List.Subscribers.First()), CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, TimeSpan.FromSeconds(10))).Parse();
         Assert.True(await DkimTestKey.VerifyAsync(received));
@@ -63,7 +63,7 @@ public sealed class DkimMessageSignerTests : IDisposable
     [Fact]
     public void Sign_CoversListUnsubscribeAndFeedbackId_WithRelaxedCanonicalization()
     {
-        var message = Reparse(Bytes(SigningBuilder().Build(Content(), List, List.Subscribers.First())));
+        var message = Reparse(Bytes(SigningBuilder().Build(Content(), List, List.Subscribers.First()).Message));
 
         var tags = message.Headers[HeaderId.DkimSignature]!.Split(';').Select(t => t.Trim())
             .ToDictionary(t => t[..t.IndexOf('=')], t => string.Concat(t[(t.IndexOf('=') + 1)..].Where(c => !char.IsWhiteSpace(c))));
@@ -76,7 +76,7 @@ public sealed class DkimMessageSignerTests : IDisposable
     [Fact]
     public async Task Sign_FailsVerification_WhenListUnsubscribeIsChangedAfterSigning()
     {
-        var raw = Encoding.ASCII.GetString(Bytes(SigningBuilder().Build(Content(), List, List.Subscribers.First())));
+        var raw = Encoding.ASCII.GetString(Bytes(SigningBuilder().Build(Content(), List, List.Subscribers.First()).Message));
         var tampered = raw.Replace("https://newsletter.example.com/unsubscribe/", "https://evil.example.net/unsubscribe/");
         Assert.NotEqual(raw, tampered);
 
@@ -97,7 +97,7 @@ public sealed class DkimMessageSignerTests : IDisposable
         var url = builder.UnsubscribeUrl(List, subscriber);
         Assert.True(url.Length > 250);
 
-        var message = Reparse(Bytes(builder.Build(Content(), List, subscriber)));
+        var message = Reparse(Bytes(builder.Build(Content(), List, subscriber).Message));
 
         Assert.True(await DkimTestKey.VerifyAsync(message));
         Assert.Equal("<" + url + ">", message.Headers[HeaderId.ListUnsubscribe]!.Trim());
@@ -108,7 +108,7 @@ public sealed class DkimMessageSignerTests : IDisposable
     {
         var builder = SigningBuilder();
         var messages = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
-            Bytes(builder.Build(Content(), List, new Subscriber($"reader{i}@example.com", null))))));
+            Bytes(builder.Build(Content(), List, new Subscriber($"reader{i}@example.com", null)).Message))));
 
         foreach (var raw in messages)
             Assert.True(await DkimTestKey.VerifyAsync(Reparse(raw)));

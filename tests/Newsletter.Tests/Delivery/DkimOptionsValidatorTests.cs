@@ -98,7 +98,7 @@ public class DkimOptionsValidatorTests
         await using var provider = services.BuildServiceProvider();
 
         var builder = provider.GetRequiredService<IssueMessageBuilder>();
-        var message = builder.Build(Content(), List, List.Subscribers.First());
+        var message = builder.Build(Content(), List, List.Subscribers.First()).Message;
 
         Assert.True(builder.Signs);
         Assert.True(await DkimTestKey.VerifyAsync(RoundTrip(message)));
@@ -110,6 +110,6 @@ public class DkimOptionsValidatorTests
         var builder = new IssueMessageBuilder(Options.Create(Sender), Tokens);
 
         Assert.False(builder.Signs);
-        Assert.Null(builder.Build(Content(), List, List.Subscribers.First()).Headers[HeaderId.DkimSignature]);
+        Assert.Null(builder.Build(Content(), List, List.Subscribers.First()).Message.Headers[HeaderId.DkimSignature]);
     }
 }

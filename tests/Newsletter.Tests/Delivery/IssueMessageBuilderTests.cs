@@ -9,7 +9,7 @@ public class IssueMessageBuilderTests
 {
     private readonly IssueMessageBuilder _builder = Builder();
 
-    private MimeMessage BuildForAda() => RoundTrip(_builder.Build(Content(), List, List.Subscribers.First()));
+    private MimeMessage BuildForAda() => RoundTrip(_builder.Build(Content(), List, List.Subscribers.First()).Message);
 
     [Fact]
     public void Build_SetsFromReplyToAndTo_FromOptionsAndSubscriber()
@@ -69,7 +69,7 @@ public class IssueMessageBuilderTests
     [Fact]
     public void Build_PutsTextThenHtml_InMultipartAlternativeUtf8Body()
     {
-        var message = RoundTrip(_builder.Build(new IssueMessageContent(7, "s", "<p>Grüße</p>", "Grüße"), List, List.Subscribers.First()));
+        var message = RoundTrip(_builder.Build(Content(7, "s", "<p>Grüße</p>", "Grüße"), List, List.Subscribers.First()).Message);
 
         var body = Assert.IsType<MultipartAlternative>(message.Body);
         Assert.Equal(2, body.Count);
@@ -87,10 +87,10 @@ public class IssueMessageBuilderTests
     {
         var longHtml = "<p>" + new string('x', 5000) + "</p>";
 
-        var raw = Raw(_builder.Build(new IssueMessageContent(7, "s", longHtml, "t"), List, List.Subscribers.First()));
+        var raw = Raw(_builder.Build(Content(7, "s", longHtml, "t"), List, List.Subscribers.First()).Message);
 
         Assert.All(raw.Replace("\r\n", "\n").Split('\n'), line => Assert.True(line.Length <= 998, $"line of {line.Length} chars"));
-        Assert.Contains(longHtml, RoundTrip(_builder.Build(new IssueMessageContent(7, "s", longHtml, "t"), List, List.Subscribers.First())).HtmlBody);
+        Assert.Contains(longHtml, RoundTrip(_builder.Build(Content(7, "s", longHtml, "t"), List, List.Subscribers.First()).Message).HtmlBody);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class IssueMessageBuilderTests
         var eve = new Subscriber("eve@example.com", "Eve\r\nBcc: victim@example.com");
         var content = Content(subject: "Weekly\r\nX-Injected: yes");
 
-        var message = RoundTrip(_builder.Build(content, List, eve));
+        var message = RoundTrip(_builder.Build(content, List, eve).Message);
 
         Assert.Null(message.Headers[HeaderId.Bcc]);
         Assert.Empty(message.Bcc);
@@ -117,13 +117,13 @@ public class IssueMessageBuilderTests
     {
         var bad = new Subscriber("eve@example.com\r\nBcc: victim@example.com", null);
 
-        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, bad));
+        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, bad).Message);
     }
 
     [Fact]
     public void Build_ThrowsArgumentException_WhenMimeKitCannotParseTheAddress()
     {
-        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, new Subscriber("a..b@example.com", null)));
+        Assert.Throws<ArgumentException>(() => _builder.Build(Content(), List, new Subscriber("a..b@example.com", null)).Message);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public class IssueMessageBuilderTests
     {
         var list = new MailingList("leser", "Wöchentliche Leser", List.Subscribers.ToList());
 
-        var message = RoundTrip(_builder.Build(Content(), list, List.Subscribers.First()));
+        var message = RoundTrip(_builder.Build(Content(), list, List.Subscribers.First()).Message);
 
         var value = message.Headers[HeaderId.ListId];
         Assert.EndsWith("<leser.example.com>", value);
@@ -188,7 +188,7 @@ public class IssueMessageBuilderTests
     [Fact]
     public void Build_UsesConfiguredFeedbackSenderId_InFeedbackId()
     {
-        var message = RoundTrip(BuilderWith(feedbackSenderId: "tensorweekly").Build(Content(issue: 12), List, List.Subscribers.First()));
+        var message = RoundTrip(BuilderWith(feedbackSenderId: "tensorweekly").Build(Content(issue: 12), List, List.Subscribers.First()).Message);
 
         Assert.Equal("issue-12:readers:newsletter:tensorweekly", message.Headers["Feedback-ID"]);
     }

@@ -15,7 +15,7 @@ public class PickupMailTransportTests
     public async Task SendAsync_WritesParseableEml_InIssueFolderNamedForRecipient()
     {
         using var folder = new TempFolder();
-        var message = Builder().Build(Content(issue: 12), List, new Subscriber("Ada@Example.com", "Ada"));
+        var message = Builder().Build(Content(issue: 12), List, new Subscriber("Ada@Example.com", "Ada")).Message;
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
         var result = await session.SendAsync(message, Envelope, CancellationToken.None);
@@ -34,7 +34,7 @@ public class PickupMailTransportTests
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
         foreach (var subscriber in List.Subscribers)
-            await session.SendAsync(Builder().Build(Content(), List, subscriber), Envelope, CancellationToken.None);
+            await session.SendAsync(Builder().Build(Content(), List, subscriber).Message, Envelope, CancellationToken.None);
 
         var files = Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*", SearchOption.AllDirectories);
         Assert.Equal(2, files.Length);
@@ -47,7 +47,7 @@ public class PickupMailTransportTests
         using var folder = new TempFolder();
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
-        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), Envelope, CancellationToken.None);
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()).Message, Envelope, CancellationToken.None);
 
         var bytes = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single());
         Assert.DoesNotContain("\n", bytes.Replace("\r\n", ""));
@@ -59,7 +59,7 @@ public class PickupMailTransportTests
         using var folder = new TempFolder();
         await using var session = await Transport(folder.Path).OpenSessionAsync(CancellationToken.None);
 
-        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()), new MailboxAddress("", "bounces+ada=example.com@b.example.com"), CancellationToken.None);
+        await session.SendAsync(Builder().Build(Content(), List, List.Subscribers.First()).Message, new MailboxAddress("", "bounces+ada=example.com@b.example.com"), CancellationToken.None);
 
         var path = Directory.GetFiles(Path.Combine(folder.Path, "outbox"), "*.eml", SearchOption.AllDirectories).Single();
         Assert.StartsWith("Return-Path: <bounces+ada=example.com@b.example.com>\r\n", await File.ReadAllTextAsync(path));
@@ -70,7 +70,7 @@ public class PickupMailTransportTests
     public void PathFor_KeepsFileInsideIssueFolder_WhenAddressHasPathCharacters()
     {
         using var folder = new TempFolder();
-        var message = Builder().Build(Content(issue: 3), List, new Subscriber("a/b@example.com", null));
+        var message = Builder().Build(Content(issue: 3), List, new Subscriber("a/b@example.com", null)).Message;
 
         var path = Transport(folder.Path).PathFor(message);
 

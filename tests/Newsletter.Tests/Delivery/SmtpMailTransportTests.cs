@@ -23,7 +23,7 @@ public class SmtpMailTransportTests
         Options.Create(Sender));
 
     private static MimeMessage MessageTo(string email) =>
-        Builder().Build(Content(), List, new Subscriber(email, null));
+        Builder().Build(Content(), List, new Subscriber(email, null)).Message;
 
     [Fact(Timeout = TestTimeout)]
     public async Task SendAsync_SendsEveryMessageOverOneConnection_WhenSessionIsReused()
@@ -139,9 +139,9 @@ public class SmtpMailTransportTests
         await using var server = new TestSmtpServer();
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
-        var content = new Newsletter.Delivery.Messages.IssueMessageContent(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
+        var content = Content(1, "dots", "<p>x</p>", "first\n.\n..two dots\nlast");
 
-        await session.SendAsync(Builder().Build(content, List, List.Subscribers.First()), Envelope, CancellationToken.None);
+        await session.SendAsync(Builder().Build(content, List, List.Subscribers.First()).Message, Envelope, CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait)).Parse();
         Assert.Equal("first\n.\n..two dots\nlast", received.TextBody!.Replace("\r\n", "\n").TrimEnd());
@@ -159,7 +159,7 @@ public class SmtpMailTransportTests
         var alice = new Subscriber("alice@example.org", "Alice");
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        await session.SendAsync(builder.Build(Content(), List, alice), builder.EnvelopeSenderFor(alice), CancellationToken.None);
+        await session.SendAsync(builder.Build(Content(), List, alice).Message, builder.EnvelopeSenderFor(alice), CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
         Assert.Equal("bounces+alice=example.org@bounces.example.com", received.EnvelopeFrom);
