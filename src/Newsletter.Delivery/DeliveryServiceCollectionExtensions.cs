@@ -38,7 +38,8 @@ public static class DeliveryServiceCollectionExtensions
             new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
 
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>(sp =>
+            new DeliveryOptionsValidator(sp.GetService<IHostEnvironment>())));
 
         // The section *is* the dictionary (list name -> list), so bind it into ListsOptions.Lists.
         services.AddOptions<ListsOptions>()
@@ -73,7 +74,8 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddSingleton(sp => new SmtpMailTransport(
             sp.GetRequiredService<IOptions<DeliveryOptions>>(),
             sp.GetRequiredService<IOptions<SenderOptions>>(),
-            sp.GetService<ILogger<SmtpMailTransport>>()));
+            sp.GetService<ILogger<SmtpMailTransport>>(),
+            ContentRoot(sp)));
 
         services.TryAddSingleton<IMailTransport>(sp =>
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Transport switch

@@ -1,9 +1,14 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Tls;
 
 namespace Newsletter.Delivery.Transports;
 
-/// <summary>Rules on <see cref="DeliveryOptions"/> that depend on each other (SMTP settings only matter for the SMTP transport).</summary>
-public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
+/// <summary>
+/// Rules on <see cref="DeliveryOptions"/> that depend on each other (SMTP settings only matter for the SMTP transport), and the
+/// trusted-CA file, which is read here so that a missing or unreadable file stops the start rather than the first send.
+/// </summary>
+public sealed class DeliveryOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<DeliveryOptions>
 {
     private const string Smtp = DeliveryOptions.SectionName + ":Smtp";
 
@@ -30,6 +35,11 @@ public sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
                 failures.Add($"{Smtp}:Security '{smtp.Security}' is not one of: {string.Join(", ", Enum.GetNames<SmtpSecurity>())}.");
             if (!string.IsNullOrEmpty(smtp.User) && string.IsNullOrEmpty(smtp.Password))
                 failures.Add($"{Smtp}:Password is required when {Smtp}:User is set. Set the environment variable Newsletter__Delivery__Smtp__Password (never put it in appsettings.json).");
+            if (!Enum.IsDefined(smtp.CertificateRevocation))
+                failures.Add($"{Smtp}:CertificateRevocation '{smtp.CertificateRevocation}' is not one of: {string.Join(", ", Enum.GetNames<CertificateRevocation>())}.");
+            if (!string.IsNullOrWhiteSpace(smtp.TrustedCaFile)
+                && !TrustedCaFile.TryLoad($"{Smtp}:TrustedCaFile", SmtpMailTransport.ResolvePath(smtp.TrustedCaFile, environment?.ContentRootPath), out _, out var caError))
+                failures.Add(caError);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

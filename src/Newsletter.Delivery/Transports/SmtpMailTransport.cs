@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Tls;
 
 namespace Newsletter.Delivery.Transports;
 
@@ -17,12 +19,16 @@ namespace Newsletter.Delivery.Transports;
 /// </summary>
 public sealed partial class SmtpMailTransport : IMailTransport
 {
+    private const string Section = DeliveryOptions.SectionName + ":Smtp";
+
     private readonly SmtpOptions _smtp;
+    private readonly X509Certificate2Collection _trustedCas = [];
     private readonly ILogger _logger;
 
     /// <param name="sender">Checked for a valid From address; the envelope sender itself is passed with each message.</param>
-    /// <exception cref="ArgumentException">No SMTP host or no valid From address is configured.</exception>
-    public SmtpMailTransport(IOptions<DeliveryOptions> delivery, IOptions<SenderOptions> sender, ILogger<SmtpMailTransport>? logger = null)
+    /// <param name="contentRoot">The folder a relative <see cref="SmtpOptions.TrustedCaFile"/> is resolved against (default: the current folder).</param>
+    /// <exception cref="ArgumentException">No SMTP host or no valid From address is configured, or the trusted-CA file cannot be read.</exception>
+    public SmtpMailTransport(IOptions<DeliveryOptions> delivery, IOptions<SenderOptions> sender, ILogger<SmtpMailTransport>? logger = null, string? contentRoot = null)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(sender);
@@ -31,18 +37,71 @@ public sealed partial class SmtpMailTransport : IMailTransport
             throw new ArgumentException("Newsletter:Delivery:Smtp:Host is required when Newsletter:Delivery:Transport is Smtp.", nameof(delivery));
         if (!Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out _, out var reason))
             throw new ArgumentException($"{SenderOptions.SectionName}:FromAddress '{sender.Value.FromAddress}' {reason}.", nameof(sender));
+        if (!string.IsNullOrWhiteSpace(_smtp.TrustedCaFile))
+        {
+            // Read once: the options validator has already checked the file at start.
+            if (!TrustedCaFile.TryLoad($"{Section}:TrustedCaFile", ResolvePath(_smtp.TrustedCaFile, contentRoot), out _trustedCas, out var error))
+                throw new ArgumentException(error, nameof(delivery));
+        }
         _logger = logger ?? NullLogger<SmtpMailTransport>.Instance;
     }
 
     public string Describe() => $"smtp://{_smtp.Host}:{_smtp.Port}";
 
+    /// <summary>Resolves a configured file path against the folder holding appsettings.json.</summary>
+    public static string ResolvePath(string path, string? contentRoot) =>
+        Path.GetFullPath(path, contentRoot ?? Directory.GetCurrentDirectory());
+
     public async Task<IMailTransportSession> OpenSessionAsync(CancellationToken ct)
+    {
+        var (client, _) = await ConnectAsync(ct).ConfigureAwait(false);
+        return new Session(client, Describe());
+    }
+
+    /// <summary>
+    /// Connects, secures and logs in as a send would, then says goodbye (QUIT) without sending anything: for <c>newsletter check</c>.
+    /// </summary>
+    /// <exception cref="SessionRefusedException">The login, the certificate or the missing STARTTLS would stop every send.</exception>
+    /// <exception cref="TransientDeliveryException">The relay cannot be reached or answered with an error.</exception>
+    public async Task<RelayProbe> ProbeAsync(CancellationToken ct)
+    {
+        var (client, validator) = await ConnectAsync(ct).ConfigureAwait(false);
+        using (client)
+        {
+            var extensions = client.Capabilities.ToString();
+            if (client.AuthenticationMechanisms.Count > 0)
+                extensions += $" (AUTH {string.Join(' ', client.AuthenticationMechanisms)})";
+            var tls = client.IsSecure ? $"{client.SslProtocol}, certificate {validator.CertificateSummary}" : null;
+            var probe = new RelayProbe(Describe(), extensions, tls, validator.RevocationNote, client.IsAuthenticated ? _smtp.User : null);
+            try
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(quit: true, quit.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            {
+                // QUIT is a courtesy; everything the probe wanted to know is known.
+            }
+            return probe;
+        }
+    }
+
+    private async Task<(SmtpClient Client, ServerCertificateValidator Validator)> ConnectAsync(CancellationToken ct)
     {
         var host = _smtp.Host!;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(_smtp.TimeoutSeconds));
 
-        var client = new SmtpClient { Timeout = _smtp.TimeoutSeconds * 1000 };
+        var validator = new ServerCertificateValidator($"{host}:{_smtp.Port}", Section, _trustedCas, _smtp.CertificateRevocation,
+            TimeSpan.FromSeconds(Math.Min(_smtp.TimeoutSeconds, 15)));
+        var client = new SmtpClient
+        {
+            Timeout = _smtp.TimeoutSeconds * 1000,
+            // MailKit's own revocation check refuses every certificate whose CA publishes no CRL; the validator checks
+            // revocation itself, by the policy in CertificateRevocation.
+            CheckCertificateRevocation = false,
+            ServerCertificateValidationCallback = validator.Validate,
+        };
         Socket? socket = null;
         try
         {
@@ -51,12 +110,29 @@ public sealed partial class SmtpMailTransport : IMailTransport
             socket.NoDelay = true;
 
             await client.ConnectAsync(socket, host, _smtp.Port, ToMailKit(_smtp.Security), timeout.Token).ConfigureAwait(false);
+            if (validator.RevocationNote is { } note)
+                LogRevocationUnknown(_logger, Describe(), note);
 
             if (!string.IsNullOrEmpty(_smtp.User))
+            {
+                if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
+                {
+                    throw new SessionRefusedException(
+                        $"The SMTP relay {Describe()} does not offer AUTH{(client.IsSecure ? "" : " on an unencrypted connection")}, and {Section}:User is set. " +
+                        (client.IsSecure ? $"Use the relay's submission port (587 with StartTls, or 465 with SslOnConnect), or remove {Section}:User if it relays without a login."
+                                         : $"Set {Section}:Security to StartTls or SslOnConnect (most relays offer AUTH only over TLS), or remove {Section}:User if it relays without a login."));
+                }
                 await client.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", timeout.Token).ConfigureAwait(false);
+            }
 
             LogConnected(_logger, Describe());
-            return new Session(client, Describe());
+            return (client, validator);
+        }
+        catch (Exception e) when (Refusal(e, validator, client) is { } refused)
+        {
+            client.Dispose();
+            socket?.Dispose();
+            throw refused;
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -73,6 +149,28 @@ public sealed partial class SmtpMailTransport : IMailTransport
             throw;
         }
     }
+
+    /// <summary>The failures that only a person can fix, as the exception a send pauses on; null for the rest.</summary>
+    private SessionRefusedException? Refusal(Exception e, ServerCertificateValidator validator, SmtpClient client) => e switch
+    {
+        SessionRefusedException refused => refused,
+        SslHandshakeException when validator.Problem is { } problem =>
+            new SessionRefusedException($"Refused the SMTP relay {Describe()}: {problem}", e),
+        NotSupportedException when _smtp.Security == SmtpSecurity.StartTls && !client.IsSecure =>
+            new SessionRefusedException(
+                $"The SMTP relay {Describe()} does not offer STARTTLS, and {Section}:Security is StartTls: the login and every message would cross " +
+                $"the network unencrypted. Use a port of the relay that offers STARTTLS (587) or TLS (465 with Security SslOnConnect); set Security " +
+                "to StartTlsWhenAvailable only for a relay on this machine or a network you trust.", e),
+        AuthenticationException =>
+            new SessionRefusedException(
+                $"The SMTP relay {Describe()} refused the login '{_smtp.User}': {e.Message.Trim()}. Check {Section}:User and the password in the " +
+                "environment variable Newsletter__Delivery__Smtp__Password.", e, ReplyCodeOf(e.Message), e.Message.Trim()),
+        _ => null,
+    };
+
+    /// <summary>MailKit puts the server's reply text, not its code, in the exception; a leading 5xx code is kept when present.</summary>
+    private static int? ReplyCodeOf(string reply) =>
+        reply.Length >= 3 && int.TryParse(reply.AsSpan(0, 3), out var code) && code is >= 400 and < 600 ? code : null;
 
     private static SecureSocketOptions ToMailKit(SmtpSecurity security) => security switch
     {
@@ -91,6 +189,9 @@ public sealed partial class SmtpMailTransport : IMailTransport
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Debug, Message = "Opened SMTP session to {Server}")]
     private static partial void LogConnected(ILogger logger, string server);
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Debug, Message = "TLS certificate of {Server} {Note}")]
+    private static partial void LogRevocationUnknown(ILogger logger, string server, string note);
 
     private sealed class Session : IMailTransportSession, ITransferProgress
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Newsletter.Delivery.Tls;
 
 namespace Newsletter.Delivery.Transports;
 
@@ -12,6 +13,15 @@ public sealed class SmtpOptions
     public int Port { get; set; } = 25;
 
     public SmtpSecurity Security { get; set; } = SmtpSecurity.StartTlsWhenAvailable;
+
+    /// <summary>
+    /// A PEM file of CA certificates trusted in addition to this machine's store, for a private relay whose certificate comes
+    /// from your own CA. A relative path is resolved against the folder holding appsettings.json. Checked at start.
+    /// </summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>What to do when the relay certificate's revocation status cannot be learned; see <see cref="Tls.CertificateRevocation"/>.</summary>
+    public CertificateRevocation CertificateRevocation { get; set; } = CertificateRevocation.SoftFail;
 
     /// <summary>Login name; when set, the session authenticates.</summary>
     public string? User { get; set; }

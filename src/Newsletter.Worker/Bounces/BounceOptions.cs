@@ -1,3 +1,5 @@
+using Newsletter.Delivery.Tls;
+
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>The mailbox that receives bounces, and what to do with them. Section <c>Newsletter:Bounces</c>; off by default.</summary>
@@ -13,6 +15,15 @@ public sealed class BounceOptions
     public int Port { get; set; } = 143;
 
     public MailboxSecurity Security { get; set; } = MailboxSecurity.StartTls;
+
+    /// <summary>
+    /// A PEM file of CA certificates trusted in addition to this machine's store, for a mail server whose certificate comes
+    /// from your own CA. A relative path is resolved against the folder holding appsettings.json. Checked at start.
+    /// </summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>What to do when the server certificate's revocation status cannot be learned; see <see cref="Delivery.Tls.CertificateRevocation"/>.</summary>
+    public CertificateRevocation CertificateRevocation { get; set; } = CertificateRevocation.SoftFail;
 
     public string? User { get; set; }
 

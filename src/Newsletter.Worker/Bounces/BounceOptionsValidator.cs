@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Tls;
+using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>Checks <see cref="BounceOptions"/> when the processor is enabled; a disabled one may be left half-filled.</summary>
-public sealed class BounceOptionsValidator : IValidateOptions<BounceOptions>
+public sealed class BounceOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<BounceOptions>
 {
     private const string Section = BounceOptions.SectionName;
 
@@ -21,6 +23,11 @@ public sealed class BounceOptionsValidator : IValidateOptions<BounceOptions>
             failures.Add($"{Section}:Port {options.Port} must be between 1 and 65535 (143 for IMAP with STARTTLS, 993 for SslOnConnect).");
         if (!Enum.IsDefined(options.Security))
             failures.Add($"{Section}:Security '{options.Security}' is not one of: {string.Join(", ", Enum.GetNames<MailboxSecurity>())}.");
+        if (!Enum.IsDefined(options.CertificateRevocation))
+            failures.Add($"{Section}:CertificateRevocation '{options.CertificateRevocation}' is not one of: {string.Join(", ", Enum.GetNames<CertificateRevocation>())}.");
+        if (!string.IsNullOrWhiteSpace(options.TrustedCaFile)
+            && !TrustedCaFile.TryLoad($"{Section}:TrustedCaFile", SmtpMailTransport.ResolvePath(options.TrustedCaFile, environment?.ContentRootPath), out _, out var caError))
+            failures.Add(caError);
         if (string.IsNullOrWhiteSpace(options.User))
             failures.Add($"{Section}:User is required when {Section}:Enabled is true: the login of the bounce mailbox.");
         else if (string.IsNullOrEmpty(options.Password))

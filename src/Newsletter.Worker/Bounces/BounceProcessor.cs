@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
@@ -8,6 +9,8 @@ using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Tls;
+using Newsletter.Delivery.Transports;
 using Newsletter.Storage;
 
 namespace Newsletter.Worker.Bounces;
@@ -33,7 +36,8 @@ public sealed partial class BounceProcessor(
     IDeliveryLog deliveryLog,
     ISuppressionList suppressions,
     SqliteBounceStore bounceStore,
-    ILogger<BounceProcessor> logger)
+    ILogger<BounceProcessor> logger,
+    IHostEnvironment? environment = null)
 {
     private const int MaxDetailLength = 500;
 
@@ -44,7 +48,7 @@ public sealed partial class BounceProcessor(
     {
         var settings = options.Value;
         using var client = new ImapClient { Timeout = settings.TimeoutSeconds * 1000 };
-        await ConnectAsync(client, settings, cancellationToken);
+        await ConnectAsync(client, settings, environment?.ContentRootPath, cancellationToken);
 
         var source = await OpenSourceAsync(client, settings, cancellationToken);
         (IMailFolder Processed, IMailFolder Unrecognised)? moveTo = string.IsNullOrWhiteSpace(settings.ProcessedFolder)
@@ -94,13 +98,26 @@ public sealed partial class BounceProcessor(
         return report;
     }
 
-    private static async Task ConnectAsync(ImapClient client, BounceOptions settings, CancellationToken cancellationToken)
+    /// <summary>Connects, secures and logs in to the bounce mailbox; <c>newsletter check</c> uses it on its own.</summary>
+    /// <exception cref="BounceMailboxException">The server cannot be reached, its certificate is refused, or the login is refused.</exception>
+    public static async Task ConnectAsync(ImapClient client, BounceOptions settings, string? contentRoot, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(settings.Host) || string.IsNullOrWhiteSpace(settings.User))
         {
             throw new BounceMailboxException($"{BounceOptions.SectionName}:Host and :User must be set to read the bounce mailbox.");
         }
         var where = $"{settings.Host}:{settings.Port}";
+        X509Certificate2Collection trustedCas = [];
+        if (!string.IsNullOrWhiteSpace(settings.TrustedCaFile)
+            && !TrustedCaFile.TryLoad($"{BounceOptions.SectionName}:TrustedCaFile", SmtpMailTransport.ResolvePath(settings.TrustedCaFile, contentRoot), out trustedCas, out var caError))
+        {
+            throw new BounceMailboxException(caError);
+        }
+        var validator = new ServerCertificateValidator(where, BounceOptions.SectionName, trustedCas, settings.CertificateRevocation,
+            TimeSpan.FromSeconds(Math.Min(settings.TimeoutSeconds, 15)));
+        // See SmtpMailTransport: MailKit's revocation check refuses every private CA without a CRL; the validator applies the policy.
+        client.CheckCertificateRevocation = false;
+        client.ServerCertificateValidationCallback = validator.Validate;
         // Our own socket with TCP_NODELAY: MailKit leaves Nagle on, and every IMAP command's last small write then waits for
         // the server's delayed ACK (about 40 ms a command, seconds a pass).
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -124,6 +141,11 @@ public sealed partial class BounceProcessor(
                 MailboxSecurity.StartTls => SecureSocketOptions.StartTls,
                 _ => SecureSocketOptions.None,
             }, cancellationToken);
+        }
+        catch (SslHandshakeException ex) when (validator.Problem is { } problem)
+        {
+            socket.Dispose();
+            throw new BounceMailboxException($"Refused the bounce mailbox at {where}: {problem}", ex);
         }
         catch (Exception ex) when (ex is SocketException or IOException or SslHandshakeException or ImapProtocolException
                                        or NotSupportedException or TimeoutException)

@@ -15,7 +15,8 @@ public static class BouncesServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BounceOptions>().BindConfiguration(BounceOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>(sp =>
+            new BounceOptionsValidator(sp.GetService<IHostEnvironment>())));
         services.TryAddSingleton(sp => new SqliteBounceStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));
         services.TryAddTransient<BounceProcessor>();
         if (poll)

@@ -18,6 +18,7 @@ public static class NewsletterCli
             SendCommands.BuildPause(),
             SendCommands.BuildCancel(),
             BouncesCommands.Build(),
+            CheckCommand.Build(),
             RunCommand.Build(),
         };
 }

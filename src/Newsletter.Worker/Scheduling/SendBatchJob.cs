@@ -1,5 +1,4 @@
 using Hangfire;
-using MailKit.Security;
 using Microsoft.Extensions.Options;
 using Newsletter.Core;
 using Newsletter.Core.Deliveries;
@@ -224,9 +223,19 @@ public sealed partial class SendBatchJob(
                 await HaltForFullDiskAsync(run, ex, delivery.Id);
                 return false;
             }
+            catch (SessionRefusedException ex)
+            {
+                // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
+                // message the same way, and waiting does not fix it: stop, and say why and what to change.
+                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await lease.DiscardAsync();
+                await PauseAsync(run, $"{ex.Message} Then `newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume` " +
+                                      "(`newsletter check` tests the settings without sending).");
+                return false;
+            }
             catch (TransientDeliveryException ex) when (IsSenderMisconfigured(ex))
             {
-                // A refused login or sender would fail every message the same way: stop and say why.
+                // A refused sender would fail every message the same way: stop and say why.
                 await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await lease.DiscardAsync();
                 await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
@@ -365,8 +374,7 @@ public sealed partial class SendBatchJob(
         return limits;
     }
 
-    private static bool IsSenderMisconfigured(TransientDeliveryException ex) =>
-        ex.InnerException is AuthenticationException || ex.ReplyCode is >= 500 and < 600;
+    private static bool IsSenderMisconfigured(TransientDeliveryException ex) => ex.ReplyCode is >= 500 and < 600;
 
     /// <summary>What one run of a batch did, and when its deferred deliveries are next due.</summary>
     private sealed class BatchRun(Send send, int batchNumber)

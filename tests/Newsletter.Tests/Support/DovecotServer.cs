@@ -12,8 +12,10 @@ namespace Newsletter.Tests.Support;
 /// A private Dovecot IMAP server (Debian's dovecot-imapd) on 127.0.0.1 and a free port, configured entirely from its own
 /// file in a temp folder: passwd-file users, maildir mail owned by uid 65534. Started once per test class (class fixture)
 /// and stopped after it. When Dovecot is not installed, starting fails with how to install it: tests never pass without it.
+/// Its auth service also listens on <see cref="AuthSocketPath"/>, where a Postfix relay checks SMTP logins (SASL) against the
+/// same users. <see cref="TlsDovecotServer"/> adds STARTTLS and an IMAPS port.
 /// </summary>
-public sealed class DovecotServer : IAsyncLifetime
+public class DovecotServer : IAsyncLifetime
 {
     /// <summary>Dovecot refuses to deliver as root ("userdb returned 0 as uid"); nobody/nogroup it is.</summary>
     private const int MailUid = 65534;
@@ -31,6 +33,18 @@ public sealed class DovecotServer : IAsyncLifetime
     /// <summary>The IMAP port; valid once started.</summary>
     public int Port { get; private set; }
 
+    /// <summary>The folder the server keeps its configuration, sockets and mail in.</summary>
+    protected string Folder => _folder;
+
+    /// <summary>Dovecot's auth socket for Postfix (<c>smtpd_sasl_type = dovecot</c>); valid once started.</summary>
+    public string AuthSocketPath => Path.Combine(_folder, "run", "auth-postfix");
+
+    /// <summary>More <c>inet_listener</c> blocks for the IMAP login service; none here.</summary>
+    protected virtual string ExtraListeners() => "";
+
+    /// <summary>The configuration lines that set up TLS; plain IMAP here.</summary>
+    protected virtual Task<string> TlsSettingsAsync() => Task.FromResult("ssl = no");
+
     private string ConfigFile => Path.Combine(_folder, "dovecot.conf");
 
     private string UsersFile => Path.Combine(_folder, "users");
@@ -40,7 +54,7 @@ public sealed class DovecotServer : IAsyncLifetime
     /// <exception cref="InvalidOperationException">Dovecot is not installed, or did not start; the message says why and what to do.</exception>
     public async Task InitializeAsync()
     {
-        var dovecot = FindExecutable("dovecot") ?? throw new InvalidOperationException(
+        var dovecot = ExternalProgram.Find("dovecot") ?? throw new InvalidOperationException(
             "Dovecot is not installed, and the bounce tests need a real IMAP server on loopback. Install it with " +
             "`DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd` (as root; .ci/run does this), then run the tests again.");
 
@@ -51,7 +65,7 @@ public sealed class DovecotServer : IAsyncLifetime
         {
             File.SetUnixFileMode(_folder, (UnixFileMode)0b111_101_101);
         }
-        var (chownExit, chownOutput) = await RunAsync(FindExecutable("chown") ?? "chown", $"{MailUid}:{MailUid}", Path.Combine(_folder, "mail"));
+        var (chownExit, chownOutput) = await ExternalProgram.RunAsync(ExternalProgram.Find("chown") ?? "chown", $"{MailUid}:{MailUid}", Path.Combine(_folder, "mail"));
         if (chownExit != 0)
         {
             throw new InvalidOperationException(
@@ -61,12 +75,13 @@ public sealed class DovecotServer : IAsyncLifetime
         // so a user appended a moment after the last read is unknown for up to a second (and each refused login costs time).
         await File.WriteAllLinesAsync(UsersFile, Enumerable.Range(1, UserCount).Select(n => $"{UserName(n)}:{{PLAIN}}{Password(n)}::::::nodelay=y"));
 
-        Port = FreePort();
+        Port = ExternalProgram.FreePort();
+        var tls = await TlsSettingsAsync();
         await File.WriteAllTextAsync(ConfigFile, $$"""
             protocols = imap
             listen = 127.0.0.1
             base_dir = {{_folder}}/run
-            ssl = no
+            {{tls}}
             disable_plaintext_auth = no
             auth_mechanisms = plain
             # A refused login answers at once and costs the next logins from 127.0.0.1 nothing (no anvil auth penalty):
@@ -75,6 +90,12 @@ public sealed class DovecotServer : IAsyncLifetime
             service anvil {
               unix_listener anvil-auth-penalty {
                 mode = 0
+              }
+            }
+            # Postfix's smtpd runs as the postfix user and asks here whether an SMTP login is good.
+            service auth {
+              unix_listener auth-postfix {
+                mode = 0666
               }
             }
             mail_location = maildir:{{_folder}}/mail/%u
@@ -90,11 +111,12 @@ public sealed class DovecotServer : IAsyncLifetime
               inet_listener imap {
                 port = {{Port}}
               }
+              {{ExtraListeners()}}
             }
             log_path = {{LogFile}}
             """);
 
-        var (exitCode, output) = await RunAsync(dovecot, "-c", ConfigFile);
+        var (exitCode, output) = await ExternalProgram.RunAsync(dovecot, "-c", ConfigFile);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"dovecot -c {ConfigFile} exited with {exitCode}: {output}{ReadLog()}");
@@ -131,9 +153,9 @@ public sealed class DovecotServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (FindExecutable("doveadm") is { } doveadm && File.Exists(ConfigFile))
+        if (ExternalProgram.Find("doveadm") is { } doveadm && File.Exists(ConfigFile))
         {
-            await RunAsync(doveadm, "-c", ConfigFile, "stop");
+            await ExternalProgram.RunAsync(doveadm, "-c", ConfigFile, "stop");
             // Wait for the master to go, so its files can be deleted.
             var pidFile = Path.Combine(_folder, "run", "master.pid");
             for (var i = 0; i < 50 && File.Exists(pidFile); i++)
@@ -226,41 +248,4 @@ public sealed class DovecotServer : IAsyncLifetime
     private string Password(int number) => $"secret-{number}-{_secret}";
 
     private string ReadLog() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : "(no log)";
-
-    private static int FreePort()
-    {
-        // Dovecot cannot be told to bind port 0 and report it, so take one the OS just handed out.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindExecutable(string name) =>
-        new[] { "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin" }
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
-    {
-        // Output goes to a file, not a pipe: dovecot's forked master keeps the pipe open, and reading to its end would hang.
-        var outputFile = Path.Combine(Path.GetTempPath(), $"newsletter-dovecot-run-{Guid.NewGuid():N}.txt");
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" >\"$OUTPUT_FILE\" 2>&1");
-        start.ArgumentList.Add(file);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["OUTPUT_FILE"] = outputFile;
-        try
-        {
-            using var process = Process.Start(start)!;
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, File.Exists(outputFile) ? await File.ReadAllTextAsync(outputFile) : "");
-        }
-        finally
-        {
-            File.Delete(outputFile);
-        }
-    }
 }
