@@ -83,6 +83,31 @@ public sealed class SqliteDatabase
         return await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Proves the database file is there and readable right now: once the store is set up (on the first call, if nothing
+    /// else has used it yet), opens a fresh, unpooled, read-only connection, which cannot create the file, and reads the
+    /// schema version. A pooled connection would not do: it keeps a deleted file open and goes on answering from it, while
+    /// everything written to it vanishes at the next restart.
+    /// </summary>
+    /// <returns>The schema version of the file.</returns>
+    /// <exception cref="SqliteException">The file is missing, unreadable or not a database.</exception>
+    /// <exception cref="InvalidOperationException">The file has no schema (it was replaced by an empty database).</exception>
+    public async Task<int> ProbeAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var probe = new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        await using var connection = new SqliteConnection(probe);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        if (version == 0)
+        {
+            throw new InvalidOperationException($"The database {Path} has no schema: it is empty or was replaced.");
+        }
+        return version;
+    }
+
     private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);

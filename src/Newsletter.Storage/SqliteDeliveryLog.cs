@@ -404,8 +404,37 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
             GROUP BY state
             """,
             new { issueNumber, sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var list = rows.ToList();
-        var counts = list.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
+        return ToCounts(rows.ToList());
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<SendProgress>> ListUnfinishedSendProgressAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // One grouped scan of the (send_id, state) index for all unfinished sends; a send with no deliveries yet still
+        // gets a row (state NULL) so it is reported with zero counts.
+        var rows = await connection.QueryAsync<SendStateCountRow>(new CommandDefinition("""
+            SELECT sends.id AS SendId, sends.issue_number AS IssueNumber, sends.list_name AS ListName, sends.state AS SendState,
+                   deliveries.state AS State, COUNT(deliveries.id) AS Count, COALESCE(SUM(deliveries.uncertain), 0) AS Uncertain
+            FROM sends LEFT JOIN deliveries ON deliveries.send_id = sends.id
+            WHERE sends.state IN ('scheduled', 'running', 'paused')
+            GROUP BY sends.id, deliveries.state
+            ORDER BY sends.id
+            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows
+            .GroupBy(r => r.SendId)
+            .Select(send =>
+            {
+                var first = send.First();
+                var counts = ToCounts(send.Where(r => r.State is not null).Select(r => new StateCountRow { State = r.State!, Count = r.Count, Uncertain = r.Uncertain }).ToList());
+                return new SendProgress(first.SendId, first.IssueNumber, first.ListName, DbText.ParseSendState(first.SendState), counts);
+            })
+            .ToList();
+    }
+
+    private static DeliveryCounts ToCounts(IReadOnlyList<StateCountRow> rows)
+    {
+        var counts = rows.ToDictionary(r => DbText.ParseDeliveryState(r.State), r => r.Count);
         return new DeliveryCounts(
             counts.GetValueOrDefault(DeliveryState.Pending),
             counts.GetValueOrDefault(DeliveryState.Sending),
@@ -414,7 +443,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
             counts.GetValueOrDefault(DeliveryState.Deferred),
             counts.GetValueOrDefault(DeliveryState.Suppressed),
             counts.GetValueOrDefault(DeliveryState.Cancelled),
-            list.Sum(r => r.Uncertain));
+            rows.Sum(r => r.Uncertain));
     }
 
     /// <inheritdoc />
@@ -450,6 +479,17 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     private sealed class StateCountRow
     {
         public string State { get; set; } = "";
+        public int Count { get; set; }
+        public int Uncertain { get; set; }
+    }
+
+    private sealed class SendStateCountRow
+    {
+        public long SendId { get; set; }
+        public int IssueNumber { get; set; }
+        public string ListName { get; set; } = "";
+        public string SendState { get; set; } = "";
+        public string? State { get; set; }
         public int Count { get; set; }
         public int Uncertain { get; set; }
     }

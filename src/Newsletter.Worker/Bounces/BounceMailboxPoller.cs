@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>Runs the <see cref="BounceProcessor"/> every <see cref="BounceOptions.PollSeconds"/> in <c>run</c>, when enabled.</summary>
-public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOptions<BounceOptions> options, ILogger<BounceMailboxPoller> logger) : BackgroundService
+public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOptions<BounceOptions> options, NewsletterMetrics metrics,
+    ILogger<BounceMailboxPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,9 +22,11 @@ public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOpti
             try
             {
                 await processor.ProcessAsync(stoppingToken);
+                metrics.BouncePass(succeeded: true);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                metrics.BouncePass(succeeded: false);
                 // The mailbox being down must not stop the worker: sends go on, and the next poll tries again.
                 LogPassFailed(settings.PollSeconds, ex.Message);
             }

@@ -12,6 +12,7 @@ using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
 using Newsletter.Storage;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Bounces;
 
@@ -36,6 +37,7 @@ public sealed partial class BounceProcessor(
     IDeliveryLog deliveryLog,
     ISuppressionList suppressions,
     SqliteBounceStore bounceStore,
+    NewsletterMetrics metrics,
     ILogger<BounceProcessor> logger,
     IHostEnvironment? environment = null)
 {
@@ -86,6 +88,7 @@ public sealed partial class BounceProcessor(
 
             outcome = outcome with { SetAside = setAside };
             Log(outcome, message);
+            metrics.BounceProcessed(outcome.Kind);
             outcomes.Add(outcome);
         }
 

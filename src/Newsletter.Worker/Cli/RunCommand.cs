@@ -45,7 +45,7 @@ public static class RunCommand
 
                 await app.StartAsync(ct);
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker");
-                logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe. Weekly publish: {Schedule}",
+                logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe, /metrics, /healthz. Weekly publish: {Schedule}",
                     string.Join(", ", app.Urls), schedule.Enabled ? $"'{schedule.Cron}' ({schedule.TimeZone})" : "off");
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;

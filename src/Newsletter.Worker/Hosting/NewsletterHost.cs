@@ -11,6 +11,7 @@ using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -58,6 +59,8 @@ public static class NewsletterHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<NewsletterMetrics>();
 
         services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

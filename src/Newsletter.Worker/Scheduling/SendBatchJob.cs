@@ -6,6 +6,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;
@@ -35,6 +36,8 @@ public sealed partial class SendBatchJob(
     DiskFullErrors diskFull,
     SendHalts halts,
     IOptions<SendingOptions> sendingOptions,
+    IOptions<DeliveryOptions> deliveryOptions,
+    NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendBatchJob> logger)
 {
@@ -162,6 +165,7 @@ public sealed partial class SendBatchJob(
                 return true;
             case ClaimResult.Suppressed:
                 run.Skipped++;
+                metrics.Suppressed(run.Send.ListName);
                 return true;
             case ClaimResult.SendStopped:
                 run.Stopped = true;
@@ -179,6 +183,7 @@ public sealed partial class SendBatchJob(
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
             await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
@@ -188,9 +193,10 @@ public sealed partial class SendBatchJob(
             try
             {
                 var session = await lease.SessionAsync(cancellationToken);
-                var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+                var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
                 await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;
@@ -206,6 +212,7 @@ public sealed partial class SendBatchJob(
                 await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
@@ -214,6 +221,7 @@ public sealed partial class SendBatchJob(
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
                 await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
@@ -257,6 +265,24 @@ public sealed partial class SendBatchJob(
         }
     }
 
+    /// <summary>Hands the message to the session, timing the server's final reply (SMTP only: a pickup write is no reply).</summary>
+    private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        var timed = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
+        var handedOver = clock.GetTimestamp();
+        try
+        {
+            var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+            if (timed) metrics.SmtpReply(clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
+            return reply;
+        }
+        catch (DeliveryException ex)
+        {
+            if (timed) metrics.SmtpReply(clock.GetElapsedTime(handedOver), ex.ReplyCode);
+            throw;
+        }
+    }
+
     private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, TransientDeliveryException ex, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -264,12 +290,14 @@ public sealed partial class SendBatchJob(
         if (now - firstAttempt >= Options.RetryWindow)
         {
             await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
         await log.RecordDeferredAsync(delivery.Id, ex.Message, due, ex.MayHaveBeenAccepted, CancellationToken.None);
+        metrics.Deferred(run.Send.ListName, ex.ReplyCode);
         run.Deferred++;
         run.Later(due);
         LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);

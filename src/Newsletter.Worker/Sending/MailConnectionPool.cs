@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Transports;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Sending;
 
@@ -8,7 +9,8 @@ namespace Newsletter.Worker.Sending;
 /// At most <see cref="SendingOptions.Connections"/> transport sessions per process, kept open between batches so a new batch
 /// does not pay for a TCP and SMTP handshake. A batch rents one session for its whole run.
 /// </summary>
-public sealed class MailConnectionPool(IMailTransport transport, IOptions<SendingOptions> options) : IAsyncDisposable
+public sealed class MailConnectionPool(IMailTransport transport, IOptions<SendingOptions> options, IOptions<DeliveryOptions> delivery,
+    NewsletterMetrics metrics, TimeProvider clock) : IAsyncDisposable
 {
     /// <summary>Servers drop idle connections; one idle for longer is closed rather than reused.</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(20);
@@ -18,7 +20,25 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
 
     public string Destination => transport.Describe();
 
-    private Task<IMailTransportSession> OpenAsync(CancellationToken cancellationToken) => transport.OpenSessionAsync(cancellationToken);
+    private async Task<IMailTransportSession> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (delivery.Value.Transport != MailTransportKind.Smtp)
+        {
+            return await transport.OpenSessionAsync(cancellationToken);
+        }
+        var started = clock.GetTimestamp();
+        try
+        {
+            var session = await transport.OpenSessionAsync(cancellationToken);
+            metrics.SmtpConnect(clock.GetElapsedTime(started), succeeded: true);
+            return session;
+        }
+        catch (TransientDeliveryException)
+        {
+            metrics.SmtpConnect(clock.GetElapsedTime(started), succeeded: false);
+            throw;
+        }
+    }
 
     /// <summary>Waits for a free slot. The lease opens a session only when the first message needs it.</summary>
     public async Task<Lease> RentAsync(CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
+using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
@@ -18,6 +19,7 @@ public sealed partial class SendScheduler(
     RenderedIssueCache renders,
     SendHalts halts,
     IOptions<DeliveryOptions> delivery,
+    NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendScheduler> logger)
 {
@@ -52,6 +54,11 @@ public sealed partial class SendScheduler(
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
         var send = existing ?? await log.CreateSendAsync(issueNumber, list, delivery.Value.BatchSize, at, cancellationToken);
+        if (existing is null)
+        {
+            // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.
+            metrics.Suppressed(list.Name, (await log.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
+        }
         if (existing is { State: SendState.Scheduled or SendState.Paused, StartedAt: null } && at is { } asked && asked != existing.ScheduledFor)
         {
             throw new CommandException(

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Web;
 
@@ -26,6 +27,7 @@ public static class NewsletterWebApp
         services.AddSingleton<IssueArchive>();
         services.AddHostedService<ListsReloader>();
         services.AddAntiforgery();
+        services.AddMonitoring();
         configure?.Invoke(builder);
 
         builder.WebHost.UseUrls(urls ?? builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
@@ -44,6 +46,7 @@ public static class NewsletterWebApp
         app.MapSends();
         app.MapUnsubscribe();
         app.MapIssueArchive();
+        app.MapMonitoring();
         return app;
     }
 

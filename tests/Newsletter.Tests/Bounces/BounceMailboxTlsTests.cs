@@ -11,8 +11,13 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
 {
     private const int TestTimeout = 30_000;
     private readonly TempDatabase _temp = new();
+    private readonly RecordedMetrics _metrics = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _metrics.Dispose();
+        _temp.Dispose();
+    }
 
     private BounceProcessor Processor((string User, string Password) mailbox, MailboxSecurity security, int port, bool trustTheCa = true) =>
         new(Microsoft.Extensions.Options.Options.Create(new BounceOptions
@@ -27,7 +32,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
                 TimeoutSeconds = 10,
             }),
             new SqliteDeliveryLog(_temp.Database), new SqliteSuppressionList(_temp.Database), new SqliteBounceStore(_temp.Database),
-            new RecordingLogger<BounceProcessor>());
+            _metrics.Metrics, new RecordingLogger<BounceProcessor>());
 
     private async Task<bool> IsSuppressedAsync(string email) =>
         (await new SqliteSuppressionList(_temp.Database).ListAsync(CancellationToken.None))

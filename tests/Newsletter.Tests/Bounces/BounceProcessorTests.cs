@@ -15,6 +15,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     private const int TestTimeout = 30_000;
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly TempDatabase _temp = new();
+    private readonly RecordedMetrics _metrics = new();
     private (string User, string Password) _mailbox;
     private SqliteDeliveryLog _log = null!;
     private SqliteSuppressionList _suppressions = null!;
@@ -29,6 +30,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     public Task DisposeAsync()
     {
         _temp.Dispose();
+        _metrics.Dispose();
         return Task.CompletedTask;
     }
 
@@ -50,7 +52,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
 
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null) =>
         new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _suppressions, new SqliteBounceStore(_temp.Database),
-            logger ?? new RecordingLogger<BounceProcessor>());
+            _metrics.Metrics, logger ?? new RecordingLogger<BounceProcessor>());
 
     private Task SeedAsync(string fixture) => dovecot.AppendAsync(_mailbox, "INBOX", BounceFixtures.Load(fixture));
 
@@ -213,6 +215,20 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
         Assert.All(inbox, m => Assert.True(m.Flags.HasFlag(MessageFlags.Seen)));
         Assert.True(inbox.Single(m => m.Subject.StartsWith("Undeliverable", StringComparison.Ordinal)).Flags.HasFlag(MessageFlags.Flagged));
         Assert.Empty(await dovecot.ListAsync(_mailbox, "Processed"));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ProcessAsync_CountsEachMessageInTheBouncesMetric_ByOutcome()
+    {
+        await SentIssues.SendAsync(_log, 1, ["ada@example.com"], new Dictionary<string, string> { ["ada@example.com"] = BounceFixtures.GmailHardMessageId });
+        await SeedAsync(BounceFixtures.GmailHard);
+        await SeedAsync(BounceFixtures.Malformed);
+
+        await Processor().ProcessAsync(None);
+
+        Assert.Equal(1, _metrics.Sum("newsletter.bounces.processed", ("outcome", "hard_bounce_suppressed")));
+        Assert.Equal(1, _metrics.Sum("newsletter.bounces.processed", ("outcome", "unrecognised")));
+        Assert.Equal(2, _metrics.Sum("newsletter.bounces.processed"));
     }
 
     [Fact(Timeout = TestTimeout)]

@@ -4,6 +4,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
+using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Tests.Sending;
 
@@ -26,6 +27,7 @@ public sealed class FaultySendTests(FaultySendTests.FaultySend send) : IClassFix
         public IReadOnlyList<string> Refused { get; private set; } = [];
         public DeliveryCounts Counts { get; private set; } = DeliveryCounts.None;
         public IReadOnlyList<Suppression> Suppressions { get; private set; } = [];
+        public RecordedMetrics Metrics { get; private set; } = null!;
 
         public async Task InitializeAsync()
         {
@@ -40,6 +42,7 @@ public sealed class FaultySendTests(FaultySendTests.FaultySend send) : IClassFix
             Environment.Settings["Newsletter:Sending:ThrottlePauseSeconds"] = "0.05";
 
             using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, Environment.Settings));
+            Metrics = new RecordedMetrics(host.Services.GetRequiredService<NewsletterMetrics>());
             await host.StartAsync();
             (_, Counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
             Suppressions = await host.Services.GetRequiredService<ISuppressionList>().ListAsync(CancellationToken.None);
@@ -49,6 +52,7 @@ public sealed class FaultySendTests(FaultySendTests.FaultySend send) : IClassFix
         public async Task DisposeAsync()
         {
             await Smtp.DisposeAsync();
+            Metrics.Dispose();
             Environment.Dispose();
         }
     }
@@ -82,5 +86,21 @@ public sealed class FaultySendTests(FaultySendTests.FaultySend send) : IClassFix
     {
         Assert.Equal(send.Refused.Order(), send.Suppressions.Select(s => s.Email).Order());
         Assert.All(send.Suppressions, s => Assert.Equal(SuppressionReason.Refused, s.Reason));
+    }
+
+    [Fact]
+    public void Counters_AgreeWithTheDeliveryLogAndTheServer_ThroughFaults()
+    {
+        var metrics = send.Metrics;
+        var throttled = metrics.Sum("newsletter.messages.deferred", ("list", "readers"), ("reason", "throttled"));
+
+        Assert.Equal(send.Counts.Sent, metrics.Sum("newsletter.messages.sent", ("list", "readers")));
+        Assert.Equal(send.Refused.Count, metrics.Sum("newsletter.messages.failed", ("list", "readers"), ("reason", "recipient_refused")));
+        Assert.Equal(send.Counts.Sent, metrics.Count("newsletter.smtp.reply.duration", ("reply", "2xx")));
+        // Every 451 reply that reached a message is one deferral; the server injected them, so some must have.
+        Assert.InRange(throttled, 20, send.Smtp.TransientRepliesInjected);
+        Assert.Equal(throttled, metrics.Count("newsletter.smtp.reply.duration", ("reply", "4xx")));
+        Assert.True(metrics.Sum("newsletter.messages.deferred", ("reason", "connection")) > 0, "no deferral after a dropped connection was counted");
+        Assert.True(metrics.Count("newsletter.smtp.connect.duration", ("outcome", "ok")) > 1, "reconnects after drops were not timed");
     }
 }

@@ -229,6 +229,45 @@ public sealed class SqliteDeliveryLogTests : IDisposable
     }
 
     [Fact]
+    public async Task ListUnfinishedSendProgressAsync_CountsEachOpenSendByState_AndLeavesOutFinishedAndCancelledSends()
+    {
+        var running = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "c@x.test", "d@x.test"), 10, null, None);
+        await _log.MarkSendStartedAsync(running.Id, None);
+        var batch = await _log.GetBatchAsync(running.Id, 0, None);
+        await _log.TryClaimAsync(batch[0].Id, "w1", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", null, None);
+        await _log.TryClaimAsync(batch[1].Id, "w1", None);
+        await _log.RecordFailedAsync(batch[1].Id, "550 no", None);
+        await _log.TryClaimAsync(batch[2].Id, "w1", None);
+        var paused = await _log.CreateSendAsync(1, List("friends", "e@x.test"), 10, null, None);
+        await _log.PauseSendAsync(paused.Id, "operator", None);
+        var finished = await _log.CreateSendAsync(2, List("weekly", "a@x.test"), 10, null, None);
+        await _log.RecordSentAsync((await _log.GetBatchAsync(finished.Id, 0, None))[0].Id, "250 OK", null, None);
+        await _log.TryMarkSendFinishedAsync(finished.Id, None);
+        var cancelled = await _log.CreateSendAsync(2, List("friends", "e@x.test"), 10, null, None);
+        await _log.CancelSendAsync(cancelled.Id, None);
+
+        var progress = await _log.ListUnfinishedSendProgressAsync(None);
+
+        Assert.Equal(
+            [
+                new SendProgress(running.Id, 1, "weekly", SendState.Running, new DeliveryCounts(Pending: 1, Sending: 1, Sent: 1, Failed: 1)),
+                new SendProgress(paused.Id, 1, "friends", SendState.Paused, new DeliveryCounts(Pending: 1, Sending: 0, Sent: 0, Failed: 0)),
+            ],
+            progress);
+    }
+
+    [Fact]
+    public async Task ListUnfinishedSendProgressAsync_ReportsZeroCounts_WhenASendHasNoDeliveries()
+    {
+        var empty = await _log.CreateSendAsync(1, List("nobody"), 10, null, None);
+
+        var progress = Assert.Single(await _log.ListUnfinishedSendProgressAsync(None));
+
+        Assert.Equal(new SendProgress(empty.Id, 1, "nobody", SendState.Scheduled, DeliveryCounts.None), progress);
+    }
+
+    [Fact]
     public async Task MarkSendStartedAsync_KeepsFirstStartTime_WhenCalledTwice()
     {
         var send = await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
