@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,24 +28,27 @@ public static class DeliveryServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
 
-        services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SenderOptions>().BindSection(SenderOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SenderOptions>, SenderOptionsValidator>());
 
-        services.AddOptions<UnsubscribeOptions>().BindConfiguration(UnsubscribeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UnsubscribeOptions>().BindSection(UnsubscribeOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UnsubscribeOptions>, UnsubscribeOptionsValidator>());
 
-        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.SectionName).ValidateOnStart();
+        services.AddOptions<DkimOptions>().BindSection(DkimOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>(sp =>
             new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
 
-        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().BindSection(DeliveryOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>(sp =>
             new DeliveryOptionsValidator(sp.GetService<IHostEnvironment>())));
 
-        // The section *is* the dictionary (list name -> list), so bind it into ListsOptions.Lists.
+        // The section *is* the dictionary (list name -> list). Not validated at start here: reading a large inline list costs
+        // time, and only commands that send need it (the host opts in with ValidateOnStart).
         services.AddOptions<ListsOptions>()
-            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(ListsOptions.SectionName).Bind(options.Lists))
-            .ValidateOnStart();
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                foreach (var (name, list) in ListsOptions.FromConfiguration(configuration).Lists) options.Lists[name] = list;
+            });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ListsOptions>, ListsOptionsValidator>(sp =>
             new ListsOptionsValidator(sp.GetService<IHostEnvironment>(), sp.GetService<ILogger<ListsOptionsValidator>>())));
 

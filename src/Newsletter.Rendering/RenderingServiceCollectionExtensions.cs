@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Newsletter.Rendering;
@@ -7,8 +8,8 @@ public static class RenderingServiceCollectionExtensions
     /// <summary>Binds and validates the branding and rendering options and registers the (compile-once) renderer.</summary>
     public static IServiceCollection AddRendering(this IServiceCollection services)
     {
-        services.AddOptions<BrandingOptions>().BindConfiguration(BrandingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RenderingOptions>().BindConfiguration(RenderingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BrandingOptions>().BindSection(BrandingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<RenderingOptions>().BindSection(RenderingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<IssueRenderer>();
         return services;
     }

@@ -32,8 +32,9 @@ public sealed class SqliteDatabase
             DataSource = Path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            // Microsoft.Data.Sqlite also retries SQLITE_BUSY itself until the command timeout; keep it longer than busy_timeout.
-            DefaultTimeout = 30,
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY itself until the command timeout, on top of busy_timeout: with 30 s, each
+            // statement against a file locked by another process waited 30 s, and a command of three statements 90 s in silence.
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
     }
 
@@ -42,6 +43,7 @@ public sealed class SqliteDatabase
 
     /// <summary>Creates the file, its folder and the schema if they are missing. Safe to call repeatedly and from several processes.</summary>
     /// <exception cref="InvalidOperationException">The file was written by a newer version of the program.</exception>
+    /// <exception cref="StoreUnavailableException">The folder or file is read-only, or another process holds the file locked.</exception>
     /// <exception cref="SqliteException">The file cannot be opened or is not a database.</exception>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -59,13 +61,20 @@ public sealed class SqliteDatabase
             }
 
             var folder = System.IO.Path.GetDirectoryName(Path);
-            if (!string.IsNullOrEmpty(folder))
+            try
             {
-                Directory.CreateDirectory(folder);
-            }
+                if (!string.IsNullOrEmpty(folder))
+                {
+                    Directory.CreateDirectory(folder);
+                }
 
-            await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
-            await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+                await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
+                await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Unavailable(ex) is { } unavailable)
+            {
+                throw unavailable;
+            }
             _initialized = true;
         }
         finally
@@ -106,6 +115,32 @@ public sealed class SqliteDatabase
             throw new InvalidOperationException($"The database {Path} has no schema: it is empty or was replaced.");
         }
         return version;
+    }
+
+    /// <summary>
+    /// What to tell the operator when <paramref name="exception"/> means the file cannot be used (read-only, locked by another
+    /// process, folder not creatable); null for any other error.
+    /// </summary>
+    public StoreUnavailableException? Unavailable(Exception exception)
+    {
+        var folder = System.IO.Path.GetDirectoryName(Path) ?? ".";
+        const string Fix = "Make the folder and the file writable by the user running newsletter (chown or chmod), or set Newsletter:Store:Path to a writable place.";
+        return exception switch
+        {
+            StoreUnavailableException known => known,
+            SqliteException { SqliteErrorCode: 5 or 6 } => new StoreUnavailableException(Path,
+                $"{Path} is locked by another process, which held it for more than {BusyTimeout.TotalSeconds:0} s. Another newsletter command may be " +
+                "busy (let it finish), or a program such as the sqlite3 shell or a backup tool holds it in an open transaction: end that, then run this again.",
+                exception),
+            SqliteException { SqliteErrorCode: 3 or 8 } => new StoreUnavailableException(Path,
+                $"{Path} cannot be written: the file, or its folder {folder} (where SQLite creates {System.IO.Path.GetFileName(Path)}-wal and -shm), is read-only. {Fix}",
+                exception),
+            SqliteException { SqliteErrorCode: 14 } => new StoreUnavailableException(Path,
+                $"{Path} cannot be opened or created: its folder {folder} is not writable (or the file is not readable). {Fix}", exception),
+            UnauthorizedAccessException or IOException when !Directory.Exists(folder) => new StoreUnavailableException(Path,
+                $"The folder {folder} for {Path} cannot be created: {exception.Message} {Fix}", exception),
+            _ => null,
+        };
     }
 
     private async Task<SqliteConnection> OpenConfiguredAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
@@ -20,8 +21,8 @@ public static class StorageServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
 
         services.AddOptions<StoreOptions>()
-            .BindConfiguration(StoreOptions.SectionName)
-            .ValidateDataAnnotations()
+            .BindSection(StoreOptions.SectionName)
+            .ValidateSectionAnnotations()
             .ValidateOnStart();
 
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<StoreOptions>>().Value.Path));

@@ -94,11 +94,20 @@ public sealed partial class IssueComposer(IStoryStore stories, IIssueStore issue
         return byDate != 0 ? byDate : string.CompareOrdinal(a.Title, b.Title);
     });
 
+    /// <summary>
+    /// Expands the placeholders of the configured format in one pass, so text inserted for one (a story title that says
+    /// "{Number}") is data and never expanded itself.
+    /// </summary>
     private string FormatSubject(Story featured, DateOnly weekEnding, int number) =>
-        OneLine(options.Value.SubjectFormat
-            .Replace("{FeaturedTitle}", featured.Title, StringComparison.Ordinal)
-            .Replace("{Number}", number.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{WeekEnding}", weekEnding.ToString("d MMMM yyyy", CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        OneLine(SubjectPlaceholder().Replace(options.Value.SubjectFormat, match => match.Groups[1].Value switch
+        {
+            "FeaturedTitle" => featured.Title,
+            "Number" => number.ToString(CultureInfo.InvariantCulture),
+            _ => weekEnding.ToString("d MMMM yyyy", CultureInfo.InvariantCulture),
+        }));
+
+    [GeneratedRegex(@"\{(FeaturedTitle|Number|WeekEnding)\}")]
+    private static partial Regex SubjectPlaceholder();
 
     /// <summary>Collapses CR, LF and other control characters: a subject or preheader is always one line.</summary>
     private static string OneLine(string text) => Whitespace().Replace(text, " ").Trim();

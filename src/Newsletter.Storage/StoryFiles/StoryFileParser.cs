@@ -79,6 +79,12 @@ public static partial class StoryFileParser
         }
 
         var title = Required(keys, "title", path);
+        if (title.Text.Length > StoryLimits.MaxTitleLength)
+        {
+            throw new StoryFileException(path, title.Line,
+                $"the title is {title.Text.Length} characters; the limit is {StoryLimits.MaxTitleLength} (it becomes the subject line). Shorten it.");
+        }
+
         var date = Required(keys, "date", path);
         if (!DateOnly.TryParseExact(date.Text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var storyDate))
         {
@@ -115,6 +121,12 @@ public static partial class StoryFileParser
         if (body.Length == 0)
         {
             throw new StoryFileException(path, closing + 1, "the summary is empty; write the story's summary in Markdown below this '---' line.");
+        }
+
+        if (Encoding.UTF8.GetByteCount(body) is var size && size > StoryLimits.MaxSummaryBytes)
+        {
+            throw new StoryFileException(path, closing + 2,
+                $"the summary is {size / 1024} KB; the limit is {StoryLimits.MaxSummaryBytes / 1024} KB. Shorten it to a few paragraphs and link to the full text with 'url:'.");
         }
 
         var story = new Story(

@@ -1,3 +1,4 @@
+using System.Text;
 using Newsletter.Core.Stories;
 
 namespace Newsletter.Storage.StoryFiles;
@@ -9,6 +10,8 @@ namespace Newsletter.Storage.StoryFiles;
 /// </summary>
 public sealed class StoryFolderImporter
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly IStoryStore _store;
 
     public StoryFolderImporter(IStoryStore store)
@@ -41,7 +44,7 @@ public sealed class StoryFolderImporter
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+                var text = await ReadUtf8Async(path, cancellationToken).ConfigureAwait(false);
                 parsed.Add((path, StoryFileParser.ParseFile(text, path)));
             }
             catch (StoryFileException e)
@@ -103,6 +106,36 @@ public sealed class StoryFolderImporter
         {
             errors.Add(error);
             progress?.Report(new StoryFileImported(error.Path, StoryImportOutcome.Failed, slug, error));
+        }
+    }
+
+    /// <summary>
+    /// Reads a story file as strict UTF-8. The default decoder would turn bytes of another encoding (a Latin-1 'é') into
+    /// replacement characters that then go out in the email; a file that is too large is refused before it is read.
+    /// </summary>
+    /// <exception cref="StoryFileException">The file is too large or not valid UTF-8; says where.</exception>
+    private static async Task<string> ReadUtf8Async(string path, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        if (length > StoryLimits.MaxFileBytes)
+        {
+            throw new StoryFileException(path, 0,
+                $"the file is {length / 1024} KB; a story file is at most {StoryLimits.MaxFileBytes / 1024} KB (a summary at most {StoryLimits.MaxSummaryBytes / 1024} KB). Is it the right file?");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var at = Math.Clamp(e.Index, 0, bytes.Length);
+            var line = 1 + bytes.AsSpan(0, at).Count((byte)'\n');
+            var column = at - (bytes.AsSpan(0, at).LastIndexOf((byte)'\n') + 1) + 1;
+            var bad = string.Join(" ", (e.BytesUnknown ?? []).Select(b => $"0x{b:X2}"));
+            throw new StoryFileException(path, line,
+                $"is not valid UTF-8 (byte {bad} at column {column}; it looks like another encoding, such as Latin-1 or Windows-1252). Save the file as UTF-8.", e);
         }
     }
 

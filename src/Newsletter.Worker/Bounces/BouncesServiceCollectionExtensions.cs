@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Newsletter.Storage;
@@ -14,7 +15,7 @@ public static class BouncesServiceCollectionExtensions
     public static IServiceCollection AddBounces(this IServiceCollection services, bool poll)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<BounceOptions>().BindConfiguration(BounceOptions.SectionName).ValidateOnStart();
+        services.AddOptions<BounceOptions>().BindSection(BounceOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BounceOptions>, BounceOptionsValidator>(sp =>
             new BounceOptionsValidator(sp.GetService<IHostEnvironment>())));
         services.TryAddSingleton(sp => new SqliteBounceStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetService<TimeProvider>()));

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Hangfire;
+using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Sending;
 
@@ -17,10 +19,21 @@ public static class CommandRunner
             return ExitCodes.UsageOrConfig;
         }
 
+        SqliteDatabase? database = null;
         IHost? host = null;
         try
         {
             host = NewsletterHost.Create(settings);
+            // Validated here, before StartAsync, which would also log each failure with a stack trace.
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            // The databases are opened before anything starts, so a read-only data folder or a file locked by another process
+            // is one message naming the file, not a background warning or a stack trace from a hosted service.
+            database = host.Services.GetRequiredService<SqliteDatabase>();
+            await database.InitializeAsync(cancellationToken);
+            if (settings.RunJobServer)
+            {
+                _ = host.Services.GetRequiredService<JobStorage>();
+            }
             // Starting the host validates every options class (ValidateOnStart) before the command touches anything.
             await host.StartAsync(cancellationToken);
             try
@@ -32,6 +45,10 @@ public static class CommandRunner
                 await host.StopAsync(CancellationToken.None);
             }
         }
+        catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
+        {
+            return ExitCodes.UsageOrConfig;
+        }
         catch (Exception ex) when (host?.Services.GetService<DiskFullErrors>()?.Recognise(ex) is { } full)
         {
             // A full disk under the database or the job store: say which file, not a stack trace. Every write is a transaction
@@ -39,13 +56,9 @@ public static class CommandRunner
             Console.Error.WriteLine($"error: {full.Message} Nothing recorded before it was lost: once there is space, run the same command again to carry on.");
             return ExitCodes.PartialFailure;
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when ((database?.Unavailable(ex) ?? ex as StoreUnavailableException) is { } unavailable)
         {
-            Console.Error.WriteLine("error: the configuration is not valid (appsettings.json, or Newsletter__… environment variables):");
-            foreach (var failure in ex.Failures.SelectMany(f => f.Split(Environment.NewLine)).Distinct())
-            {
-                Console.Error.WriteLine($"  {failure}");
-            }
+            Console.Error.WriteLine($"error: {unavailable.Message}");
             return ExitCodes.UsageOrConfig;
         }
         catch (CommandException ex)

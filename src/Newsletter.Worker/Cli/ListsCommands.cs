@@ -20,7 +20,7 @@ public static partial class ListsCommands
         var command = new Command("validate",
             "Read every list (inline subscribers and CSV files) and report invalid addresses, unreadable files and duplicates. " +
             "Exit code 2 when any list has an error.");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
             PrintProblems(result);
@@ -45,7 +45,7 @@ public static partial class ListsCommands
         {
             name,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
             PrintProblems(result);
@@ -79,7 +79,7 @@ public static partial class ListsCommands
         var command = new Command("suppressions",
             "List the suppression list, newest first: addresses never mailed again (unsubscribed, hard-bounced, complained, refused with 5xx), " +
             "whatever the config file says. `lists unsuppress ADDRESS` takes one off.");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var all = await services.GetRequiredService<ISuppressionList>().ListAsync(token);
             if (all.Count == 0)
@@ -108,7 +108,7 @@ public static partial class ListsCommands
         {
             address,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false, ValidateListsAtStart: false), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var email = parse.GetRequiredValue(address).Trim();
             var suppressions = services.GetRequiredService<ISuppressionList>();

@@ -22,7 +22,7 @@ public static class PublishCommand
         {
             date, lists,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: true), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: true, ValidateListsAtStart: true), async (services, token) =>
         {
             var schedule = services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
             var weekEnding = parse.GetValue(date) ?? Today(schedule, services.GetRequiredService<TimeProvider>());

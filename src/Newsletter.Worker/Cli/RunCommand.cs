@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Web;
@@ -21,7 +22,12 @@ public static class RunCommand
         {
             try
             {
-                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, RunBounceProcessor: true));
+                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true));
+                // Validated here, before StartAsync, which would also log each failure with a stack trace.
+                app.Services.GetService<IStartupValidator>()?.Validate();
+                // Opened before anything starts, as in every other command (see CommandRunner).
+                await app.Services.GetRequiredService<SqliteDatabase>().InitializeAsync(ct);
+                _ = app.Services.GetRequiredService<JobStorage>();
 
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
@@ -50,10 +56,13 @@ public static class RunCommand
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;
             }
-            catch (OptionsValidationException ex)
+            catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
             {
-                Console.Error.WriteLine("error: the configuration is not valid:");
-                foreach (var failure in ex.Failures) Console.Error.WriteLine($"  {failure}");
+                return ExitCodes.UsageOrConfig;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
                 return ExitCodes.UsageOrConfig;
             }
             catch (CommandException ex)

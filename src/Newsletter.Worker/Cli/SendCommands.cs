@@ -42,7 +42,7 @@ public static class SendCommands
         {
             issue, list, at, wait, resume, retryFailed,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: parse.GetValue(wait)), async (services, token) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: parse.GetValue(wait), ValidateListsAtStart: true), async (services, token) =>
         {
             var issueNumber = parse.GetValue(issue);
             var target = services.GetRequiredService<MailingListCatalog>().Resolve([parse.GetRequiredValue(list)]).Single();

@@ -75,6 +75,14 @@ public static partial class StoriesCommands
             {
                 throw new CommandException($"--url '{link}' must be an absolute http or https address.");
             }
+            if (System.Text.Encoding.UTF8.GetByteCount(story.SummaryMarkdown) is var size && size > StoryLimits.MaxSummaryBytes)
+            {
+                throw new CommandException($"--summary is {size / 1024} KB; the limit is {StoryLimits.MaxSummaryBytes / 1024} KB. Shorten it and link to the full text with --url.");
+            }
+            if (story.Title.Length > StoryLimits.MaxTitleLength)
+            {
+                throw new CommandException($"--title is {story.Title.Length} characters; the limit is {StoryLimits.MaxTitleLength} (it becomes the subject line).");
+            }
             var added = await services.GetRequiredService<IStoryStore>().UpsertAsync(story, token);
             Console.WriteLine($"{(added ? "Added" : "Updated")} story '{story.Slug}' ({story.Section}, {story.Date:yyyy-MM-dd}).");
             return ExitCodes.Success;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Configuration;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Storage.SQLite;
@@ -21,9 +22,12 @@ namespace Newsletter.Worker.Hosting;
 /// <summary>What a command needs from the host.</summary>
 /// <param name="RunJobServer">Start a Hangfire server in this process (for <c>run</c>, <c>publish</c> and <c>send --wait</c>).</param>
 /// <param name="ConfigurationOverrides">Settings layered over appsettings.json and the environment (tests use this).</param>
-/// <param name="ValidateListsAtStart">Refuse to start when a list is invalid; off for `lists validate`, which reports the problems itself.</param>
+/// <param name="ValidateListsAtStart">
+/// Read and validate every list at start and refuse to start when one is invalid: for the commands that send (publish, send,
+/// run). Off for the rest, which never read the lists, so a large list costs them nothing; `lists validate` reports problems itself.
+/// </param>
 /// <param name="RunBounceProcessor">Poll the bounce mailbox (Newsletter:Bounces, when enabled); only `run` does.</param>
-public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = true,
+public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = false,
     bool RunBounceProcessor = false);
 
 /// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
@@ -62,21 +66,25 @@ public static class NewsletterHost
         services.AddMetrics();
         services.AddSingleton<NewsletterMetrics>();
 
-        services.AddOptions<IssueOptions>().BindConfiguration(IssueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<StoriesOptions>().BindConfiguration(StoriesOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<ScheduleOptions>().BindConfiguration(ScheduleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddOptions<ScheduleOptions>().BindSection(ScheduleOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScheduleOptions>, ScheduleOptionsValidator>();
 
         services.AddSqliteStore();
         services.AddRendering();
         services.AddDelivery();
-        if (!settings.ValidateListsAtStart)
+        if (settings.ValidateListsAtStart)
+        {
+            services.AddOptions<ListsOptions>().ValidateOnStart();
+        }
+        else
         {
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
-        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
@@ -84,7 +92,11 @@ public static class NewsletterHost
         {
             RecoversAbandonedClaims = settings.RunJobServer,
         });
-        services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        if (settings.RunJobServer)
+        {
+            // Only processes that claim deliveries need a heartbeat; the others (issue list, status) should not write at all.
+            services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+        }
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
@@ -109,11 +121,21 @@ public static class NewsletterHost
         {
             var options = provider.GetRequiredService<IOptions<JobsOptions>>().Value;
             var path = Path.GetFullPath(options.StoragePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return new SQLiteStorage(path, new SQLiteStorageOptions
+            try
             {
-                QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
-            });
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                return new SQLiteStorage(path, new SQLiteStorageOptions
+                {
+                    QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),
+                });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Hangfire's SQLite layer throws its own exception types with no file name in them.
+                throw new StoreUnavailableException(path,
+                    $"The job database {path} cannot be opened or created ({ex.Message}). Make its folder and file writable by the user " +
+                    $"running newsletter (chown or chmod), or set {JobsOptions.SectionName}:StoragePath to a writable place.", ex);
+            }
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(configuration => configuration

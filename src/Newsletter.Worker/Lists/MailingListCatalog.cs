@@ -112,12 +112,7 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
         return new MailingListLoader(Bind(), ContentRoot).Load(cancellationToken);
     }
 
-    private ListsOptions Bind()
-    {
-        var options = new ListsOptions();
-        configuration.GetSection(ListsOptions.SectionName).Bind(options.Lists);
-        return options;
-    }
+    private ListsOptions Bind() => ListsOptions.FromConfiguration(configuration);
 
     private List<ListProblem> UnreadableConfigurationFiles()
     {

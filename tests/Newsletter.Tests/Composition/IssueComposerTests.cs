@@ -73,6 +73,16 @@ public sealed class IssueComposerTests
     }
 
     [Fact]
+    public void Compose_InsertsTheTitleAsText_WhenATitleHoldsSubjectPlaceholders()
+    {
+        var story = News("a", featured: true) with { Title = "Why {Number} and {WeekEnding} are not {FeaturedTitle}" };
+
+        var issue = Composer("#{Number} ({WeekEnding}): {FeaturedTitle}").Compose([story], WeekEnding, 12);
+
+        Assert.Equal("#12 (6 April 2026): Why {Number} and {WeekEnding} are not {FeaturedTitle}", issue.Subject);
+    }
+
+    [Fact]
     public void Compose_KeepsTheSubjectOnOneLine_WhenATitleHoldsLineBreaks()
     {
         var story = News("a", featured: true) with { Title = "Big news\r\nBcc: victim@example.com" };

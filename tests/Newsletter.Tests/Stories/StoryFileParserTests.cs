@@ -48,6 +48,37 @@ public sealed class StoryFileParserTests
     }
 
     [Fact]
+    public void Parse_ReportsTheSummaryLineAndLimit_WhenTheSummaryIsOver64KB()
+    {
+        var text = "---\n" + string.Join("\n", Required) + "\n---\n" + new string('x', StoryLimits.MaxSummaryBytes + 1) + "\n";
+
+        var error = ParseFails(text);
+
+        Assert.Equal(7, error.Line);
+        Assert.StartsWith("stories/mlperf.md:7: the summary is 64 KB; the limit is 64 KB.", error.Message);
+    }
+
+    [Fact]
+    public void Parse_AcceptsTheSummary_WhenItIsExactly64KB()
+    {
+        // Multi-byte characters count as the bytes they take in the email.
+        var summary = new string('é', StoryLimits.MaxSummaryBytes / 2);
+
+        var story = StoryFileParser.Parse("---\n" + string.Join("\n", Required) + "\n---\n" + summary + "\n", Path);
+
+        Assert.Equal(summary, story.SummaryMarkdown);
+    }
+
+    [Fact]
+    public void Parse_ReportsTheTitleLine_WhenTheTitleIsOverTheLimit()
+    {
+        var error = ParseFails(File("section: news", $"title: \"{new string('t', StoryLimits.MaxTitleLength + 1)}\"", "date: 2026-04-01", "source: MLCommons"));
+
+        Assert.Equal(3, error.Line);
+        Assert.Contains($"the limit is {StoryLimits.MaxTitleLength}", error.Message);
+    }
+
+    [Fact]
     public void Parse_TakesSlugFromFileName_WhenSlugKeyIsAbsent()
     {
         var story = StoryFileParser.Parse(File(Required), Path);

@@ -36,6 +36,41 @@ public sealed class StoryFolderImporterTests : IDisposable
             """);
 
     [Fact]
+    public async Task ImportAsync_RejectsTheFileWithTheLineOfTheBadByte_WhenItIsNotUtf8()
+    {
+        // "Café" saved as Latin-1: 0xE9 alone is not UTF-8. Read leniently, it would become U+FFFD in every reader's inbox.
+        var latin1 = System.Text.Encoding.Latin1.GetBytes("---\nsection: news\ntitle: \"Caf\u00e9 opens\"\ndate: 2026-04-01\nsource: Test\n---\nSummary.\n");
+        var file = Path.Combine(_folder, "cafe.md");
+        await File.WriteAllBytesAsync(file, latin1);
+        Write("fine.md", "Fine");
+
+        var report = await _importer.ImportAsync(_folder, null, None);
+
+        var error = Assert.Single(report.Errors);
+        Assert.Equal(file, error.Path);
+        Assert.Equal(3, error.Line);
+        Assert.Contains("is not valid UTF-8 (byte 0xE9 at column 12", error.Message);
+        Assert.Contains("Save the file as UTF-8", error.Message);
+        Assert.Null(await _store.GetAsync("cafe", None));
+        Assert.Equal(1, report.Added);
+    }
+
+    [Fact]
+    public async Task ImportAsync_RejectsTheFileUnread_WhenItIsOverAMegabyte()
+    {
+        var file = Path.Combine(_folder, "huge.md");
+        Write("huge.md", "Huge");
+        await File.AppendAllTextAsync(file, new string('x', StoryLimits.MaxFileBytes));
+
+        var report = await _importer.ImportAsync(_folder, null, None);
+
+        var error = Assert.Single(report.Errors);
+        Assert.Equal(file, error.Path);
+        Assert.Contains($"a story file is at most {StoryLimits.MaxFileBytes / 1024} KB", error.Message);
+        Assert.Null(await _store.GetAsync("huge", None));
+    }
+
+    [Fact]
     public async Task ImportAsync_AddsEveryStory_WhenFolderIsNew()
     {
         Write("a.md", "A");
