@@ -1,14 +1,18 @@
+using Dapper;
 using Microsoft.Data.Sqlite;
+using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
 /// <summary>The tables, versioned with <c>PRAGMA user_version</c>; each migration runs once, in order.</summary>
 internal static class Schema
 {
+    private delegate Task Migration(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken);
+
     // Append new migrations; never edit a shipped one. Index i upgrades user_version i to i + 1.
-    private static readonly string[] Migrations =
+    private static readonly Migration[] Migrations =
     [
-        """
+        Sql("""
         CREATE TABLE IF NOT EXISTS stories (
             slug             TEXT PRIMARY KEY NOT NULL,
             section          TEXT NOT NULL CHECK (section IN ('intro', 'news', 'papers', 'media', 'closing')),
@@ -110,8 +114,8 @@ internal static class Schema
             key TEXT PRIMARY KEY NOT NULL,
             tat INTEGER NOT NULL
         );
-        """,
-        """
+        """),
+        Sql("""
         -- Soft bounces (4.x.x, the sender gave up) by address and issue: one row per issue however many reports arrive,
         -- so an address is suppressed after soft bounces on N consecutive issues it was sent.
         CREATE TABLE IF NOT EXISTS soft_bounces (
@@ -125,13 +129,15 @@ internal static class Schema
         );
         -- Bounces name an address, not a delivery: find what was sent to it, newest issue first.
         CREATE INDEX IF NOT EXISTS deliveries_by_email ON deliveries (lower(email), issue_number);
-        """,
+        """),
+        KeyEmailAddressesAsync,
     ];
 
     /// <summary>The version this program writes.</summary>
     public static int CurrentVersion => Migrations.Length;
 
-    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <param name="targetVersion">Stop at this version (tests build old stores with it); the current one when null.</param>
+    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken, int? targetVersion = null)
     {
         // WAL is a property of the file, not the connection: set once here, every later connection uses it.
         await using (var wal = connection.CreateCommand())
@@ -152,14 +158,147 @@ internal static class Schema
                 $"The database {connection.DataSource} has schema version {version}, newer than this program's {CurrentVersion}; run a newer version of newsletter.");
         }
 
-        for (var i = version; i < CurrentVersion; i++)
+        for (var i = version; i < (targetVersion ?? CurrentVersion); i++)
         {
-            command.CommandText = Migrations[i];
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await Migrations[i](connection, transaction, cancellationToken).ConfigureAwait(false);
             command.CommandText = $"PRAGMA user_version = {i + 1};";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Migration Sql(string text) => (connection, transaction, cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(text, transaction: transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Version 3: every table that matches addresses gets an <c>email_key</c> column holding <see cref="EmailKey"/>, computed
+    /// here in C# for the rows already stored. Before, the store matched with SQLite's <c>lower()</c>, which folds ASCII only,
+    /// while unsubscribe tokens were lower-cased by .NET: <c>ÄDA@</c> unsubscribed and was still mailed.
+    /// </summary>
+    /// <remarks>
+    /// Rows that become the same address under the new key are merged where the table allows one per address (the oldest
+    /// suppression or soft bounce is kept). Deliveries are history and are never merged: when one issue went to two spellings
+    /// of one address (the old bug), the first delivery (the sent one, if any) carries the key, the other keeps a NULL key, and
+    /// if it had not been sent yet it is cancelled so the issue does not go to that person twice. The one-per-issue rule now
+    /// ignores suppressed and cancelled rows, so an unsubscribe from one list never takes an issue away from another list.
+    /// </remarks>
+    private static async Task KeyEmailAddressesAsync(SqliteConnection connection, SqliteTransaction transaction, CancellationToken cancellationToken)
+    {
+        Task ExecuteAsync(string sql, object? parameters = null) =>
+            connection.ExecuteAsync(new CommandDefinition(sql, parameters, transaction, cancellationToken: cancellationToken));
+
+        await ExecuteAsync("""
+            ALTER TABLE deliveries ADD COLUMN email_key TEXT NULL;
+            CREATE TABLE suppressions_keyed (
+                email_key   TEXT NOT NULL,
+                list_name   TEXT NOT NULL DEFAULT '',
+                email       TEXT NOT NULL,
+                reason      TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'hard_bounce', 'soft_bounce', 'complaint', 'refused')),
+                detail      TEXT NULL,
+                created_at  TEXT NOT NULL,
+                PRIMARY KEY (email_key, list_name)
+            );
+            CREATE TABLE soft_bounces_keyed (
+                email_key    TEXT NOT NULL,
+                issue_number INTEGER NOT NULL,
+                email        TEXT NOT NULL,
+                status       TEXT NOT NULL,
+                detail       TEXT NULL,
+                created_at   TEXT NOT NULL,
+                PRIMARY KEY (email_key, issue_number)
+            );
+            """).ConfigureAwait(false);
+
+        // Deliveries: the first deliverable row of each (issue, key) keeps the key; a sent row goes first. Prepared statements:
+        // a store of many issues holds millions of rows.
+        var deliveries = await connection.QueryAsync<(long Id, long IssueNumber, string Email, string State)>(new CommandDefinition("""
+            SELECT id, issue_number, email, state FROM deliveries
+            ORDER BY issue_number, CASE state WHEN 'sent' THEN 0 ELSE 1 END, id
+            """, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (var setKey = Prepare(connection, transaction, "UPDATE deliveries SET email_key = $key WHERE id = $id", "$key", "$id"))
+        await using (var cancel = Prepare(connection, transaction,
+            "UPDATE deliveries SET state = 'cancelled', detail = 'not sent: this issue already goes to this address in another spelling' WHERE id = $id", "$id"))
+        {
+            var holders = new HashSet<(long, string)>();
+            foreach (var (id, issueNumber, email, state) in deliveries)
+            {
+                var key = EmailKey.Of(email).Value;
+                if (state is "suppressed" or "cancelled" || holders.Add((issueNumber, key)))
+                {
+                    await RunAsync(setKey, cancellationToken, key, id).ConfigureAwait(false);
+                }
+                else if (state is "pending" or "deferred")
+                {
+                    await RunAsync(cancel, cancellationToken, id).ConfigureAwait(false);
+                }
+            }
+        }
+
+        // Suppressions and soft bounces, oldest first: where two spellings meet, the first recorded stays.
+        var suppressions = await connection.QueryAsync<(string Email, string ListName, string Reason, string? Detail, string CreatedAt)>(new CommandDefinition(
+            "SELECT email, list_name, reason, detail, created_at FROM suppressions ORDER BY created_at, rowid",
+            transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (var insert = Prepare(connection, transaction, """
+            INSERT INTO suppressions_keyed (email_key, list_name, email, reason, detail, created_at)
+            VALUES ($key, $listName, $email, $reason, $detail, $createdAt) ON CONFLICT DO NOTHING
+            """, "$key", "$listName", "$email", "$reason", "$detail", "$createdAt"))
+        {
+            foreach (var (email, listName, reason, detail, createdAt) in suppressions)
+            {
+                await RunAsync(insert, cancellationToken, EmailKey.Of(email).Value, listName, email, reason, detail, createdAt).ConfigureAwait(false);
+            }
+        }
+
+        var softBounces = await connection.QueryAsync<(string Email, long IssueNumber, string Status, string? Detail, string CreatedAt)>(new CommandDefinition(
+            "SELECT email, issue_number, status, detail, created_at FROM soft_bounces ORDER BY created_at, rowid",
+            transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (var insert = Prepare(connection, transaction, """
+            INSERT INTO soft_bounces_keyed (email_key, issue_number, email, status, detail, created_at)
+            VALUES ($key, $issueNumber, $email, $status, $detail, $createdAt) ON CONFLICT DO NOTHING
+            """, "$key", "$issueNumber", "$email", "$status", "$detail", "$createdAt"))
+        {
+            foreach (var (email, issueNumber, status, detail, createdAt) in softBounces)
+            {
+                await RunAsync(insert, cancellationToken, EmailKey.Of(email).Value, issueNumber, email, status, detail, createdAt).ConfigureAwait(false);
+            }
+        }
+
+        await ExecuteAsync("""
+            DROP TABLE suppressions;
+            ALTER TABLE suppressions_keyed RENAME TO suppressions;
+            DROP TABLE soft_bounces;
+            ALTER TABLE soft_bounces_keyed RENAME TO soft_bounces;
+
+            DROP INDEX deliveries_one_per_issue_and_email;
+            DROP INDEX deliveries_by_email;
+            -- One issue reaches an address once. Suppressed and cancelled rows do not count: someone unsubscribed from list A
+            -- (or whose send to A was cancelled) still gets the issue through list B.
+            CREATE UNIQUE INDEX deliveries_one_per_issue ON deliveries (issue_number, email_key) WHERE state NOT IN ('suppressed', 'cancelled');
+            -- Bounces and suppression checks name an address: find its deliveries, newest issue first.
+            CREATE INDEX deliveries_by_email_key ON deliveries (email_key, issue_number);
+            """).ConfigureAwait(false);
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        command.Prepare();
+        return command;
+    }
+
+    private static Task<int> RunAsync(SqliteCommand command, CancellationToken cancellationToken, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+        return command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

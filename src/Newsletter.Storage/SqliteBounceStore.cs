@@ -1,4 +1,5 @@
 using Dapper;
+using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
@@ -18,7 +19,7 @@ public sealed class SqliteBounceStore
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>The most recent issue sent to the address (case-insensitive), or null when it was never sent anything.</summary>
+    /// <summary>The most recent issue sent to the address (matched by <see cref="EmailKey"/>), or null when it was never sent anything.</summary>
     /// <returns>The delivery's id, its issue, and the address as the list spells it.</returns>
     public async Task<SentDelivery?> FindLastSentAsync(string email, CancellationToken cancellationToken)
     {
@@ -26,10 +27,10 @@ public sealed class SqliteBounceStore
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<SentRow>(new CommandDefinition("""
             SELECT id AS DeliveryId, issue_number AS IssueNumber, email AS Email FROM deliveries
-            WHERE lower(email) = lower(@email) AND state = 'sent'
+            WHERE email_key = @key AND state = 'sent'
             ORDER BY issue_number DESC LIMIT 1
             """,
-            new { email = email.Trim() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { key = EmailKey.Of(email).Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row is null ? null : new SentDelivery(row.DeliveryId, row.IssueNumber, row.Email);
     }
 
@@ -44,23 +45,23 @@ public sealed class SqliteBounceStore
         ArgumentException.ThrowIfNullOrWhiteSpace(status);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO soft_bounces (email_lower, issue_number, email, status, detail, created_at)
-            VALUES (lower(@email), @issueNumber, @email, @status, @detail, @now)
+            INSERT INTO soft_bounces (email_key, issue_number, email, status, detail, created_at)
+            VALUES (@key, @issueNumber, @email, @status, @detail, @now)
             ON CONFLICT DO NOTHING
             """,
-            new { email = email.Trim(), issueNumber, status, detail, now = DbText.Timestamp(_time.GetUtcNow()) },
+            new { key = EmailKey.Of(email).Value, email = email.Trim(), issueNumber, status, detail, now = DbText.Timestamp(_time.GetUtcNow()) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
 
         // Every issue the address was sent, or soft-bounced on, up to this one, newest first; with whether it soft-bounced.
         var issues = await connection.QueryAsync<IssueBounced>(new CommandDefinition("""
             SELECT issue_number AS IssueNumber,
-                   EXISTS (SELECT 1 FROM soft_bounces s WHERE s.email_lower = lower(@email) AND s.issue_number = i.issue_number) AS Bounced
-            FROM (SELECT issue_number FROM deliveries WHERE lower(email) = lower(@email) AND state = 'sent' AND issue_number <= @issueNumber
+                   EXISTS (SELECT 1 FROM soft_bounces s WHERE s.email_key = @key AND s.issue_number = i.issue_number) AS Bounced
+            FROM (SELECT issue_number FROM deliveries WHERE email_key = @key AND state = 'sent' AND issue_number <= @issueNumber
                   UNION
-                  SELECT issue_number FROM soft_bounces WHERE email_lower = lower(@email) AND issue_number <= @issueNumber) AS i
+                  SELECT issue_number FROM soft_bounces WHERE email_key = @key AND issue_number <= @issueNumber) AS i
             ORDER BY issue_number DESC
             """,
-            new { email = email.Trim(), issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { key = EmailKey.Of(email).Value, issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return issues.TakeWhile(i => i.Bounced).Count();
     }
 

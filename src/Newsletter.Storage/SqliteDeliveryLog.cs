@@ -27,7 +27,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
     /// <summary>True when the delivery's address may not be mailed on its send's list.</summary>
     private const string IsSuppressed = """
         EXISTS (SELECT 1 FROM suppressions
-                WHERE suppressions.email_lower = lower(deliveries.email)
+                WHERE suppressions.email_key = deliveries.email_key
                   AND suppressions.list_name IN ('', (SELECT list_name FROM sends WHERE sends.id = deliveries.send_id)))
         """;
 
@@ -75,18 +75,28 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
             },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
+        // An address suppressed on another list since that list's send was recorded will never be sent there: settle those
+        // rows now, so they do not hold the one-per-issue place and the address still gets the issue through this list.
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            UPDATE deliveries SET state = 'suppressed', detail = 'suppressed before sending', updated_at = @now
+            WHERE issue_number = @issueNumber AND state IN ('pending', 'deferred') AND {IsSuppressed}
+            """,
+            new { issueNumber, now = DbText.Timestamp(_time.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
         // One prepared statement reused for every subscriber: 200k rows in one transaction take seconds, not minutes.
         var inserted = 0;
         await using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
+            // The one-per-issue index counts only deliverable rows: a subscriber with a live delivery of this issue through
+            // another list is left out, but one suppressed (or cancelled) there is recorded here and mailed if this list may.
             insert.CommandText = """
-                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, name, state, detail)
-                SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $name,
+                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, email_key, name, state, detail)
+                SELECT $sendId, $issueNumber, $batchNumber, $position, $email, $emailKey, $name,
                        CASE WHEN reason IS NULL THEN 'pending' ELSE 'suppressed' END,
                        CASE WHEN reason IS NULL THEN NULL ELSE 'suppressed (' || reason || ')' END
                 FROM (SELECT (SELECT reason FROM suppressions
-                              WHERE email_lower = lower($email) AND list_name IN ('', $listName) LIMIT 1) AS reason)
+                              WHERE email_key = $emailKey AND list_name IN ('', $listName) LIMIT 1) AS reason)
                 WHERE true -- SQLite needs a WHERE before an upsert's ON CONFLICT in INSERT ... SELECT
                 ON CONFLICT DO NOTHING
                 """;
@@ -96,6 +106,7 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
             var batchNumber = insert.Parameters.Add("$batchNumber", SqliteType.Integer);
             var position = insert.Parameters.Add("$position", SqliteType.Integer);
             var email = insert.Parameters.Add("$email", SqliteType.Text);
+            var emailKey = insert.Parameters.Add("$emailKey", SqliteType.Text);
             var name = insert.Parameters.Add("$name", SqliteType.Text);
             insert.Prepare();
 
@@ -106,8 +117,9 @@ public sealed class SqliteDeliveryLog : IDeliveryLog
                 batchNumber.Value = inserted / batchSize;
                 position.Value = inserted;
                 email.Value = subscriber.Email;
+                emailKey.Value = EmailKey.Of(subscriber.Email).Value;
                 name.Value = (object?)subscriber.Name ?? DBNull.Value;
-                // Zero rows: the subscriber already has a delivery of this issue through another list.
+                // Zero rows: the subscriber already has a deliverable delivery of this issue through another list.
                 inserted += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -3,7 +3,7 @@ using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
-/// <summary>The suppression list in the <c>suppressions</c> table. Addresses are compared lowercased (SQLite's lower()).</summary>
+/// <summary>The suppression list in the <c>suppressions</c> table. Addresses are matched by their <see cref="EmailKey"/>.</summary>
 public sealed class SqliteSuppressionList : ISuppressionList
 {
     private readonly SqliteDatabase _database;
@@ -22,11 +22,11 @@ public sealed class SqliteSuppressionList : ISuppressionList
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO suppressions (email_lower, list_name, email, reason, detail, created_at)
-            VALUES (lower(@email), @listName, @email, @reason, @detail, @now)
+            INSERT INTO suppressions (email_key, list_name, email, reason, detail, created_at)
+            VALUES (@key, @listName, @email, @reason, @detail, @now)
             ON CONFLICT DO NOTHING
             """,
-            new { email = email.Trim(), listName = listName ?? "", reason = DbText.SuppressionReason(reason), detail, now = DbText.Timestamp(_time.GetUtcNow()) },
+            new { key = EmailKey.Of(email).Value, email = email.Trim(), listName = listName ?? "", reason = DbText.SuppressionReason(reason), detail, now = DbText.Timestamp(_time.GetUtcNow()) },
             cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
@@ -36,7 +36,7 @@ public sealed class SqliteSuppressionList : ISuppressionList
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM suppressions WHERE email_lower = lower(@email)", new { email = email.Trim() }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "DELETE FROM suppressions WHERE email_key = @key", new { key = EmailKey.Of(email).Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -46,8 +46,8 @@ public sealed class SqliteSuppressionList : ISuppressionList
         ArgumentException.ThrowIfNullOrEmpty(listName);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM suppressions WHERE email_lower = lower(@email) AND list_name = @listName AND reason = @reason",
-            new { email = email.Trim(), listName, reason = DbText.SuppressionReason(reason) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+            "DELETE FROM suppressions WHERE email_key = @key AND list_name = @listName AND reason = @reason",
+            new { key = EmailKey.Of(email).Value, listName, reason = DbText.SuppressionReason(reason) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
     /// <inheritdoc />
@@ -55,8 +55,8 @@ public sealed class SqliteSuppressionList : ISuppressionList
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_lower = lower(@email) AND list_name IN ('', @listName))",
-            new { email = email.Trim(), listName }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "SELECT EXISTS (SELECT 1 FROM suppressions WHERE email_key = @key AND list_name IN ('', @listName))",
+            new { key = EmailKey.Of(email).Value, listName }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -64,7 +64,7 @@ public sealed class SqliteSuppressionList : ISuppressionList
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            "SELECT email AS Email, list_name AS ListName, reason AS Reason, detail AS Detail, created_at AS CreatedAt FROM suppressions ORDER BY created_at DESC, email_lower",
+            "SELECT email AS Email, list_name AS ListName, reason AS Reason, detail AS Detail, created_at AS CreatedAt FROM suppressions ORDER BY created_at DESC, email_key",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => new Suppression(r.Email, r.ListName == "" ? null : r.ListName, DbText.ParseSuppressionReason(r.Reason), r.Detail, DbText.ParseTimestamp(r.CreatedAt))).ToList();
     }

@@ -1,3 +1,4 @@
+using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
@@ -133,7 +134,7 @@ public static partial class DeliveryStatusParser
                 }
                 foreach (var mailbox in addresses.Mailboxes)
                 {
-                    if (VerpAddress.TryDecode(mailbox.Address, out var decoded) && !found.Contains(decoded, StringComparer.OrdinalIgnoreCase))
+                    if (VerpAddress.TryDecode(mailbox.Address, out var decoded) && !found.Any(f => EmailKey.SameMailbox(f, decoded)))
                     {
                         found.Add(decoded);
                     }

@@ -9,7 +9,7 @@ namespace Newsletter.Delivery.Lists;
 /// Turns the <c>Newsletter:Lists</c> configuration (inline subscribers and CSV files) into validated
 /// <see cref="MailingList"/>s, collecting every problem with its location rather than stopping at the first.
 /// Invalid addresses, unreadable or malformed CSV, a missing DisplayName and a list without subscribers
-/// source are errors; duplicate addresses (ignoring case) are warnings and kept once.
+/// source are errors; duplicate addresses (the same <see cref="EmailKey"/>) are warnings and kept once.
 /// </summary>
 public sealed class MailingListLoader
 {
@@ -240,7 +240,7 @@ public sealed class MailingListLoader
         if (seen.FirstPositionOf(email, position) is { } first)
         {
             var where = first < 0 ? $"{listKey}:Subscribers:{-first - 1}:Email" : $"line {first}";
-            warnings.Add(at, email, $"duplicates {where} (addresses are compared ignoring case); kept the first, ignored this one.");
+            warnings.Add(at, email, $"duplicates {where} (addresses are compared ignoring case, in any script); kept the first, ignored this one.");
             return;
         }
 
@@ -249,7 +249,7 @@ public sealed class MailingListLoader
     }
 
     /// <summary>
-    /// The addresses seen so far, as 64-bit hashes of the lowercased address rather than strings: a 200,000-line list
+    /// The addresses seen so far, as 64-bit hashes of their <see cref="EmailKey"/> rather than strings: a 200,000-line list
     /// costs a few megabytes. Two different addresses sharing a hash is about a one-in-a-billion event at that size.
     /// </summary>
     private sealed class AddressSet(bool remember)
@@ -273,11 +273,11 @@ public sealed class MailingListLoader
 
         private static ulong Hash(string email)
         {
-            // FNV-1a over the lowercased address: stable across processes, unlike string.GetHashCode.
+            // FNV-1a over the key, the same form the store matches on: stable across processes, unlike string.GetHashCode.
             var hash = 14695981039346656037UL;
-            foreach (var c in email)
+            foreach (var c in EmailKey.Of(email).Value)
             {
-                hash = (hash ^ char.ToLowerInvariant(c)) * 1099511628211UL;
+                hash = (hash ^ c) * 1099511628211UL;
             }
             return hash;
         }

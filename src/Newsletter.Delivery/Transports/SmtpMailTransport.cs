@@ -240,9 +240,16 @@ public sealed partial class SmtpMailTransport : IMailTransport
             {
                 throw new MessageRejectedException((int)e.StatusCode, e.Message, e);
             }
+            catch (SmtpCommandException e) when ((int)e.StatusCode is >= 400 and < 500 && !SmtpReplies.IsThrottling((int)e.StatusCode, e.Message)
+                                                 && _client.IsConnected)
+            {
+                // One message's transient failure (451 4.3.0 to RCPT, 452 mailbox full...): MailKit reset the transaction, so
+                // the connection carries on with the next recipient. Only throttling and 421 say anything about the connection.
+                throw new MessageDeferredException((int)e.StatusCode, e.Message, e);
+            }
             catch (SmtpCommandException e)
             {
-                // 4xx anything, 5xx on MAIL FROM (sender refused: a configuration problem that would hit
+                // Throttling (421, x.7.x), 5xx on MAIL FROM (sender refused: a configuration problem that would hit
                 // every recipient, so it must not mark subscribers failed), or an unexpected code.
                 _broken = true;
                 throw new TransientDeliveryException($"SMTP server {_server} replied {(int)e.StatusCode} {e.Message}", e, (int)e.StatusCode, e.Message);

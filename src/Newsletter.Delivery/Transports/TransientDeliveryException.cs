@@ -18,4 +18,7 @@ public sealed class TransientDeliveryException : DeliveryException
     /// message body had been fully written before the failure.
     /// </summary>
     public bool MayHaveBeenAccepted { get; }
+
+    /// <summary>The server asked us to slow down (<see cref="SmtpReplies.IsThrottling"/>): back off on this connection.</summary>
+    public bool IsThrottling => SmtpReplies.IsThrottling(ReplyCode, ReplyText);
 }

@@ -3,12 +3,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Newsletter.Core.Lists;
 
 namespace Newsletter.Delivery.Unsubscribe;
 
 /// <summary>
 /// Creates and checks unsubscribe tokens:
-/// <c>base64url(list + "\n" + lowercased email) + "." + base64url(first 16 bytes of HMAC-SHA256(key, payload))</c>.
+/// <c>base64url(list + "\n" + the address's <see cref="EmailKey"/>) + "." + base64url(first 16 bytes of HMAC-SHA256(key, payload))</c>.
 /// The token is not encrypted: anyone holding it can read the list and address, which is fine because
 /// it is only ever sent to that address. Thread-safe.
 /// </summary>
@@ -52,7 +53,7 @@ public sealed partial class UnsubscribeTokens
         return new UnsubscribeTokens(key);
     }
 
-    /// <summary>Creates the token for one subscriber of one list. The email is lowercased.</summary>
+    /// <summary>Creates the token for one subscriber of one list. It carries the address's <see cref="EmailKey"/>, the form every store lookup matches on.</summary>
     /// <exception cref="ArgumentException">The list name contains a line break, or either value is empty.</exception>
     public string Create(string listName, string email)
     {
@@ -61,14 +62,14 @@ public sealed partial class UnsubscribeTokens
         if (listName.Contains('\n'))
             throw new ArgumentException("A list name cannot contain a line break.", nameof(listName));
 
-        var payload = Encoding.UTF8.GetBytes(listName + "\n" + email.ToLowerInvariant());
+        var payload = Encoding.UTF8.GetBytes(listName + "\n" + EmailKey.Of(email).Value);
         Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(_key, payload, mac);
 
         return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(mac[..MacLength]);
     }
 
-    /// <summary>Checks a token and, when its MAC is valid, returns the list name and the lowercased email in it.</summary>
+    /// <summary>Checks a token and, when its MAC is valid, returns the list name and the email in it (a key; tokens sent before keys existed hold the address lower-cased by .NET, which has the same key).</summary>
     /// <returns><c>false</c> for anything malformed, truncated, tampered with or signed with another key. Never throws.</returns>
     public bool TryRead(string? token, out string listName, out string email)
     {

@@ -57,11 +57,11 @@ public static partial class ListsCommands
             }
 
             var suppressions = (await services.GetRequiredService<ISuppressionList>().ListAsync(token))
-                .ToLookup(s => s.Email, StringComparer.OrdinalIgnoreCase);
+                .ToLookup(s => EmailKey.Of(s.Email));
             foreach (var list in lists)
             {
                 var reasons = list.Subscribers
-                    .Select(s => suppressions[s.Email].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
+                    .Select(s => suppressions[EmailKey.Of(s.Email)].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
                     .Where(r => r is not null).Select(r => r!.Value).ToList();
                 Console.WriteLine($"{list.Name}  \"{list.DisplayName}\"");
                 Console.WriteLine($"  configured  {list.SubscriberCount,8:N0}");
@@ -112,7 +112,7 @@ public static partial class ListsCommands
         {
             var email = parse.GetRequiredValue(address).Trim();
             var suppressions = services.GetRequiredService<ISuppressionList>();
-            var removing = (await suppressions.ListAsync(token)).Where(s => string.Equals(s.Email, email, StringComparison.OrdinalIgnoreCase)).ToList();
+            var removing = (await suppressions.ListAsync(token)).Where(s => EmailKey.SameMailbox(s.Email, email)).ToList();
             var removed = await suppressions.RemoveAsync(email, token);
             if (removed == 0)
             {

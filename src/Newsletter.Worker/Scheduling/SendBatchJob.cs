@@ -250,10 +250,16 @@ public sealed partial class SendBatchJob(
                                       $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
                 return false;
             }
+            catch (MessageDeferredException ex)
+            {
+                // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
+                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken);
+            }
             catch (TransientDeliveryException ex)
             {
                 await lease.DiscardAsync();
-                return await DeferAsync(run, delivery, ex, cancellationToken);
+                return await DeferAsync(run, delivery, ex.Message, ex.MayHaveBeenAccepted, connectionFault: true, ex.IsThrottling, cancellationToken,
+                    ex.ReplyCode);
             }
             catch (OperationCanceledException)
             {
@@ -283,30 +289,38 @@ public sealed partial class SendBatchJob(
         }
     }
 
-    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, TransientDeliveryException ex, CancellationToken cancellationToken)
+    /// <summary>Records a transient failure of one delivery; returns false when the batch must stop.</summary>
+    /// <param name="connectionFault">The connection failed or was throttled (not only this message): it counts towards giving up.</param>
+    /// <param name="throttled">The server asked us to slow down (421 or an x.7.x status): this connection backs off.</param>
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, string reason, bool mayHaveBeenAccepted, bool connectionFault,
+        bool throttled, CancellationToken cancellationToken, int? replyCode = null)
     {
         var now = clock.GetUtcNow();
         var firstAttempt = delivery.FirstAttemptAt ?? now;
         if (now - firstAttempt >= Options.RetryWindow)
         {
-            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {reason}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
-        await log.RecordDeferredAsync(delivery.Id, ex.Message, due, ex.MayHaveBeenAccepted, CancellationToken.None);
-        metrics.Deferred(run.Send.ListName, ex.ReplyCode);
+        await log.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
+        metrics.Deferred(run.Send.ListName, replyCode);
         run.Deferred++;
         run.Later(due);
-        LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
+        LogDeferred(run.Send.IssueNumber, delivery.Email, reason, due);
+        if (!connectionFault)
+        {
+            return true;
+        }
 
-        if (ex.ReplyCode is 421 or 451 or 454)
+        if (throttled)
         {
             // The server asks us to slow down: this connection backs off, longer each time it is asked again.
             var pause = TimeSpan.FromSeconds(Math.Min(Options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
-            LogThrottled(run.Send.IssueNumber, ex.ReplyCode.Value, pause);
+            LogThrottled(run.Send.IssueNumber, replyCode ?? 0, pause);
             await Task.Delay(pause, clock, cancellationToken);
         }
 
@@ -333,13 +347,13 @@ public sealed partial class SendBatchJob(
 
         var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
-        if (tried < Options.ErrorBudgetMinimumAttempts || (double)counts.Failed / tried <= Options.ErrorBudget)
+        if (!new ErrorBudget(Options.ErrorBudget, Options.ErrorBudgetMinimumAttempts).IsExceeded(counts.Failed, tried))
         {
             return true;
         }
 
-        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently, more than the error budget of {Options.ErrorBudget:P0} " +
-                              $"(Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
+        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently: with 99% confidence more than the error budget of " +
+                              $"{Options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
                               $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
         return false;
     }

@@ -33,16 +33,22 @@ public sealed class SendingOptions
     public static readonly double[] DefaultRetryDelaysSeconds = [30, 60, 120, 300, 600, 1800, 3600];
 
     /// <summary>
-    /// The share of permanent failures (5xx) above which a send pauses itself instead of burning through the list,
-    /// once at least <see cref="ErrorBudgetMinimumAttempts"/> messages were tried.
+    /// The share of permanent failures (5xx) above which a send pauses itself instead of burning through the list: once at
+    /// least <see cref="ErrorBudgetMinimumAttempts"/> messages were tried, when the failure rate is above it with 99%
+    /// confidence (see <see cref="Core.Deliveries.ErrorBudget"/>), so a cluster of dead addresses at the head of a list does
+    /// not pause a healthy send.
     /// </summary>
     [Range(0.0, 1.0)]
     public double ErrorBudget { get; set; } = 0.2;
 
+    /// <summary>The evidence needed before the error budget is judged at all.</summary>
     [Range(1, 1_000_000)]
-    public int ErrorBudgetMinimumAttempts { get; set; } = 20;
+    public int ErrorBudgetMinimumAttempts { get; set; } = 100;
 
-    /// <summary>The first pause after a throttling reply (421, 451, 454); it doubles while the server keeps throttling.</summary>
+    /// <summary>
+    /// The first pause after a throttling reply (421, or an x.7.x enhanced status such as 451 4.7.1); it doubles while the
+    /// server keeps throttling. Other 4xx replies defer only the message they answered.
+    /// </summary>
     [Range(0.0, 600)]
     public double ThrottlePauseSeconds { get; set; } = 2;
 

@@ -86,10 +86,17 @@ public sealed class SqliteBounceStoreTests : IDisposable
     public async Task InitializeAsync_UpgradesAVersion1Database_WithoutTouchingItsDeliveries()
     {
         // A store written before bounces existed: migration 1 only, one delivery sent.
-        await SentIssues.SendAsync(_log, 1, ["grace@example.net"]);
-        await using (var connection = await _temp.Database.OpenAsync(None))
+        Directory.CreateDirectory(Path.GetDirectoryName(_temp.FilePath)!);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_temp.FilePath}"))
         {
-            await Dapper.SqlMapper.ExecuteAsync(connection, "DROP TABLE soft_bounces; DROP INDEX deliveries_by_email; PRAGMA user_version = 1;");
+            await connection.OpenAsync(None);
+            await Schema.ApplyAsync(connection, None, targetVersion: 1);
+            await Dapper.SqlMapper.ExecuteAsync(connection, """
+                INSERT INTO sends (id, issue_number, list_name, state, batch_size, batch_count, recipient_count, created_at)
+                VALUES (1, 1, 'readers', 'finished', 100, 1, 1, '2026-04-06T07:00:00.0000000+00:00');
+                INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, state)
+                VALUES (1, 1, 0, 0, 'grace@example.net', 'sent');
+                """);
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
@@ -99,6 +106,6 @@ public sealed class SqliteBounceStoreTests : IDisposable
         Assert.Equal(1, (await store.FindLastSentAsync("grace@example.net", None))?.IssueNumber);
         Assert.Equal(1, await store.RecordSoftBounceAsync("grace@example.net", 1, "4.2.2", null, None));
         await using var check = await upgraded.OpenAsync(None);
-        Assert.Equal(2, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
+        Assert.Equal(Schema.CurrentVersion, await Dapper.SqlMapper.ExecuteScalarAsync<int>(check, "PRAGMA user_version"));
     }
 }

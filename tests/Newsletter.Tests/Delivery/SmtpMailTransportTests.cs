@@ -166,6 +166,59 @@ public class SmtpMailTransportTests
         Assert.Equal("news@example.com", received.Parse().From.Mailboxes.Single().Address);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_DefersOnlyThatRecipientAndKeepsTheConnection_WhenRcptGetsANonThrottling4xx()
+    {
+        await using var server = new FaultySmtpServer
+        {
+            Faults = new SmtpFaults { TransientFailureRate = 1, TransientFailureCommands = SmtpFaultCommands.Rcpt, TransientReplyCode = 451 },
+        };
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var deferred = await Assert.ThrowsAsync<MessageDeferredException>(() => session.SendAsync(MessageTo("busy@example.com"), Envelope, CancellationToken.None));
+        server.Faults = SmtpFaults.None;
+        await session.SendAsync(MessageTo("next@example.com"), Envelope, CancellationToken.None);
+
+        Assert.Equal(451, deferred.ReplyCode);
+        Assert.StartsWith("4.3.0", deferred.ReplyText);
+        var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
+        Assert.Equal("next@example.com", received.EnvelopeTo.Single());
+        Assert.Equal(1, server.ConnectionsAccepted);
+    }
+
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(451, "4.7.1 Rate limited, try again later")]
+    [InlineData(450, "4.7.0 Greylisted")]
+    public async Task SendAsync_ThrowsThrottlingTransient_WhenRcptGetsAnX7xPolicyReply(int code, string text)
+    {
+        await using var server = new FaultySmtpServer
+        {
+            Faults = new SmtpFaults { TransientFailureRate = 1, TransientFailureCommands = SmtpFaultCommands.Rcpt, TransientReplyCode = code, TransientReplyText = text },
+        };
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None));
+
+        Assert.True(e.IsThrottling, e.Message);
+        Assert.Equal(code, e.ReplyCode);
+    }
+
+    [Theory]
+    [InlineData(421, "4.3.2 Service shutting down", true)]
+    [InlineData(421, "4.7.0 Too many connections", true)]
+    [InlineData(451, "4.7.1 Please slow down", true)]
+    [InlineData(451, "4.3.0 Local error in processing", false)]
+    [InlineData(452, "4.2.2 Mailbox full", false)]
+    [InlineData(454, "4.3.0 TLS not available", false)]
+    [InlineData(451, "Try again later", false)]
+    [InlineData(550, "5.7.1 Rejected by policy", false)]
+    public void IsThrottling_Is421OrAnX7xEnhancedStatus(int code, string text, bool throttling)
+    {
+        Assert.Equal(throttling, SmtpReplies.IsThrottling(code, text));
+    }
+
     [Fact]
     public void Describe_NamesHostAndPort()
     {

@@ -1,3 +1,4 @@
+using Newsletter.Core.Lists;
 using System.Text;
 using Newsletter.Delivery.Unsubscribe;
 
@@ -25,6 +26,15 @@ public class UnsubscribeTokensTests
         Assert.Matches("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$", token);
         Assert.True(Tokens.TryRead(token, out _, out var email));
         Assert.Equal("zoë+news@exämple.com", email);
+    }
+
+    [Fact]
+    public void Create_CarriesTheEmailKey_WhenTheAddressHasNonAsciiCapitals()
+    {
+        var token = Tokens.Create("readers", "ÄDA@Example.com");
+
+        Assert.True(Tokens.TryRead(token, out _, out var email));
+        Assert.Equal(EmailKey.Of("äda@example.com").Value, email);
     }
 
     [Fact]

@@ -149,6 +149,16 @@ public class MailingListLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_WarnsAndKeepsFirst_WhenAddressesDifferOnlyInNonAsciiCase()
+    {
+        var result = Load(("sample", Inline("ÉLODIE@example.com", "bob@example.org", "élodie@example.com")));
+
+        var warning = Assert.Single(result.Warnings).ToString();
+        Assert.StartsWith("Newsletter:Lists:sample:Subscribers:2:Email: 'élodie@example.com' duplicates Newsletter:Lists:sample:Subscribers:0:Email", warning);
+        Assert.Equal(["ÉLODIE@example.com", "bob@example.org"], Assert.Single(result.Lists).Subscribers.Select(s => s.Email));
+    }
+
+    [Fact]
     public void Load_WarnsWithBothLines_WhenCsvAddressIsDuplicated()
     {
         var result = Load(("readers", Csv("email\nada@example.com\nbob@example.org\nAda@Example.com\n")));

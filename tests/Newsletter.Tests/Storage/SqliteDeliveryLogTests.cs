@@ -69,6 +69,41 @@ public sealed class SqliteDeliveryLogTests : IDisposable
     }
 
     [Fact]
+    public async Task CreateSendAsync_LeavesOutASecondListsSpelling_WhenAddressesDifferOnlyInNonAsciiCase()
+    {
+        await _log.CreateSendAsync(1, List("news", "ÉLODIE@example.com"), 100, null, None);
+
+        var papers = await _log.CreateSendAsync(1, List("papers", "élodie@example.com", "grace@example.com"), 100, null, None);
+
+        Assert.Equal(1, papers.RecipientCount);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_RecordsTheSubscriberOnListB_WhenSheIsUnsubscribedFromListAOnly()
+    {
+        var suppressions = new SqliteSuppressionList(_temp.Database);
+        await suppressions.AddAsync("ÄDA@example.com", "news", SuppressionReason.Unsubscribed, null, None);
+        var news = await _log.CreateSendAsync(1, List("news", "äda@example.com"), 100, null, None);
+
+        var papers = await _log.CreateSendAsync(1, List("papers", "Äda@Example.com"), 100, null, None);
+
+        Assert.Equal(1, (await _log.CountAsync(1, news.Id, None)).Suppressed);
+        Assert.Equal(1, (await _log.CountAsync(1, papers.Id, None)).Pending);
+    }
+
+    [Fact]
+    public async Task CreateSendAsync_RecordsTheSubscriberOnListB_WhenSheUnsubscribedFromListAAfterItsSendWasRecorded()
+    {
+        var news = await _log.CreateSendAsync(1, List("news", "ada@example.com"), 100, null, None);
+        await new SqliteSuppressionList(_temp.Database).AddAsync("ada@example.com", "news", SuppressionReason.Unsubscribed, null, None);
+
+        var papers = await _log.CreateSendAsync(1, List("papers", "ada@example.com"), 100, null, None);
+
+        Assert.Equal(1, (await _log.CountAsync(1, news.Id, None)).Suppressed);
+        Assert.Equal(1, (await _log.CountAsync(1, papers.Id, None)).Pending);
+    }
+
+    [Fact]
     public async Task CreateSendAsync_IncludesSubscriberAgain_WhenIssueIsDifferent()
     {
         await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);

@@ -306,7 +306,7 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
     {
         Interlocked.Increment(ref _transientRepliesInjected);
         var closing = faults.TransientReplyCode == 421;
-        var text = closing ? "4.3.2 Service shutting down (injected fault)" : "4.3.0 Try again later (injected fault)";
+        var text = faults.TransientReplyText ?? (closing ? "4.3.2 Service shutting down (injected fault)" : "4.3.0 Try again later (injected fault)");
         c.Slots.Writer.TryWrite(new Slot($"{faults.TransientReplyCode} {text}\r\n", CloseAfter: closing));
         return !closing;
     }

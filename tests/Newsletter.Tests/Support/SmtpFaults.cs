@@ -31,6 +31,12 @@ public sealed record SmtpFaults
     /// <summary>451 (the default) keeps the connection open; 421 closes it right after the reply, as RFC 5321 §3.8 says a server does.</summary>
     public int TransientReplyCode { get; init; } = 451;
 
+    /// <summary>
+    /// The text after the code of an injected reply, enhanced status first (e.g. <c>4.7.1 Rate limited</c> for throttling);
+    /// null for the defaults: <c>4.3.0 Try again later</c>, or <c>4.3.2 Service shutting down</c> with 421.
+    /// </summary>
+    public string? TransientReplyText { get; init; }
+
     /// <summary>Which commands <see cref="TransientFailureRate"/> applies to.</summary>
     public SmtpFaultCommands TransientFailureCommands { get; init; } = SmtpFaultCommands.All;
 
