@@ -12,14 +12,29 @@ public sealed class IssueTemplateModel
 {
     internal IssueTemplateModel(Issue issue, BrandingOptions branding, IssueRenderContext context, string greetingNameSlot, string unsubscribeUrlSlot)
     {
-        Issue = issue;
+        Issue = WithSafeStoryLinks(issue);
         Branding = branding;
         Context = context;
         GreetingNameSlot = greetingNameSlot;
         UnsubscribeUrlSlot = unsubscribeUrlSlot;
     }
 
+    /// <summary>The issue, with any story link that <see cref="StoryLinks"/> does not allow taken off (the title shows unlinked).</summary>
     public Issue Issue { get; }
+
+    // Import and `stories add` refuse such links; this keeps a story stored before those checks, or written to the store
+    // by other means, from putting a javascript: or data: href in front of readers.
+    private static Issue WithSafeStoryLinks(Issue issue)
+    {
+        if (issue.AllStories.All(s => s.Url is null || StoryLinks.IsAllowedStoryUrl(s.Url))) return issue;
+        Story Safe(Story story) => story.Url is null || StoryLinks.IsAllowedStoryUrl(story.Url) ? story : story with { Url = null };
+        return issue with
+        {
+            Intro = issue.Intro is null ? null : Safe(issue.Intro),
+            Featured = Safe(issue.Featured),
+            Sections = issue.Sections.Select(section => section with { Stories = section.Stories.Select(Safe).ToList() }).ToList(),
+        };
+    }
     public BrandingOptions Branding { get; }
     public IssueRenderContext Context { get; }
 

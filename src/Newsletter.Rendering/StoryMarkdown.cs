@@ -1,13 +1,17 @@
 using System.Text;
 using Markdig;
+using Markdig.Renderers;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
+using Newsletter.Core.Stories;
 
 namespace Newsletter.Rendering;
 
 /// <summary>
 /// Turns a story's summary Markdown into HTML for the HTML email and into plain text (links
-/// become numbered references) for the text email.
+/// become numbered references) for the text email. A link or image whose target <see cref="StoryLinks"/> does not allow
+/// (<c>javascript:</c> and the like) becomes its plain text: import refuses such summaries, but stories added with
+/// <c>stories add</c> or stored before that check must not carry script into an email or onto the archive pages.
 /// </summary>
 public static class StoryMarkdown
 {
@@ -19,7 +23,39 @@ public static class StoryMarkdown
         .Build();
 
     /// <summary>The summary as an HTML fragment (paragraphs, emphasis, links, code, lists).</summary>
-    public static string ToHtml(string markdown) => Markdown.ToHtml(markdown ?? "", Pipeline).Trim();
+    public static string ToHtml(string markdown)
+    {
+        var document = Parse(markdown);
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer);
+        Pipeline.Setup(renderer);
+        renderer.Render(document);
+        writer.Flush();
+        return writer.ToString().Trim();
+    }
+
+    /// <summary>Parses the summary and turns every link and image that <see cref="StoryLinks"/> does not allow into its text.</summary>
+    private static MarkdownDocument Parse(string? markdown)
+    {
+        var document = Markdown.Parse(markdown ?? "", Pipeline);
+        foreach (var link in document.Descendants<LinkInline>().ToList())
+        {
+            if (link.IsImage ? StoryLinks.IsAllowedImage(link.Url) : StoryLinks.IsAllowedLink(link.Url)) continue;
+            // The link's text (an image's alt text) takes its place.
+            while (link.FirstChild is { } child)
+            {
+                child.Remove();
+                link.InsertBefore(child);
+            }
+            link.Remove();
+        }
+        foreach (var autolink in document.Descendants<AutolinkInline>().ToList())
+        {
+            if (StoryLinks.IsAllowedLink(autolink.IsEmail ? "mailto:" + autolink.Url : autolink.Url)) continue;
+            autolink.ReplaceBy(new LiteralInline(autolink.Url));
+        }
+        return document;
+    }
 
     /// <summary>
     /// The summary as plain text: one line per paragraph or list item (the caller wraps them), paragraphs
@@ -29,7 +65,7 @@ public static class StoryMarkdown
     public static string ToPlainText(string markdown, LinkReferences references, string indent = "")
     {
         ArgumentNullException.ThrowIfNull(references);
-        var document = Markdown.Parse(markdown ?? "", Pipeline);
+        var document = Parse(markdown);
         var paragraphs = new List<string>();
         foreach (var block in document)
             AppendBlock(block, references, "", paragraphs);
@@ -106,7 +142,7 @@ public static class StoryMarkdown
                     break;
                 case LinkInline link:
                     AppendInlines(link, references, text);
-                    if (Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
+                    if (StoryLinks.IsAllowedLink(link.Url) && Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
                         text.Append(" [").Append(references.Add(url)).Append(']');
                     break;
                 case ContainerInline nested: // emphasis and friends: plain text has no bold

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Newsletter.Core;
 
 namespace Newsletter.Storage;
 
@@ -65,8 +66,10 @@ public sealed class SqliteDatabase
             {
                 if (!string.IsNullOrEmpty(folder))
                 {
-                    Directory.CreateDirectory(folder);
+                    PrivateFiles.CreateDirectory(folder);
                 }
+                // It holds every subscriber's address: owner-only, and SQLite's -wal and -shm files follow its mode.
+                PrivateFiles.Prepare(Path);
 
                 await using var connection = await OpenConfiguredAsync(cancellationToken).ConfigureAwait(false);
                 await Schema.ApplyAsync(connection, cancellationToken).ConfigureAwait(false);

@@ -96,8 +96,9 @@ public sealed class PickupMailTransport : IMailTransport
             var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
             try
             {
-                System.IO.Directory.CreateDirectory(folder);
-                await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+                // Each message names its subscriber and carries their unsubscribe link: owner-only.
+                PrivateFiles.CreateDirectory(folder);
+                await using (var stream = new FileStream(temp, PrivateFiles.CreateNew(64 * 1024, async: true)))
                 {
                     // Written ahead of the message rather than added to it: the message is signed and stays as built.
                     var returnPath = System.Text.Encoding.UTF8.GetBytes($"Return-Path: <{envelopeSender.Address}>\r\n");

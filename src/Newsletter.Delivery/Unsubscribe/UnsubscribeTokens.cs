@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Newsletter.Core;
 using Newsletter.Core.Lists;
 
 namespace Newsletter.Delivery.Unsubscribe;
@@ -128,7 +129,7 @@ public sealed partial class UnsubscribeTokens
             return ReadKeyFile(path);
 
         var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
+        PrivateFiles.CreateDirectory(directory);
 
         var key = RandomNumberGenerator.GetBytes(GeneratedKeyLength);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");

@@ -62,7 +62,8 @@ public static partial class StoryFileParser
 
         var yaml = string.Join('\n', lines[1..closing]);
         var keys = ReadKeys(yaml, path);
-        var body = string.Join('\n', lines[(closing + 1)..]).Trim('\n', '\r', ' ', '\t');
+        var rawBody = string.Join('\n', lines[(closing + 1)..]);
+        var body = rawBody.Trim('\n', '\r', ' ', '\t');
 
         var missing = RequiredKeys.Where(k => !keys.ContainsKey(k)).ToList();
         if (missing.Count > 0)
@@ -98,7 +99,7 @@ public static partial class StoryFileParser
         Uri? url = null;
         if (Optional(keys, "url", path) is { } urlValue)
         {
-            if (!Uri.TryCreate(urlValue.Text, UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+            if (!Uri.TryCreate(urlValue.Text, UriKind.Absolute, out url) || !StoryLinks.IsAllowedStoryUrl(url) || !StoryLinks.IsAllowedLink(urlValue.Text))
             {
                 throw new StoryFileException(path, urlValue.Line,
                     $"url '{urlValue.Text}' is not a full web address; write it with its scheme, e.g. https://example.com/article, or leave the key out.");
@@ -128,6 +129,10 @@ public static partial class StoryFileParser
             throw new StoryFileException(path, closing + 2,
                 $"the summary is {size / 1024} KB; the limit is {StoryLimits.MaxSummaryBytes / 1024} KB. Shorten it to a few paragraphs and link to the full text with 'url:'.");
         }
+
+        // The summary starts on the line after the closing '---', past any blank lines the trim removed.
+        var leadingLines = rawBody[..(rawBody.Length - rawBody.TrimStart('\n', '\r', ' ', '\t').Length)].Count(c => c == '\n');
+        StorySummaryCheck.Check(body, path, closing + 2 + leadingLines);
 
         var story = new Story(
             slug,

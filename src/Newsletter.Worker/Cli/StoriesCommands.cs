@@ -71,7 +71,7 @@ public static partial class StoriesCommands
             {
                 throw new CommandException($"--slug '{story.Slug}' is not a slug: use lowercase letters, digits and hyphens, e.g. gemma-4-apache-2.");
             }
-            if (story.Url is { } link && (!link.IsAbsoluteUri || (link.Scheme != Uri.UriSchemeHttp && link.Scheme != Uri.UriSchemeHttps)))
+            if (story.Url is { } link && !StoryLinks.IsAllowedStoryUrl(link))
             {
                 throw new CommandException($"--url '{link}' must be an absolute http or https address.");
             }
@@ -82,6 +82,14 @@ public static partial class StoriesCommands
             if (story.Title.Length > StoryLimits.MaxTitleLength)
             {
                 throw new CommandException($"--title is {story.Title.Length} characters; the limit is {StoryLimits.MaxTitleLength} (it becomes the subject line).");
+            }
+            try
+            {
+                StorySummaryCheck.Check(story.SummaryMarkdown, "--summary", 1);
+            }
+            catch (StoryFileException ex)
+            {
+                throw new CommandException($"--summary line {ex.Line}: {ex.Problem}");
             }
             var added = await services.GetRequiredService<IStoryStore>().UpsertAsync(story, token);
             Console.WriteLine($"{(added ? "Added" : "Updated")} story '{story.Slug}' ({story.Section}, {story.Date:yyyy-MM-dd}).");

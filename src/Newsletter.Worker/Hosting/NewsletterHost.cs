@@ -62,10 +62,14 @@ public static class NewsletterHost
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
         var services = builder.Services;
+        // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token.
+        services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
+            new RedactingLoggerFactory(ActivatorUtilities.CreateInstance<LoggerFactory>(provider))));
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<NewsletterMetrics>();
 
+        ConfigurationSecrets.AddCheck(services);
         services.AddOptions<IssueOptions>().BindSection(IssueOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddOptions<StoriesOptions>().BindSection(StoriesOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddOptions<JobsOptions>().BindSection(JobsOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
@@ -123,7 +127,9 @@ public static class NewsletterHost
             var path = Path.GetFullPath(options.StoragePath);
             try
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                // Job arguments and state name sends and lists: owner-only, like the delivery log.
+                Newsletter.Core.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+                Newsletter.Core.PrivateFiles.Prepare(path);
                 return new SQLiteStorage(path, new SQLiteStorageOptions
                 {
                     QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),

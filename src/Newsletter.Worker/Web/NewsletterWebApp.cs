@@ -35,6 +35,7 @@ public static class NewsletterWebApp
         var app = builder.Build();
         KeepRunningOnBrokenConfigurationFiles(app.Configuration);
 
+        app.UseSecurityHeaders();
         var dashboardGate = app.Services.GetRequiredService<DashboardAuthorizationFilter>();
         app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
         {

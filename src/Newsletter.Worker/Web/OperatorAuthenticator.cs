@@ -9,8 +9,8 @@ namespace Newsletter.Worker.Web;
 /// <summary>
 /// Decides what a request may do on the operator pages: loopback is trusted as admin; any other address needs the configured
 /// user and password (HTTP Basic), and is admin only if listed in <see cref="DashboardOptions.AdminUsers"/>.
-/// A request carrying proxy headers (Forwarded, X-Forwarded-For) is never treated as loopback, because behind a reverse proxy
-/// on the same machine every visitor would otherwise look local.
+/// Loopback means a loopback peer, a loopback Host and no proxy header (see <see cref="IsLoopback"/>): behind a reverse proxy
+/// on the same machine every visitor would otherwise look local, and a DNS-rebinding page would too.
 /// </summary>
 public sealed partial class OperatorAuthenticator(IOptionsMonitor<DashboardOptions> options, ILogger<OperatorAuthenticator> logger)
 {
@@ -49,9 +49,16 @@ public sealed partial class OperatorAuthenticator(IOptionsMonitor<DashboardOptio
         response.Headers.WWWAuthenticate = $"Basic realm=\"{Realm}\", charset=\"UTF-8\"";
     }
 
+    /// <summary>
+    /// Whether the request may be trusted as the machine's own operator: it came over a loopback connection, was addressed
+    /// to a loopback name (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>, any port), and carries no proxy header.
+    /// The Host check defeats DNS rebinding: a web page on attacker.example whose name is re-pointed at 127.0.0.1 reaches
+    /// this port from the operator's own browser, but its requests still say <c>Host: attacker.example</c>.
+    /// A proxy header means someone else's request is being relayed, whatever address it arrives from.
+    /// </summary>
     public static bool IsLoopback(HttpContext context)
     {
-        if (context.Request.Headers.ContainsKey("Forwarded") || context.Request.Headers.ContainsKey("X-Forwarded-For"))
+        if (CarriesProxyHeader(context.Request.Headers) || !IsLoopbackHost(context.Request.Host))
         {
             return false;
         }
@@ -65,6 +72,37 @@ public sealed partial class OperatorAuthenticator(IOptionsMonitor<DashboardOptio
             remote = remote.MapToIPv4();
         }
         return IPAddress.IsLoopback(remote);
+    }
+
+    /// <summary>
+    /// Headers that reverse proxies and load balancers add to say whom they relay (RFC 7239 <c>Forwarded</c>, <c>Via</c>, the
+    /// <c>X-Forwarded-*</c> family, <c>X-Real-IP</c> and the vendor client-address headers). Matched by family, not by a
+    /// closed list, so a proxy using a variant still withdraws loopback trust.
+    /// </summary>
+    private static bool CarriesProxyHeader(IHeaderDictionary headers)
+    {
+        foreach (var name in headers.Keys)
+        {
+            if (name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase) || name.Equals("Via", StringComparison.OrdinalIgnoreCase) ||
+                name.StartsWith("X-Forwarded", StringComparison.OrdinalIgnoreCase) || name.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase) ||
+                name.StartsWith("X-Real-", StringComparison.OrdinalIgnoreCase) || name.EndsWith("Client-IP", StringComparison.OrdinalIgnoreCase) ||
+                name.EndsWith("Connecting-IP", StringComparison.OrdinalIgnoreCase) || name.Equals("X-ProxyUser-Ip", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary><c>localhost</c> or a loopback IP literal; a missing Host, or any other name (even one that resolves to 127.0.0.1), is not.</summary>
+    private static bool IsLoopbackHost(HostString host)
+    {
+        if (!host.HasValue) return false;
+        var name = host.Host;
+        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (name.StartsWith('[') && name.EndsWith(']')) name = name[1..^1];
+        // Only literal addresses: IPAddress.TryParse also accepts forms like "127.1" and "2130706433", which are loopback too.
+        return IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
     }
 
     private static bool TryReadBasic(string header, out string user, out string password)

@@ -42,6 +42,17 @@ public sealed class IssueRendererHtmlTests(RenderingFixture fixture)
     }
 
     [Fact]
+    public async Task RenderAsync_ShowsTitleUnlinked_WhenStoredStoryUrlIsNotHttpOrHttps()
+    {
+        var issue = SampleIssue.Build(s => s.Slug == "amd-mi355x-1m" ? s with { Url = new Uri("javascript:alert(document.domain)") } : s);
+
+        var rendered = await fixture.RenderAsync(issue);
+
+        Assert.DoesNotContain("javascript:", rendered.Personalise(null, "https://x.test/u").Html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("javascript:", rendered.Personalise(null, "https://x.test/u").Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task RenderAsync_ShowsRawHtmlInSummaryAsText_WhenSummaryMarkdownContainsTags()
     {
         var issue = SampleIssue.Build(s => s.Slug == "amd-mi355x-1m" ? s with { SummaryMarkdown = "Fast <img src=x onerror=alert(1)> chips" } : s);

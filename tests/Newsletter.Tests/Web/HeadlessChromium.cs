@@ -21,6 +21,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     private readonly ClientWebSocket socket = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonNode?>> calls = new();
     private readonly CancellationTokenSource stop = new();
+    private readonly ConcurrentQueue<string> logEntries = new();
     private TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int nextId;
     private Task receiving = Task.CompletedTask;
@@ -101,7 +102,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
         await socket.ConnectAsync(new Uri((string)page["webSocketDebuggerUrl"]!), connectTimeout.Token);
         receiving = Task.Run(ReceiveAsync);
         await CallAsync("Page.enable");
+        await CallAsync("Log.enable");
     }
+
+    /// <summary>What the browser logged (as "source level: text"), e.g. "security error: Refused to execute inline script…" for a blocked script.</summary>
+    public IReadOnlyList<string> LogEntries => logEntries.ToArray();
 
     /// <summary>Opens the URL and waits for its load event.</summary>
     public async Task NavigateAsync(Uri url)
@@ -170,6 +175,10 @@ public sealed class HeadlessChromium : IAsyncDisposable
                 else if ((string?)node?["method"] == "Page.loadEventFired")
                 {
                     loaded.TrySetResult();
+                }
+                else if ((string?)node?["method"] == "Log.entryAdded" && node["params"]?["entry"] is { } entry)
+                {
+                    logEntries.Enqueue($"{(string?)entry["source"]} {(string?)entry["level"]}: {(string?)entry["text"]}");
                 }
             }
         }

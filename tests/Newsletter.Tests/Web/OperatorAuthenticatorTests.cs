@@ -29,6 +29,7 @@ public sealed class OperatorAuthenticatorTests
     {
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+        context.Request.Host = new HostString("127.0.0.1", 5080);
         if (user is not null)
         {
             context.Request.Headers.Authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));

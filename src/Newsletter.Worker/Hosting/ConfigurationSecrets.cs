@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Options;
+
+namespace Newsletter.Worker.Hosting;
+
+/// <summary>
+/// The settings that are secrets, and the one rule for all of them: they come from the environment (or another
+/// non-file source), never from appsettings.json or another configuration file, which gets copied, committed and backed up.
+/// A secret found in a file stops the start with an error naming the key, the file and the environment variable to use.
+/// </summary>
+public sealed class ConfigurationSecrets
+{
+    /// <summary>Every secret setting the program reads. A new password or key setting belongs here.</summary>
+    public static readonly IReadOnlyList<string> Keys =
+    [
+        "Newsletter:Web:Dashboard:Password",
+        "Newsletter:Delivery:Smtp:Password",
+        "Newsletter:Bounces:Password",
+        "Newsletter:Unsubscribe:SecretKey",
+    ];
+
+    /// <summary>The environment variable that sets a configuration key (<c>:</c> becomes <c>__</c>).</summary>
+    public static string EnvironmentVariableFor(string key) => key.Replace(":", "__", StringComparison.Ordinal);
+
+    /// <summary>One message per secret that a configuration file sets to a non-empty value.</summary>
+    public static IReadOnlyList<string> FindInFiles(IConfiguration configuration)
+    {
+        var failures = new List<string>();
+        if (configuration is not IConfigurationRoot root) return failures;
+        foreach (var provider in root.Providers.OfType<FileConfigurationProvider>())
+        {
+            foreach (var key in Keys)
+            {
+                if (provider.TryGet(key, out var value) && !string.IsNullOrEmpty(value))
+                {
+                    var file = provider.Source.Path ?? "a configuration file";
+                    var how = provider is JsonConfigurationProvider ? $"delete \"{key.Split(':')[^1]}\" from that section of {file}" : $"remove it from {file}";
+                    failures.Add($"{key} is set in {file}, but secrets are never read from a file: {how} and set the environment variable " +
+                                 $"{EnvironmentVariableFor(key)} instead (and change the secret if the file was shared or committed).");
+                }
+            }
+        }
+        return failures;
+    }
+
+    /// <summary>Checks at start, through options validation, so every command reports it like any other configuration error (exit 2).</summary>
+    internal static void AddCheck(IServiceCollection services)
+    {
+        services.AddOptions<ConfigurationSecrets>().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConfigurationSecrets>, Validator>();
+    }
+
+    private sealed class Validator(IConfiguration configuration) : IValidateOptions<ConfigurationSecrets>
+    {
+        public ValidateOptionsResult Validate(string? name, ConfigurationSecrets options) =>
+            FindInFiles(configuration) is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}
