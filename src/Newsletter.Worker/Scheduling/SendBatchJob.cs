@@ -253,7 +253,8 @@ public sealed partial class SendBatchJob(
             catch (MessageDeferredException ex)
             {
                 // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
-                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken);
+                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken,
+                    ex.ReplyCode);
             }
             catch (TransientDeliveryException ex)
             {
@@ -307,7 +308,7 @@ public sealed partial class SendBatchJob(
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
         await log.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
-        metrics.Deferred(run.Send.ListName, replyCode);
+        metrics.Deferred(run.Send.ListName, throttled, replyCode);
         run.Deferred++;
         run.Later(due);
         LogDeferred(run.Send.IssueNumber, delivery.Email, reason, due);

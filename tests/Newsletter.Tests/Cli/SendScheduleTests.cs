@@ -8,6 +8,7 @@ using Newsletter.Worker.Scheduling;
 namespace Newsletter.Tests.Cli;
 
 /// <summary>`send --at` keeps its time through pause and `send --resume`, run as the real executable.</summary>
+[Collection(HangfireCollection.Name)]
 public sealed class SendScheduleTests : IAsyncLifetime
 {
     private readonly TestEnvironment environment = new();
@@ -30,6 +31,8 @@ public sealed class SendScheduleTests : IAsyncLifetime
     /// <summary>When Hangfire will run each fan-out job it holds, and the states of those it holds otherwise.</summary>
     private (List<DateTime> Scheduled, long Other) FanOutJobs()
     {
+        // Hangfire's log provider is a process-wide static, which may still point at an earlier test host's disposed loggers.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null!);
         var monitoring = new SQLiteStorage(environment.Settings["Newsletter:Jobs:StoragePath"]!).GetMonitoringApi();
         var scheduled = monitoring.ScheduledJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(FanOutJob)).Select(j => j.Value.EnqueueAt).ToList();
         var other = monitoring.EnqueuedCount("default") + monitoring.ProcessingCount() + monitoring.SucceededListCount() + monitoring.FailedCount();
