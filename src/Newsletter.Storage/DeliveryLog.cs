@@ -140,7 +140,7 @@ public sealed class DeliveryLog : IDeliveryLog
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE sends
             SET state = CASE WHEN state = 'scheduled' THEN 'running' ELSE state END,
-                started_at = COALESCE(started_at, @now)
+                started_at = CASE WHEN state IN ('scheduled', 'running') THEN COALESCE(started_at, @now) ELSE started_at END
             WHERE id = @sendId
             """,
             new { sendId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -195,8 +195,10 @@ public sealed class DeliveryLog : IDeliveryLog
     {
         await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE sends SET state = 'running', pause_reason = NULL, started_at = COALESCE(started_at, @now) WHERE id = @sendId AND state = 'paused'",
-            new { sendId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+            // A send paused before its fan-out ran goes back to waiting for it (keeping its --at time); one that had started runs on.
+            "UPDATE sends SET state = CASE WHEN started_at IS NULL THEN 'scheduled' ELSE 'running' END, pause_reason = NULL " +
+            "WHERE id = @sendId AND state = 'paused'",
+            new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
     /// <inheritdoc />

@@ -20,37 +20,42 @@ public sealed class IssueStore : IIssueStore
     }
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">An issue for the same week ending is already stored.</exception>
-    public async Task<Issue> SaveAsync(Issue draft, CancellationToken cancellationToken)
+    public async Task<Issue> CreateAsync(DateOnly weekEnding, Func<int, Issue> compose, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(compose);
 
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Serialized with every other save, so MAX(number) + 1 cannot be taken twice.
+        // Serialized with every other creation, so MAX(number) + 1 cannot be taken twice, and the number handed to compose
+        // is the one stored.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await _database.SerializeAsync(connection, transaction, "newsletter:issue-numbers", cancellationToken).ConfigureAwait(false);
 
-        var weekEnding = DbText.Date(draft.WeekEnding);
-        var existing = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT number FROM issues WHERE week_ending = @weekEnding", new { weekEnding }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (existing is { } n)
+        var week = DbText.Date(weekEnding);
+        var existing = await connection.QuerySingleOrDefaultAsync<IssueRow>(new CommandDefinition(
+            "SELECT number AS Number, snapshot_json AS SnapshotJson FROM issues WHERE week_ending = @week",
+            new { week }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (existing is not null)
         {
-            throw new InvalidOperationException(
-                $"Issue #{n} is already stored for the week ending {weekEnding}; an issue is frozen once saved, so send that one or pick another week.");
+            throw new IssueAlreadyComposedException(IssueSnapshot.Deserialize(existing.SnapshotJson, existing.Number));
         }
 
         var number = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT COALESCE(MAX(number), 0) + 1 FROM issues", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var issue = draft with { Number = number };
+        var issue = compose(number);
+        if (issue.Number != number || issue.WeekEnding != weekEnding)
+        {
+            throw new InvalidOperationException(
+                $"The issue composed for #{number}, week ending {week}, came back as #{issue.Number}, week ending {DbText.Date(issue.WeekEnding)}.");
+        }
 
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO issues (number, week_ending, composed_at, subject, snapshot_json, saved_at)
-            VALUES (@number, @weekEnding, @composedAt, @subject, @snapshot, @savedAt)
+            VALUES (@number, @week, @composedAt, @subject, @snapshot, @savedAt)
             """,
             new
             {
                 number,
-                weekEnding,
+                week,
                 composedAt = DbText.Timestamp(issue.ComposedAt),
                 subject = issue.Subject,
                 snapshot = IssueSnapshot.Serialize(issue),

@@ -172,6 +172,9 @@ public sealed class SqliteDatabase : StoreDatabase
                 $"{Path} cannot be opened or created: its folder {folder} is not writable (or the file is not readable). {Fix}", exception),
             UnauthorizedAccessException or IOException when !Directory.Exists(folder) => new StoreUnavailableException(Path,
                 $"The folder {folder} for {Path} cannot be created: {exception.Message} {Fix}", exception),
+            // Creating the file owner-only ourselves (before SQLite does) meets a read-only folder first.
+            UnauthorizedAccessException => new StoreUnavailableException(Path,
+                $"{Path} cannot be opened or created: its folder {folder} is not writable (or the file is not readable). {Fix}", exception),
             _ => null,
         };
     }

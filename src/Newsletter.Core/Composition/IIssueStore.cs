@@ -3,9 +3,16 @@ namespace Newsletter.Core.Composition;
 /// <summary>Frozen issues, numbered in the order they were composed.</summary>
 public interface IIssueStore
 {
-    /// <summary>Numbers and stores a draft issue (its <see cref="Issue.Number"/> is ignored) and marks its stories used.</summary>
-    /// <returns>The stored issue, with its number.</returns>
-    Task<Issue> SaveAsync(Issue draft, CancellationToken cancellationToken);
+    /// <summary>
+    /// Numbers and stores the issue of the week ending on <paramref name="weekEnding"/>, and marks its stories used. The number
+    /// is decided here, once: inside the transaction that stores the issue, the store takes the next number and passes it to
+    /// <paramref name="compose"/>, so a subject built from it is always the stored number, however many composes run at once.
+    /// </summary>
+    /// <param name="compose">Builds the issue with the number it is given; it runs inside the store's transaction, so keep it pure.</param>
+    /// <returns>The stored issue.</returns>
+    /// <exception cref="IssueAlreadyComposedException">The week already has an issue; nothing was stored.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="compose"/> returned an issue with another number or week.</exception>
+    Task<Issue> CreateAsync(DateOnly weekEnding, Func<int, Issue> compose, CancellationToken cancellationToken);
 
     Task<Issue?> GetAsync(int number, CancellationToken cancellationToken);
 

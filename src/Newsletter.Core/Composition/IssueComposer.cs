@@ -22,7 +22,7 @@ public sealed partial class IssueComposer(IStoryStore stories, IIssueStore issue
 
     /// <summary>Composes, numbers and stores the issue for the week ending on <paramref name="weekEnding"/>.</summary>
     /// <exception cref="EmptyWeekException">The week has no unused story that could be featured.</exception>
-    /// <exception cref="IssueAlreadyComposedException">The week already has an issue.</exception>
+    /// <exception cref="IssueAlreadyComposedException">The week already has an issue (also when another compose of it wins a race).</exception>
     public async Task<Issue> ComposeAsync(DateOnly weekEnding, CancellationToken cancellationToken)
     {
         if (await issues.FindByWeekEndingAsync(weekEnding, cancellationToken) is { } existing)
@@ -34,10 +34,11 @@ public sealed partial class IssueComposer(IStoryStore stories, IIssueStore issue
         var inWeek = await stories.ListAsync(weekStarting, weekEnding, cancellationToken);
         var used = await issues.UsedStorySlugsAsync(cancellationToken);
         var candidates = inWeek.Where(s => !used.Contains(s.Slug)).ToList();
-        var nextNumber = (await issues.ListAsync(cancellationToken)).Select(i => i.Number).DefaultIfEmpty(0).Max() + 1;
+        var allUsedAlready = used.Count > 0 && inWeek.Count > 0 && candidates.Count == 0;
 
-        var draft = Compose(candidates, weekEnding, nextNumber, used.Count > 0 && inWeek.Count > 0 && candidates.Count == 0);
-        return await issues.SaveAsync(draft, cancellationToken);
+        // The store decides the number inside its transaction and composes with it: the subject's number is the stored one.
+        // An empty week throws from Compose there, and the transaction stores nothing.
+        return await issues.CreateAsync(weekEnding, number => Compose(candidates, weekEnding, number, allUsedAlready), cancellationToken);
     }
 
     /// <summary>The pure part of composition: picks, orders and titles; stores nothing.</summary>

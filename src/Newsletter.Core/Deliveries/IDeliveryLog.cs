@@ -25,7 +25,10 @@ public interface IDeliveryLog
     /// <summary>The most recent sends of every issue, newest first.</summary>
     Task<IReadOnlyList<Send>> ListRecentSendsAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>Marks a scheduled send running (first call wins the start time). A paused or cancelled send stays as it is.</summary>
+    /// <summary>
+    /// Marks a scheduled send running (first call wins the start time). A paused or cancelled send stays as it is, start time
+    /// included, so a paused send whose time came and went is still known not to have started.
+    /// </summary>
     Task MarkSendStartedAsync(long sendId, CancellationToken cancellationToken);
 
     /// <summary>Marks the send finished if nothing is pending, sending or deferred; returns whether it is finished.</summary>
@@ -35,7 +38,10 @@ public interface IDeliveryLog
     /// <returns><c>false</c> when the send is finished or cancelled and cannot be paused.</returns>
     Task<bool> PauseSendAsync(long sendId, string reason, CancellationToken cancellationToken);
 
-    /// <summary>Lets a paused send run again. The caller queues its fan-out.</summary>
+    /// <summary>
+    /// Lets a paused send run again. A send paused before it started is <see cref="SendState.Scheduled"/> again, with its
+    /// <see cref="Send.ScheduledFor"/> time; one that had started is <see cref="SendState.Running"/>. The caller queues its fan-out.
+    /// </summary>
     /// <returns><c>false</c> when the send was not paused.</returns>
     Task<bool> ResumeSendAsync(long sendId, CancellationToken cancellationToken);
 

@@ -20,6 +20,7 @@ public interface IMailTransportSession : IAsyncDisposable
     /// <returns>The server's reply (SMTP) or where the message was written (pickup).</returns>
     /// <exception cref="RecipientRejectedException">The recipient was refused permanently; the session stays usable.</exception>
     /// <exception cref="MessageRejectedException">The message was refused permanently; the session stays usable.</exception>
+    /// <exception cref="Core.DiskFullException">The disk the transport writes to is full (pickup); the session is now unusable.</exception>
     /// <exception cref="TransientDeliveryException">Anything else (4xx, I/O, timeout); the session is now unusable.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the session is now unusable.</exception>
     Task<string> SendAsync(MimeMessage message, MailboxAddress envelopeSender, CancellationToken ct);

@@ -109,6 +109,12 @@ public sealed class PickupMailTransport : IMailTransport
                 File.Move(temp, path, overwrite: true);
                 return $"written to {path}";
             }
+            catch (IOException e) when (DiskFullException.IsDiskFull(e))
+            {
+                // Not a transient fault to retry with backoff: nothing more can be written until someone frees space.
+                _broken = true;
+                throw new DiskFullException("the pickup folder", directory, e);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _broken = true;

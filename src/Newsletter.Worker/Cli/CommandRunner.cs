@@ -3,6 +3,7 @@ using Newsletter.Core.Composition;
 using Hangfire;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
+using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Cli;
 
@@ -19,9 +20,10 @@ public static class CommandRunner
         }
 
         StoreDatabase? database = null;
+        IHost? host = null;
         try
         {
-            using var host = NewsletterHost.Create(settings);
+            host = NewsletterHost.Create(settings);
             // Validated here, before StartAsync, which would also log each failure with a stack trace.
             host.Services.GetService<IStartupValidator>()?.Validate();
             // The databases are opened before anything starts, so a read-only data folder or a file locked by another process
@@ -47,6 +49,13 @@ public static class CommandRunner
         {
             return ExitCodes.UsageOrConfig;
         }
+        catch (Exception ex) when (host?.Services.GetService<DiskFullErrors>()?.Recognise(ex) is { } full)
+        {
+            // A full disk under the database or the job store: say which file, not a stack trace. Every write is a transaction
+            // or a single statement, so what was recorded before it stays, and the same command carries on once there is space.
+            Console.Error.WriteLine($"error: {full.Message} Nothing recorded before it was lost: once there is space, run the same command again to carry on.");
+            return ExitCodes.PartialFailure;
+        }
         catch (Exception ex) when ((database?.Unavailable(ex) ?? ex as StoreUnavailableException) is { } unavailable)
         {
             Console.Error.WriteLine($"error: {unavailable.Message}");
@@ -66,6 +75,10 @@ public static class CommandRunner
         {
             Console.Error.WriteLine("Stopped. Work already recorded is kept; run the same command again to carry on.");
             return 130;
+        }
+        finally
+        {
+            host?.Dispose();
         }
     }
 }

@@ -64,8 +64,8 @@ public static class SendCommands
                 : $"Issue #{issueNumber} to list '{send.ListName}': resuming the unfinished send of {send.RecipientCount:N0} recipients.");
             if (!parse.GetValue(wait))
             {
-                Console.WriteLine(parse.GetValue(at) is { } when
-                    ? $"Scheduled for {when:yyyy-MM-dd HH:mm zzz}; `newsletter run` sends it then. Watch it with `newsletter status {issueNumber}`."
+                Console.WriteLine(scheduled.ScheduledFor is { } when
+                    ? $"Scheduled for {when.ToLocalTime():yyyy-MM-dd HH:mm zzz}; `newsletter run` sends it then. Watch it with `newsletter status {issueNumber}`."
                     : $"Queued. `newsletter run` (or `newsletter send {issueNumber} --list {send.ListName} --wait`) sends it; `newsletter status {issueNumber}` shows progress.");
                 return ExitCodes.Success;
             }

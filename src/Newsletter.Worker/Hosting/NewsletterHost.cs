@@ -106,6 +106,8 @@ public static class NewsletterHost
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
+        services.AddSingleton<DiskFullErrors>();
+        services.AddSingleton<SendHalts>();
         services.AddTransient<SendScheduler>();
         services.AddTransient<SendWatcher>();
         services.AddTransient<IssuePublisher>();

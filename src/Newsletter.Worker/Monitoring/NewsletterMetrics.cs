@@ -60,11 +60,13 @@ public sealed class NewsletterMetrics
     public void Failed(string list, FailureReason reason) =>
         failed.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", Label(reason)));
 
-    public void Deferred(string list, int? replyCode) =>
-        deferred.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", replyCode switch
+    /// <param name="throttled">The server asked us to slow down (421 or an x.7.x status), as the send classified it.</param>
+    /// <param name="replyCode">The server's reply code, or null when none came (the connection dropped, a timeout).</param>
+    public void Deferred(string list, bool throttled, int? replyCode) =>
+        deferred.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", (throttled, replyCode) switch
         {
-            421 or 451 or 454 => "throttled",
-            >= 400 and < 500 => "reply_4xx",
+            (true, _) => "throttled",
+            (_, >= 400 and < 500) => "reply_4xx",
             _ => "connection",
         }));
 

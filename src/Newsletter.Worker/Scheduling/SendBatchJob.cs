@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
+using Newsletter.Core;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
@@ -32,6 +33,8 @@ public sealed partial class SendBatchJob(
     MailConnectionPool connections,
     WorkerHeartbeat worker,
     IBackgroundJobClient jobs,
+    DiskFullErrors diskFull,
+    SendHalts halts,
     IOptions<SendingOptions> sendingOptions,
     IOptions<DeliveryOptions> deliveryOptions,
     NewsletterMetrics metrics,
@@ -55,14 +58,37 @@ public sealed partial class SendBatchJob(
             ?? throw new InvalidOperationException($"Send {sendId} is not in the delivery log.");
         var list = new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []);
         var run = new BatchRun(send, batchNumber);
+        try
+        {
+            if (!await RunPassesAsync(run, list, cancellationToken))
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && diskFull.Recognise(ex) is { } full)
+        {
+            // The database (or Hangfire's) is on a full disk. Retrying cannot help until someone frees space, and Hangfire's
+            // retries would only make a waiting `publish` look stuck: stop, and say which file.
+            await HaltForFullDiskAsync(run, full, claimedDeliveryId: null);
+            return;
+        }
 
+        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
+        await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
+    }
+
+    /// <summary>Sends the batch's open deliveries, pass after pass while retries fall due soon. False: the send was stopped before it.</summary>
+    private async Task<bool> RunPassesAsync(BatchRun run, MailingList list, CancellationToken cancellationToken)
+    {
+        var send = run.Send;
+        var (sendId, batchNumber) = (send.Id, run.BatchNumber);
         while (true)
         {
             var current = await log.GetSendAsync(sendId, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 LogSendStopped(send.IssueNumber, batchNumber, current?.State ?? SendState.Cancelled);
-                return;
+                return false;
             }
 
             var open = (await log.GetBatchAsync(sendId, batchNumber, cancellationToken))
@@ -73,7 +99,19 @@ public sealed partial class SendBatchJob(
                 break;
             }
 
-            var body = await renders.GetBodyAsync(send.IssueNumber, list, cancellationToken);
+            EncodedIssueBody body;
+            try
+            {
+                body = await renders.GetBodyAsync(send.IssueNumber, list, cancellationToken);
+            }
+            catch (Rendering.TemplateException ex)
+            {
+                // The templates changed after the send was queued (the queuing process rendered them). Every batch would fail
+                // the same way, and Hangfire's retries would only hide it for hours: pause the send with the reason instead.
+                await PauseAsync(run, $"the issue could not be rendered, so nothing more is sent: {ex.Message} Then resume with " +
+                                      $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
+                break;
+            }
             await worker.BeatAsync(cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
@@ -110,9 +148,7 @@ public sealed partial class SendBatchJob(
                 await Task.Delay(wait, clock, cancellationToken);
             }
         }
-
-        LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
-        await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
+        return true;
     }
 
     /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
@@ -189,6 +225,12 @@ public sealed partial class SendBatchJob(
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
             }
+            catch (DiskFullException ex)
+            {
+                await lease.DiscardAsync();
+                await HaltForFullDiskAsync(run, ex, delivery.Id);
+                return false;
+            }
             catch (SessionRefusedException ex)
             {
                 // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
@@ -211,7 +253,8 @@ public sealed partial class SendBatchJob(
             catch (MessageDeferredException ex)
             {
                 // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
-                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken);
+                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken,
+                    ex.ReplyCode);
             }
             catch (TransientDeliveryException ex)
             {
@@ -265,7 +308,7 @@ public sealed partial class SendBatchJob(
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
         await log.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
-        metrics.Deferred(run.Send.ListName, replyCode);
+        metrics.Deferred(run.Send.ListName, throttled, replyCode);
         run.Deferred++;
         run.Later(due);
         LogDeferred(run.Send.IssueNumber, delivery.Email, reason, due);
@@ -314,6 +357,33 @@ public sealed partial class SendBatchJob(
                               $"{Options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
                               $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
         return false;
+    }
+
+    /// <summary>
+    /// Stops the send because a disk is full: the claimed delivery (not written) goes back to pending, the send pauses with a
+    /// reason naming the full file or folder, and this process's <see cref="SendWatcher"/> learns it even if the database
+    /// itself is on the full disk and cannot record the pause.
+    /// </summary>
+    private async Task HaltForFullDiskAsync(BatchRun run, DiskFullException full, long? claimedDeliveryId)
+    {
+        var reason = $"{full.Message} Nothing was lost: what was not sent waits, pending. Once there is space, resume with " +
+                     $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.";
+        run.Stopped = true;
+        halts.Halt(run.Send.Id, reason);
+        try
+        {
+            if (claimedDeliveryId is { } id)
+            {
+                await log.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
+            }
+            await PauseAsync(run, reason);
+        }
+        catch (Exception ex) when (diskFull.Recognise(ex) is not null)
+        {
+            // The database is on a full disk too. A delivery left claimed is returned to pending by the next
+            // `send --resume` once this process's heartbeat is old, like one from a crashed worker.
+            LogPauseNotRecorded(run.Send.IssueNumber, run.Send.ListName, reason);
+        }
     }
 
     private async Task PauseAsync(BatchRun run, string reason)
@@ -386,6 +456,9 @@ public sealed partial class SendBatchJob(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} paused: {Reason}")]
     private partial void LogPaused(int issueNumber, string listName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} stopped, and the database could not record the pause: {Reason}")]
+    private partial void LogPauseNotRecorded(int issueNumber, string listName, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Deferred} deferred, {Skipped} skipped in {Elapsed}")]
     private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int deferred, int skipped, TimeSpan elapsed);

@@ -4,7 +4,7 @@ using Newsletter.Core.Deliveries;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>Waits for sends to finish, reporting the counts as they change.</summary>
-public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
+public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHalts halts)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -13,7 +13,7 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
 
     /// <returns>The final counts, when nothing is outstanding.</returns>
     /// <exception cref="CommandException">
-    /// The send was paused or cancelled, or deliveries are pending but no job will ever send them (a batch exhausted its retries).
+    /// The send was paused or cancelled, or stopped by a full disk, or deliveries are pending but no job will ever send them (a batch exhausted its retries).
     /// </exception>
     public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts, DateTimeOffset?> report, CancellationToken cancellationToken)
     {
@@ -43,6 +43,11 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage)
 
             foreach (var send in sends)
             {
+                if (halts.TryGetReason(send.Id, out var halted))
+                {
+                    throw new CommandException($"The send of issue #{issueNumber} to '{send.ListName}' stopped: {halted} " +
+                                               $"{counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                }
                 var now = await log.GetSendAsync(send.Id, cancellationToken);
                 if (now?.State is SendState.Paused or SendState.Cancelled)
                 {

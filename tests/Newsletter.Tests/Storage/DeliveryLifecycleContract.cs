@@ -80,6 +80,33 @@ public abstract class DeliveryLifecycleContract : StoreContract
     }
 
     [Fact]
+    public async Task ResumeSend_ReturnsASendPausedBeforeItStarted_ToScheduledAtItsTime()
+    {
+        var at = clock.Now.AddDays(1);
+        var send = await log.CreateSendAsync(1, new MailingList("weekly", "Weekly", [new Subscriber("a@x.test", null)]), 100, at, None);
+        await log.PauseSendAsync(send.Id, "operator", None);
+        // The fan-out scheduled for the send's time fires while it is paused: that must not count as a start.
+        await log.MarkSendStartedAsync(send.Id, None);
+
+        Assert.True(await log.ResumeSendAsync(send.Id, None));
+
+        var resumed = (await log.GetSendAsync(send.Id, None))!;
+        Assert.Equal((SendState.Scheduled, at, (DateTimeOffset?)null), (resumed.State, resumed.ScheduledFor, resumed.StartedAt));
+    }
+
+    [Fact]
+    public async Task ResumeSend_LetsASendPausedWhileRunning_RunAgain()
+    {
+        var (send, _) = await SendToAsync("a@x.test");
+        await log.MarkSendStartedAsync(send.Id, None);
+        await log.PauseSendAsync(send.Id, "operator", None);
+
+        Assert.True(await log.ResumeSendAsync(send.Id, None));
+
+        Assert.Equal(SendState.Running, (await log.GetSendAsync(send.Id, None))!.State);
+    }
+
+    [Fact]
     public async Task CancelSend_CancelsWhatWasNotSent_AndKeepsWhatWas()
     {
         var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test", "c@x.test");

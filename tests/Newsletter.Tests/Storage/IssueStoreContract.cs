@@ -1,3 +1,4 @@
+using Newsletter.Core.Composition;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
 
@@ -54,9 +55,10 @@ public abstract class IssueStoreContract : StoreContract
     {
         await _issues.SaveAsync(TestStories.Issue(Week1, TestStories.News("a", Week1)), None);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _issues.SaveAsync(TestStories.Issue(Week1, TestStories.News("b", Week1)), None));
+        var error = await Assert.ThrowsAsync<IssueAlreadyComposedException>(() => _issues.SaveAsync(TestStories.Issue(Week1, TestStories.News("b", Week1)), None));
 
-        Assert.Contains("Issue #1 is already stored for the week ending 2026-04-06", error.Message);
+        Assert.Equal(1, error.Existing.Number);
+        Assert.Contains("Issue #1 already covers the week ending 2026-04-06", error.Message);
     }
 
     [Fact]

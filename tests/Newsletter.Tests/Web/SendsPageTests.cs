@@ -2,10 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
+using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;
@@ -51,7 +53,7 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
     }
 
     [Fact]
-    public async Task PauseThenResume_FromLoopback_PausesAndRestartsTheSend()
+    public async Task PauseThenResume_FromLoopback_KeepsAScheduledSendWaitingForItsTime()
     {
         var send = await ScheduleLaterAsync("pausable");
         using var client = BrowserClient();
@@ -62,7 +64,27 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
 
         using var resumed = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id, "resume");
         Assert.Equal(HttpStatusCode.Redirect, resumed.StatusCode);
-        Assert.NotEqual(SendState.Paused, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+        // Long enough for this worker's job server (polling every 0.2 s) to have run a fan-out queued at once by mistake.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var after = (await Log.GetSendAsync(send.Id, CancellationToken.None))!;
+        Assert.Equal((SendState.Scheduled, send.ScheduledFor, (DateTimeOffset?)null), (after.State, after.ScheduledFor, after.StartedAt));
+        Assert.Equal(0, (await Log.CountAsync(send.IssueNumber, send.Id, CancellationToken.None)).Sent);
+        var fanOuts = FanOutJobsOf(send.Id);
+        Assert.Equal(["Scheduled"], fanOuts.Select(j => j.State).Distinct());
+        Assert.All(fanOuts, j => Assert.Equal(send.ScheduledFor!.Value.UtcDateTime, j.EnqueueAt!.Value, TimeSpan.FromSeconds(1)));
+    }
+
+    /// <summary>Every Hangfire job that fans out <paramref name="sendId"/>: its state, and when it is due if scheduled.</summary>
+    private List<(string State, DateTime? EnqueueAt)> FanOutJobsOf(long sendId)
+    {
+        var monitoring = fixture.Worker.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        static bool IsFanOutOf(Hangfire.Common.Job? job, long id) => job?.Type == typeof(FanOutJob) && Convert.ToInt64(job.Args[0]) == id;
+        return monitoring.ScheduledJobs(0, 1000).Where(j => IsFanOutOf(j.Value.Job, sendId)).Select(j => ("Scheduled", (DateTime?)j.Value.EnqueueAt))
+            .Concat(monitoring.EnqueuedJobs("default", 0, 1000).Where(j => IsFanOutOf(j.Value.Job, sendId)).Select(j => ("Enqueued", (DateTime?)null)))
+            .Concat(monitoring.ProcessingJobs(0, 1000).Where(j => IsFanOutOf(j.Value.Job, sendId)).Select(j => ("Processing", (DateTime?)null)))
+            .Concat(monitoring.SucceededJobs(0, 1000).Where(j => IsFanOutOf(j.Value.Job, sendId)).Select(j => ("Succeeded", (DateTime?)null)))
+            .ToList();
     }
 
     [Fact]

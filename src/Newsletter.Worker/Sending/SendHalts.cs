@@ -1,0 +1,18 @@
+using System.Collections.Concurrent;
+
+namespace Newsletter.Worker.Sending;
+
+/// <summary>
+/// Sends this process stopped for a reason it may not have been able to record in the store (a full disk under the database),
+/// so that <see cref="SendWatcher"/> in the same process ends with that reason instead of waiting on counts that no longer move.
+/// </summary>
+public sealed class SendHalts
+{
+    private readonly ConcurrentDictionary<long, string> reasons = new();
+
+    public void Halt(long sendId, string reason) => reasons[sendId] = reason;
+
+    public void Clear(long sendId) => reasons.TryRemove(sendId, out _);
+
+    public bool TryGetReason(long sendId, out string reason) => reasons.TryGetValue(sendId, out reason!);
+}

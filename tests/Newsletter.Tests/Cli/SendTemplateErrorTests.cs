@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Deliveries;
+using Newsletter.Tests.Support;
+using Newsletter.Tests.Web;
+using Newsletter.Worker;
+using Newsletter.Worker.Sending;
+
+namespace Newsletter.Tests.Cli;
+
+/// <summary>
+/// A template that does not render never leaves a send hanging: `send` refuses to queue it (exit 2, the file and line),
+/// and a template broken after the send was queued pauses the send with that reason, for `send --wait`, `status` and /sends.
+/// </summary>
+[Collection(HangfireCollection.Name)]
+public sealed class SendTemplateErrorTests : IAsyncLifetime
+{
+    private readonly TestEnvironment environment = new();
+    private string templates = "";
+
+    public async Task InitializeAsync()
+    {
+        environment.AddCsvList("readers", 5);
+        templates = Path.Combine(environment.Directory, "templates");
+        Directory.CreateDirectory(templates);
+        foreach (var file in Directory.GetFiles(RepoPaths.Templates))
+        {
+            File.Copy(file, Path.Combine(templates, Path.GetFileName(file)));
+        }
+        environment.Settings["Newsletter:Rendering:TemplatesDirectory"] = templates;
+        Assert.Equal(0, (await RunAsync("stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
+        Assert.Equal(0, (await RunAsync("issue", "compose", "--date", "2026-04-06")).ExitCode);
+    }
+
+    public Task DisposeAsync()
+    {
+        environment.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(environment, null, args);
+
+    /// <summary>Makes a partial throw while rendering; returns "FILE line N" as error messages name it.</summary>
+    private string BreakTemplate()
+    {
+        var story = Path.Combine(templates, "_Story.txt.cshtml");
+        File.AppendAllText(story, "@{ throw new InvalidOperationException(\"boom\"); }\n");
+        return $"{story} line {File.ReadAllLines(story).Length}";
+    }
+
+    private void RepairTemplate() => File.Copy(Path.Combine(RepoPaths.Templates, "_Story.txt.cshtml"), Path.Combine(templates, "_Story.txt.cshtml"), overwrite: true);
+
+    [Fact]
+    public async Task SendWait_ExitsTwoNamingTheTemplateFileAndLine_AndRecordsNothing_WhenATemplateIsBroken()
+    {
+        var brokenAt = BreakTemplate();
+
+        using var sending = CliProcess.Start(environment, null, "send", "1", "--list", "readers", "--wait");
+        var send = await sending.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(send.ExitCode == 2, send.Output + send.Error);
+        Assert.Contains(brokenAt, send.Error);
+        var status = await RunAsync("status", "1", "--json");
+        using var json = JsonDocument.Parse(status.Output);
+        Assert.Equal(0, json.RootElement.GetProperty("sends").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Send_PausesWithTheTemplateFileAndLine_ForWaitStatusAndSendsPage_WhenATemplateBreaksAfterQueuing()
+    {
+        Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers")).ExitCode);
+        var brokenAt = BreakTemplate();
+
+        await using (var worker = await RunningWorker.StartAsync(environment))
+        {
+            var log = worker.Services.GetRequiredService<IDeliveryLog>();
+            var send = (await log.FindSendAsync(1, "readers", CancellationToken.None))!;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+            var stopped = await Assert.ThrowsAsync<CommandException>(() =>
+                worker.Services.GetRequiredService<SendWatcher>().WaitAsync(1, [send], (_, _) => { }, timeout.Token));
+
+            Assert.Contains(brokenAt, stopped.Message);
+            Assert.Equal(SendState.Paused, (await log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+            using var client = worker.Client();
+            Assert.Contains(brokenAt, await client.GetStringAsync("/sends"));
+        }
+
+        var text = await RunAsync("status", "1");
+        var status = await RunAsync("status", "1", "--json");
+        Assert.Contains(brokenAt, text.Output);
+        using var json = JsonDocument.Parse(status.Output);
+        var only = json.RootElement.GetProperty("sends").EnumerateArray().Single();
+        Assert.Equal("paused", only.GetProperty("state").GetString());
+        Assert.Contains(brokenAt, only.GetProperty("pauseReason").GetString());
+        Assert.Equal(5, only.GetProperty("pending").GetInt32());
+
+        RepairTemplate();
+        var resumed = await RunAsync("send", "1", "--list", "readers", "--resume", "--wait");
+        Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(environment.Directory, "outbox"), "*.eml", SearchOption.AllDirectories).Length);
+    }
+}
