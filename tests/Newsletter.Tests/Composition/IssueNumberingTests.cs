@@ -4,25 +4,22 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Stories;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Composition;
 
 /// <summary>
 /// The issue number is decided once, by the store, inside the transaction that stores the issue; the subject is formatted
-/// from that number. Real SQLite files, the real composer.
+/// from that number. A real store of each provider, the real composer.
 /// </summary>
-public sealed class IssueNumberingTests : IDisposable
+public abstract class IssueNumberingContract(TestStore store) : StoreContract(store)
 {
-    private static readonly CancellationToken None = CancellationToken.None;
     private static readonly DateOnly FirstWeek = new(2026, 4, 6);
-    private readonly TempDatabase temp = new();
 
-    public void Dispose() => temp.Dispose();
-
-    /// <summary>A composer on its own connection pool to the shared file, as a second process would be.</summary>
+    /// <summary>A composer on its own connections to the shared store, as a second process would be.</summary>
     private IssueComposer Composer(out IssueStore issues)
     {
-        var database = new SqliteDatabase(temp.FilePath);
+        var database = Store.OpenAgain();
         issues = new IssueStore(database);
         return new IssueComposer(new StoryStore(database), issues, Options.Create(new IssueOptions { SubjectFormat = "#{Number}: {FeaturedTitle}" }),
             TimeProvider.System);
@@ -30,7 +27,7 @@ public sealed class IssueNumberingTests : IDisposable
 
     private async Task AddWeeksAsync(int weeks)
     {
-        var stories = new StoryStore(temp.Database);
+        var stories = new StoryStore(Database);
         for (var i = 0; i < weeks; i++)
         {
             var week = FirstWeek.AddDays(7 * i);
@@ -86,10 +83,11 @@ public sealed class IssueNumberingTests : IDisposable
         var composer = Composer(out var issues);
         await composer.ComposeAsync(FirstWeek, None);
         await composer.ComposeAsync(FirstWeek.AddDays(7), None);
-        await using (var connection = await temp.Database.OpenAsync(None))
+        await using (var connection = await Database.OpenAsync(None))
         {
             // An operator removing an unsent issue by hand, stories and all.
-            await connection.ExecuteAsync("DELETE FROM issue_stories WHERE issue_number = 2; DELETE FROM issues WHERE number = 2;");
+            await connection.ExecuteAsync("DELETE FROM issue_stories WHERE issue_number = 2");
+            await connection.ExecuteAsync("DELETE FROM issues WHERE number = 2");
         }
 
         var next = await composer.ComposeAsync(FirstWeek.AddDays(14), None);
@@ -117,3 +115,8 @@ public sealed class IssueNumberingTests : IDisposable
         Assert.All(attempts.Where(a => !a.IsCompletedSuccessfully), a => Assert.IsType<IssueAlreadyComposedException>(a.Exception!.InnerException));
     }
 }
+
+public sealed class SqliteIssueNumberingTests() : IssueNumberingContract(new SqliteTestStore());
+
+public sealed class PostgreSqlIssueNumberingTests(PostgreSqlDatabaseFixture database)
+    : IssueNumberingContract(new PostgreSqlTestStore(database)), IClassFixture<PostgreSqlDatabaseFixture>;
