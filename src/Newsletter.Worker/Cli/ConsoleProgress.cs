@@ -22,7 +22,7 @@ public static class ConsoleProgress
     /// <summary>Waits for a send with a progress bar on a terminal, or <see cref="ProgressLine"/>'s plain lines otherwise.</summary>
     public static async Task<DeliveryCounts> SendAsync(Func<Action<DeliveryCounts, DateTimeOffset?>, Task<DeliveryCounts>> wait)
     {
-        if (!IsInteractive) return await wait(new ProgressLine(Console.Out, interactive: false).Report);
+        if (!IsInteractive) return await wait(new ProgressLine(Console.Out, TimeProvider.System).Report);
 
         return await Progress().StartAsync(async context =>
         {

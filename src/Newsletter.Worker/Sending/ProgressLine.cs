@@ -4,16 +4,14 @@ using Newsletter.Core.Deliveries;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>
-/// Shows send progress: one line rewritten in place on a terminal, plain lines (at most one every few seconds)
-/// when the output is redirected to a file or a CI log.
+/// Shows send progress as plain lines, at most one every few seconds, for output redirected to a file or a CI log
+/// (a terminal gets Spectre.Console's progress bar instead: see ConsoleProgress).
 /// </summary>
-public sealed class ProgressLine(TextWriter output, bool interactive)
+public sealed class ProgressLine(TextWriter output, TimeProvider clock)
 {
     private static readonly TimeSpan PlainLineInterval = TimeSpan.FromSeconds(3);
     private DeliveryCounts? last;
     private DateTimeOffset lastWritten = DateTimeOffset.MinValue;
-
-    public static ProgressLine ForConsole() => new(Console.Out, !Console.IsOutputRedirected);
 
     public void Report(DeliveryCounts counts, DateTimeOffset? nextAttempt)
     {
@@ -27,15 +25,10 @@ public sealed class ProgressLine(TextWriter output, bool interactive)
         }
         line += ")";
 
-        if (interactive)
-        {
-            output.Write("\r" + line.PadRight(100));
-            if (counts.IsComplete) output.WriteLine();
-        }
-        else if (counts.IsComplete || DateTimeOffset.UtcNow - lastWritten >= PlainLineInterval)
+        if (counts.IsComplete || clock.GetUtcNow() - lastWritten >= PlainLineInterval)
         {
             output.WriteLine(line);
-            lastWritten = DateTimeOffset.UtcNow;
+            lastWritten = clock.GetUtcNow();
         }
         last = counts;
     }

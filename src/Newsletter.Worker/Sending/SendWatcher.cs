@@ -1,15 +1,23 @@
 using Hangfire;
 using Newsletter.Core.Deliveries;
+using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Sending;
 
 /// <summary>Waits for sends to finish, reporting the counts as they change.</summary>
-public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHalts halts)
+public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>How many polls deliveries may stay pending with no job queued, scheduled or running before we call the send stuck.</summary>
     private const int StalledPollsBeforeGivingUp = 20;
+
+    /// <summary>Where `run` serves the dashboard: the first of <c>Newsletter:Web:Urls</c>.</summary>
+    private string DashboardUrl()
+    {
+        var urls = configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls;
+        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()?.TrimEnd('/') + "/hangfire";
+    }
 
     /// <returns>The final counts, when nothing is outstanding.</returns>
     /// <exception cref="CommandException">
@@ -66,7 +74,7 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
             {
                 throw new CommandException(
                     $"{counts.Outstanding} deliveries of issue #{issueNumber} are unfinished, but no job is queued, scheduled or running " +
-                    $"({jobs.Failed} failed jobs in Hangfire). See why on the dashboard (`newsletter run`, then http://127.0.0.1:5080/hangfire) " +
+                    $"({jobs.Failed} failed jobs in Hangfire). See why on the dashboard (`newsletter run`, then {DashboardUrl()}) " +
                     $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.",
                     ExitCodes.PartialFailure);
             }

@@ -30,7 +30,7 @@ public sealed class SendingOptions
     /// delays would come after the defaults instead of replacing them.</remarks>
     public double[]? RetryDelaysSeconds { get; set; }
 
-    public static readonly double[] DefaultRetryDelaysSeconds = [30, 60, 120, 300, 600, 1800, 3600];
+    public static IReadOnlyList<double> DefaultRetryDelaysSeconds { get; } = [30, 60, 120, 300, 600, 1800, 3600];
 
     /// <summary>
     /// The share of permanent failures (5xx) above which a send pauses itself instead of burning through the list: once at
@@ -63,7 +63,7 @@ public sealed class SendingOptions
 
     public TimeSpan RetryDelay(int attempt)
     {
-        var delays = RetryDelaysSeconds is { Length: > 0 } configured ? configured : DefaultRetryDelaysSeconds;
-        return TimeSpan.FromSeconds(delays[Math.Clamp(attempt - 1, 0, delays.Length - 1)]);
+        IReadOnlyList<double> delays = RetryDelaysSeconds is { Length: > 0 } configured ? configured : DefaultRetryDelaysSeconds;
+        return TimeSpan.FromSeconds(delays[Math.Clamp(attempt - 1, 0, delays.Count - 1)]);
     }
 }

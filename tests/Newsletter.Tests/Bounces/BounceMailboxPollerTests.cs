@@ -60,7 +60,8 @@ public sealed class BounceMailboxPollerTests(DovecotServer dovecot) : IClassFixt
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
 
         Assert.DoesNotContain(host.Services.GetServices<IHostedService>(), s => s is BounceMailboxPoller);
-        Assert.NotNull(host.Services.GetRequiredService<BounceProcessor>());
+        // `bounces process` still runs a pass by hand in such a host.
+        Assert.IsType<BounceProcessor>(host.Services.GetService<BounceProcessor>());
     }
 
     [Fact]

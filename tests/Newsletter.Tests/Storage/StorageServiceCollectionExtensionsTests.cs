@@ -31,8 +31,8 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         Assert.True(File.Exists(_temp.FilePath));
         Assert.IsType<SqliteDatabase>(services.GetRequiredService<StoreDatabase>());
         Assert.Same(services.GetRequiredService<StoreDatabase>(), services.GetRequiredService<StoreDatabase>());
-        Assert.NotNull(services.GetRequiredService<IIssueStore>());
-        Assert.NotNull(services.GetRequiredService<IDeliveryLog>());
+        Assert.IsType<IssueStore>(services.GetRequiredService<IIssueStore>());
+        Assert.IsType<DeliveryLog>(services.GetRequiredService<IDeliveryLog>());
     }
 
     [Fact]
