@@ -209,31 +209,15 @@ internal static class PostgreSqlSchema
             );
             """).ConfigureAwait(false);
 
-        var deliveries = await connection.QueryAsync<(long Id, int IssueNumber, string Email, string State)>(new CommandDefinition("""
-            SELECT id, issue_number, email, state FROM deliveries
+        var deliveries = await connection.QueryAsync<(long Id, long IssueNumber, string Email, string State)>(new CommandDefinition("""
+            SELECT id, issue_number::bigint, email, state FROM deliveries
             ORDER BY issue_number, CASE state WHEN 'sent' THEN 0 ELSE 1 END, id
             """, transaction: transaction, commandTimeout: 3600, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var keyedIds = new List<long>();
-        var keyedKeys = new List<string>();
-        var cancelled = new List<long>();
-        var holders = new HashSet<(int, string)>();
-        foreach (var (id, issueNumber, email, state) in deliveries)
-        {
-            var key = EmailKey.Of(email).Value;
-            if (state is "suppressed" or "cancelled" || holders.Add((issueNumber, key)))
-            {
-                keyedIds.Add(id);
-                keyedKeys.Add(key);
-            }
-            else if (state is "pending" or "deferred")
-            {
-                cancelled.Add(id);
-            }
-        }
+        var (keyed, cancelled) = EmailKeyBackfill.Plan(deliveries);
         // One statement each over arrays: a store of many issues holds millions of rows.
         await ExecuteAsync("""
             UPDATE deliveries SET email_key = k.key FROM unnest(@ids::bigint[], @keys::text[]) AS k (id, key) WHERE deliveries.id = k.id
-            """, new { ids = keyedIds.ToArray(), keys = keyedKeys.ToArray() }).ConfigureAwait(false);
+            """, new { ids = keyed.Select(k => k.Id).ToArray(), keys = keyed.Select(k => k.Key).ToArray() }).ConfigureAwait(false);
         await ExecuteAsync("""
             UPDATE deliveries SET state = 'cancelled', detail = 'not sent: this issue already goes to this address in another spelling'
             WHERE id = ANY(@ids)

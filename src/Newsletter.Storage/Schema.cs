@@ -220,18 +220,14 @@ internal static class Schema
         await using (var cancel = Prepare(connection, transaction,
             "UPDATE deliveries SET state = 'cancelled', detail = 'not sent: this issue already goes to this address in another spelling' WHERE id = $id", "$id"))
         {
-            var holders = new HashSet<(long, string)>();
-            foreach (var (id, issueNumber, email, state) in deliveries)
+            var (keyed, cancelled) = EmailKeyBackfill.Plan(deliveries);
+            foreach (var (id, key) in keyed)
             {
-                var key = EmailKey.Of(email).Value;
-                if (state is "suppressed" or "cancelled" || holders.Add((issueNumber, key)))
-                {
-                    await RunAsync(setKey, cancellationToken, key, id).ConfigureAwait(false);
-                }
-                else if (state is "pending" or "deferred")
-                {
-                    await RunAsync(cancel, cancellationToken, id).ConfigureAwait(false);
-                }
+                await RunAsync(setKey, cancellationToken, key, id).ConfigureAwait(false);
+            }
+            foreach (var id in cancelled)
+            {
+                await RunAsync(cancel, cancellationToken, id).ConfigureAwait(false);
             }
         }
 
