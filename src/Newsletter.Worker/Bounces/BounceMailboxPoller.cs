@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.Options;
 using Newsletter.Worker.Monitoring;
 

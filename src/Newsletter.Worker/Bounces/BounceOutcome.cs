@@ -1,3 +1,5 @@
+using Newsletter.Core.Bounces;
+
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>One message of the bounce mailbox and what became of it.</summary>

@@ -1,3 +1,5 @@
+using Newsletter.Core.Bounces;
+
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>What one pass over the bounce mailbox did, message by message, in mailbox order.</summary>

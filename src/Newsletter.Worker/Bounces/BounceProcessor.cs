@@ -1,3 +1,5 @@
+using Newsletter.Core.Bounces;
+using Newsletter.Core.Monitoring;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MailKit;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using Newsletter.Core.Configuration;
 using Hangfire;
 using Hangfire.AspNetCore;

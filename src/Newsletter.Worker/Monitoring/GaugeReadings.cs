@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using System.Diagnostics.Metrics;
 using Hangfire;
 using Newsletter.Core.Deliveries;

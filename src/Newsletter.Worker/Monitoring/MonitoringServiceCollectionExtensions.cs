@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Transports;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;

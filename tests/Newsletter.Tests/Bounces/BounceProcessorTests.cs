@@ -1,3 +1,4 @@
+using Newsletter.Core.Bounces;
 using MailKit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

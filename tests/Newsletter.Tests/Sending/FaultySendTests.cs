@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Deliveries;

@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;

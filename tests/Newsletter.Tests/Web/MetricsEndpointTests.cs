@@ -1,3 +1,4 @@
+using Newsletter.Core.Monitoring;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;

@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Core.Bounces;
 
 /// <summary>What the processor did with one message of the bounce mailbox.</summary>
 public enum BounceOutcomeKind

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
-using Newsletter.Worker.Bounces;
+using Newsletter.Core.Bounces;
 
-namespace Newsletter.Worker.Monitoring;
+namespace Newsletter.Core.Monitoring;
 
 /// <summary>
 /// The service's own instruments, on the <see cref="MeterName"/> meter (System.Diagnostics.Metrics). `run` exports them at
@@ -10,7 +10,7 @@ namespace Newsletter.Worker.Monitoring;
 /// <remarks>
 /// Counters carry the list, never the issue or the address: a label value per issue would add series every week for the
 /// life of the process. Per-issue figures are what the delivery log, <c>status</c> and the send gauges
-/// (<see cref="GaugeReadings"/>) are for. Counters count what this process did since it started; Prometheus' rate() and
+/// (<c>GaugeReadings</c>) are for. Counters count what this process did since it started; Prometheus' rate() and
 /// increase() handle the reset of a restart.
 /// </remarks>
 public sealed class NewsletterMetrics
@@ -52,7 +52,7 @@ public sealed class NewsletterMetrics
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
     }
 
-    /// <summary>The meter the gauges of <see cref="GaugeReadings"/> join.</summary>
+    /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
     public Meter Meter { get; }
 
     public void Sent(string list) => sent.Add(1, new KeyValuePair<string, object?>("list", list));
