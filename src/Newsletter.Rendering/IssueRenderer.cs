@@ -47,6 +47,8 @@ public sealed partial class IssueRenderer
             .UseMemoryCachingProvider()
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
             .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
+            // Against what a template can use, not all the host's libraries: most of the worker's peak memory otherwise.
+            .ExcludeAssemblies(TemplateReferences.NotNeeded())
             .Build());
     }
 

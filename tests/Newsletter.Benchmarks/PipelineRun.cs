@@ -1,184 +1,236 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using MimeKit;
-using Newsletter.Core.Composition;
-using Newsletter.Core.Lists;
-using Newsletter.Delivery.Messages;
-using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Publishing;
-using Newsletter.Worker.Scheduling;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Benchmarks;
 
 /// <summary>
-/// One measurement, in a process of its own (so the peak working set is this run's): publish the sample week to N
-/// generated subscribers through the real host, as `newsletter publish` does, and time it from publish start to the
-/// last delivery recorded sent.
+/// One measurement with the real executable, as an operator runs it: in a fresh folder (and, for PostgreSQL, a fresh database)
+/// `newsletter stories import` and `issue compose` set up the sample week; N `newsletter run` processes start and report
+/// healthy; then the clock starts and `newsletter send 1 --list bench` records the deliveries and queues the send, which the
+/// workers share. The clock stops when smtp-sink has accepted one message per subscriber. `newsletter status --json` then
+/// gives the delivery log's own counts. Nothing here reads a store directly, so both providers are measured the same way.
 /// </summary>
-internal static class PipelineRun
+internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, PostgreSqlServer? postgres, string dkimKeyFile)
 {
-    public const string ResultPrefix = "RESULT ";
     public const string ListName = "bench";
-    public static readonly DateOnly SampleWeek = new(2026, 4, 6);
+    public const string SampleWeek = "2026-04-06";
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
 
-    public static async Task<int> RunAsync(BenchmarkOptions options)
+    /// <summary>No message for this long means the send has stopped (a failure, a crash): the run ends and says so.</summary>
+    private static readonly TimeSpan Stall = TimeSpan.FromSeconds(90);
+
+    /// <exception cref="InvalidOperationException">A command failed or a worker did not start; the message has its output.</exception>
+    public async Task<RunResult> MeasureAsync(Line line, CancellationToken ct)
     {
-        var work = Path.Combine(Path.GetTempPath(), "newsletter-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(work);
+        var work = NewWorkDirectory();
+        string? database = null;
+        var workers = new List<NewsletterExecutable.Worker>();
         try
         {
-            var result = await MeasureAsync(options, work);
-            Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
-            return result.Sent == options.Subscribers ? 0 : 1;
+            var settings = Settings(work, line.Subscribers, line.Dkim);
+            if (line.PostgreSql)
+            {
+                database = $"bench_{Guid.NewGuid():N}";
+                settings["Newsletter:Store:Provider"] = "PostgreSql";
+                settings["Newsletter:Store:ConnectionString"] = await postgres!.CreateDatabaseAsync(database, ct);
+            }
+
+            var newsletter = new NewsletterExecutable(work, settings, Merge(options.Environment, line.Environment));
+            await newsletter.RunAsync(CommandTimeout, ct, "stories", "import", Path.Combine(RepositoryRoot, "stories"));
+            await newsletter.RunAsync(CommandTimeout, ct, "issue", "compose", "--date", SampleWeek);
+
+            for (var p = 0; p < line.Processes; p++)
+                workers.Add(newsletter.StartWorker());
+            foreach (var worker in workers)
+                await worker.WaitUntilReadyAsync(ReadyTimeout, ct);
+            var workingSetAfterStart = workers.Select(w => w.WorkingSet).ToList();
+
+            var acceptedBefore = sink.Accepted;
+            var sinkCpuBefore = sink.SinkCpuSeconds;
+            var workersCpuBefore = workers.Sum(w => w.Cpu.TotalSeconds);
+            var reapedCpuBefore = Native.ReapedChildrenCpu();
+            var start = Stopwatch.GetTimestamp();
+            await newsletter.RunAsync(TimeSpan.FromSeconds(120 + line.Subscribers / 200.0), ct, "send", "1", "--list", ListName);
+            var sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var sendCpu = (Native.ReapedChildrenCpu() - reapedCpuBefore).TotalSeconds;
+
+            var complete = await sink.WaitForAcceptedAsync(acceptedBefore + line.Subscribers, Stall, () => workers.All(w => !w.HasExited), ct);
+            var cpu = workers.Sum(w => w.Cpu.TotalSeconds) - workersCpuBefore + sendCpu;
+            var peaks = workers.Select(w => w.PeakWorkingSet).ToList();
+            var sinkCpu = sink.SinkCpuSeconds - sinkCpuBefore;
+            var received = sink.Accepted - acceptedBefore;
+            double Seconds(int index) => (sink.AcceptedAt(acceptedBefore + index) - start) / (double)Stopwatch.Frequency;
+            var (first, last) = received > 0 ? (Seconds(0), Seconds(received - 1)) : (double.NaN, double.NaN);
+
+            if (!complete)
+            {
+                Console.Error.WriteLine($"  {line.Label}: the sink received {received:N0} of {line.Subscribers:N0} messages and then nothing for " +
+                                        $"{Stall.TotalSeconds:F0} s (or a worker exited). The workers' last output:");
+                foreach (var worker in workers)
+                    Console.Error.WriteLine($"  --- newsletter run (pid {worker.Process.Id}{(worker.HasExited ? $", exited {worker.Process.ExitCode}" : "")}):{Environment.NewLine}{worker.RecentOutput}");
+            }
+
+            var (sent, failed, uncertain) = await DeliveryLogCountsAsync(newsletter, waitForFinish: complete, ct);
+            return new RunResult(line.Subscribers, received, sent, failed, uncertain, sendSeconds, first, last, cpu, sendCpu,
+                peaks, workingSetAfterStart, sinkCpu, LoadAverage.OneMinute);
         }
         finally
         {
-            try
+            foreach (var worker in workers)
             {
-                Directory.Delete(work, recursive: true);
+                await worker.StopAsync(TimeSpan.FromSeconds(15));
+                worker.Dispose();
             }
-            catch (IOException)
-            {
-                // A file still open by a stopping thread; the OS cleans the temp folder.
-            }
+
+            if (database is not null)
+                await DropQuietlyAsync(database);
+            DeleteQuietly(work);
         }
     }
 
-    private static async Task<RunResult> MeasureAsync(BenchmarkOptions options, string work)
+    /// <summary>
+    /// The sample issue as one subscriber gets it, in bytes on the wire: `newsletter send --wait` through the pickup transport
+    /// into a folder, the .eml read back with CRLF line ends. smtp-source sends bodies of this size.
+    /// </summary>
+    public async Task<int> MessageSizeAsync(bool dkim, CancellationToken ct)
     {
-        var settings = Settings(options, work);
-        Directory.SetCurrentDirectory(work); // the host's content root: nothing it writes lands in the repository
-        var process = Process.GetCurrentProcess();
-
-        var clock = Stopwatch.StartNew();
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, settings));
-        await host.StartAsync();
-        var startup = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        var workingSetAfterStart = process.WorkingSet64;
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromHours(1));
-        var cpuBefore = process.TotalProcessorTime;
-        var publishStart = DateTimeOffset.UtcNow;
-        clock.Restart();
-        var published = await host.Services.GetRequiredService<IssuePublisher>().PublishAsync(SampleWeek, [ListName], _ => { }, timeout.Token);
-        var publishSeconds = clock.Elapsed.TotalSeconds;
-        var counts = await host.Services.GetRequiredService<SendWatcher>()
-            .WaitAsync(published.Issue.Number, published.Sends.Select(s => s.Send).ToList(), (_, _) => { }, timeout.Token);
-        var watcherSeconds = clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        var cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
-        var peak = process.PeakWorkingSet64;
-        var gcInfo = GC.GetGCMemoryInfo();
-        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var gc = new GcFigures(gcInfo.HeapSizeBytes, gcInfo.TotalCommittedBytes, GC.GetTotalMemory(forceFullCollection: false), gen0, gen1, gen2);
-
-        var (firstSent, lastSent) = SentTimes(settings["Newsletter:Store:Path"]!);
-        var messageBytes = await MessageSizeAsync(host.Services, published.Issue.Number, timeout.Token);
-        IReadOnlyList<StageTiming> stages = options.Profile
-            ? await StageProfile.RunAsync(host.Services, published.Issue.Number, options, timeout.Token)
-            : [];
-
-        await host.StopAsync();
-        return new RunResult(
-            options.Subscribers, counts.Sent, counts.Failed, startup, publishSeconds,
-            (firstSent - publishStart).TotalSeconds, (lastSent - publishStart).TotalSeconds, watcherSeconds,
-            cpuSeconds, peak, workingSetAfterStart, messageBytes, 0, stages, gc);
+        var work = NewWorkDirectory();
+        try
+        {
+            var settings = Settings(work, 1, dkim);
+            var outbox = Path.Combine(work, "outbox");
+            settings["Newsletter:Delivery:Transport"] = "Pickup";
+            settings["Newsletter:Delivery:PickupDirectory"] = outbox;
+            var newsletter = new NewsletterExecutable(work, settings, options.Environment);
+            await newsletter.RunAsync(CommandTimeout, ct, "stories", "import", Path.Combine(RepositoryRoot, "stories"));
+            await newsletter.RunAsync(CommandTimeout, ct, "issue", "compose", "--date", SampleWeek);
+            await newsletter.RunAsync(CommandTimeout, ct, "send", "1", "--list", ListName, "--wait");
+            var file = Directory.EnumerateFiles(outbox, "*.eml", SearchOption.AllDirectories).FirstOrDefault()
+                       ?? throw new InvalidOperationException($"newsletter send --wait wrote no .eml into {outbox}.");
+            var bytes = await File.ReadAllBytesAsync(file, ct);
+            var bareLineFeeds = bytes.Where((b, i) => b == '\n' && (i == 0 || bytes[i - 1] != '\r')).Count();
+            return bytes.Length + bareLineFeeds;
+        }
+        finally
+        {
+            DeleteQuietly(work);
+        }
     }
 
-    /// <summary>The same settings the end-to-end tests use, pointed at the sink, with a CSV list of generated subscribers.</summary>
-    private static Dictionary<string, string?> Settings(BenchmarkOptions options, string work)
+    /// <summary>Sets up the sample week in a fresh SQLite folder for the in-process stage profile (see <see cref="StageProfile"/>).</summary>
+    public async Task<(string Work, Dictionary<string, string?> Settings)> PrepareProfileAsync(CancellationToken ct)
     {
-        var repo = RepositoryRoot();
-        var csv = Path.Combine(work, "bench.csv");
+        var work = NewWorkDirectory();
+        var settings = Settings(work, Math.Min(options.Subscribers, 2_000), dkim: false);
+        var newsletter = new NewsletterExecutable(work, settings, options.Environment);
+        await newsletter.RunAsync(CommandTimeout, ct, "stories", "import", Path.Combine(RepositoryRoot, "stories"));
+        await newsletter.RunAsync(CommandTimeout, ct, "issue", "compose", "--date", SampleWeek);
+        return (work, settings);
+    }
+
+    /// <summary>The delivery log's counts, from `newsletter status 1 --json`, after the send has been recorded finished (60 s at most).</summary>
+    private static async Task<(int Sent, int Failed, int Uncertain)> DeliveryLogCountsAsync(NewsletterExecutable newsletter, bool waitForFinish, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            using var json = JsonDocument.Parse(await newsletter.RunAsync(CommandTimeout, ct, "status", "1", "--json"));
+            var root = json.RootElement;
+            var counts = (root.GetProperty("sent").GetInt32(), root.GetProperty("failed").GetInt32(), root.GetProperty("uncertain").GetInt32());
+            if (!waitForFinish || root.GetProperty("finished").GetBoolean() || deadline.Elapsed > TimeSpan.FromSeconds(60))
+                return counts;
+            await Task.Delay(500, ct);
+        }
+    }
+
+    /// <summary>The settings of the end-to-end tests, pointed at the sink, with a CSV list of generated subscribers.</summary>
+    private Dictionary<string, string?> Settings(string work, int subscribers, bool dkim)
+    {
+        File.Copy(Path.Combine(RepositoryRoot, "appsettings.json"), Path.Combine(work, "appsettings.json"));
+        var csv = Path.Combine(work, $"{ListName}.csv");
         using (var writer = new StreamWriter(csv))
         {
             writer.WriteLine("email,name");
-            for (var i = 0; i < options.Subscribers; i++)
+            for (var i = 0; i < subscribers; i++)
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reader{i:D7}@example.com,Reader {i}"));
         }
 
-        var sink = options.ChildOf!;
-        var colon = sink.LastIndexOf(':');
+        var connections = options.Connections.ToString(CultureInfo.InvariantCulture);
         var settings = new Dictionary<string, string?>
         {
-            ["Logging:LogLevel:Default"] = "Warning",
             ["Newsletter:Store:Path"] = Path.Combine(work, "newsletter.db"),
             ["Newsletter:Jobs:StoragePath"] = Path.Combine(work, "hangfire.db"),
-            ["Newsletter:Jobs:WorkerCount"] = options.Connections.ToString(CultureInfo.InvariantCulture),
-            ["Newsletter:Jobs:PollIntervalSeconds"] = "1",
-            ["Newsletter:Stories:Directory"] = Path.Combine(repo, "stories"),
-            ["Newsletter:Rendering:TemplatesDirectory"] = Path.Combine(repo, "templates"),
-            ["Newsletter:Branding:Name"] = "Tensor Weekly",
-            ["Newsletter:Branding:PostalAddress"] = "1 Example Street, London EC1A 1AA, United Kingdom",
-            ["Newsletter:Sender:FromAddress"] = "editor@newsletter.example.com",
-            ["Newsletter:Sender:FromName"] = "Tensor Weekly",
-            ["Newsletter:Sender:ReplyTo"] = "editor@newsletter.example.com",
-            ["Newsletter:Sender:PublicBaseUrl"] = "https://newsletter.example.com",
+            ["Newsletter:Jobs:WorkerCount"] = connections,
+            ["Newsletter:Sending:Connections"] = connections,
+            ["Newsletter:Stories:Directory"] = Path.Combine(RepositoryRoot, "stories"),
+            ["Newsletter:Rendering:TemplatesDirectory"] = Path.Combine(RepositoryRoot, "templates"),
             ["Newsletter:Unsubscribe:SecretKey"] = "a-benchmark-secret-that-is-long-enough-0123456789",
             ["Newsletter:Unsubscribe:KeyFile"] = Path.Combine(work, "unsubscribe.key"),
             ["Newsletter:Delivery:Transport"] = "Smtp",
             ["Newsletter:Delivery:BatchSize"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["Newsletter:Delivery:Smtp:Host"] = sink[..colon],
-            ["Newsletter:Delivery:Smtp:Port"] = sink[(colon + 1)..],
+            ["Newsletter:Delivery:Smtp:Host"] = "127.0.0.1",
+            ["Newsletter:Delivery:Smtp:Port"] = sink.Port.ToString(CultureInfo.InvariantCulture),
             ["Newsletter:Delivery:Smtp:Security"] = "None",
             ["Newsletter:Schedule:Enabled"] = "false",
-            ["Newsletter:Schedule:TimeZone"] = "UTC",
             [$"Newsletter:Lists:{ListName}:DisplayName"] = "Benchmark readers",
             [$"Newsletter:Lists:{ListName}:SubscribersFile"] = csv,
         };
+        if (dkim)
+        {
+            settings["Newsletter:Dkim:Enabled"] = "true";
+            settings["Newsletter:Dkim:PrivateKeyPath"] = dkimKeyFile;
+        }
+
         foreach (var (key, value) in options.Settings)
             settings[key] = value;
         return settings;
     }
 
-    /// <summary>When the first and the last delivery were recorded sent, from the log's own timestamps (no polling error).</summary>
-    private static (DateTimeOffset First, DateTimeOffset Last) SentTimes(string storePath)
+    private async Task DropQuietlyAsync(string database)
     {
-        using var connection = new SqliteConnection($"Data Source={storePath};Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(updated_at), MAX(updated_at) FROM deliveries WHERE state = 'sent'";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        static DateTimeOffset Parse(string text) =>
-            DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-        return (Parse(reader.GetString(0)), Parse(reader.GetString(1)));
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await postgres!.DropDatabaseAsync(database, limit.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"  could not drop database {database}: {e.Message} (run.sh removes its cluster at exit)");
+        }
     }
 
-    /// <summary>One subscriber's message, built the way the batch job builds it, written with the CRLF line ends SMTP uses.</summary>
-    public static async Task<long> MessageSizeAsync(IServiceProvider services, int issueNumber, CancellationToken ct)
+    public static string NewWorkDirectory()
     {
-        var message = await SampleMessageAsync(services, issueNumber, "reader0000001@example.com", ct);
-        using var counter = new MemoryStream();
-        message.WriteTo(WireFormat, counter, ct);
-        return counter.Length;
+        var work = Path.Combine(Path.GetTempPath(), "newsletter-bench", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        return work;
     }
 
-    public static FormatOptions WireFormat { get; } = CreateWireFormat();
-
-    public static async Task<MimeMessage> SampleMessageAsync(IServiceProvider services, int issueNumber, string email, CancellationToken ct)
+    public static void DeleteQuietly(string work)
     {
-        var messages = services.GetRequiredService<IssueMessageBuilder>();
-        var list = new MailingList(ListName, "Benchmark readers", []);
-        var body = await services.GetRequiredService<RenderedIssueCache>().GetBodyAsync(issueNumber, list, ct);
-        return messages.Build(body, list, new Subscriber(email, "Reader 1")).Message;
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a stopping process; the OS cleans the temp folder.
+        }
     }
 
-    private static FormatOptions CreateWireFormat()
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> first, IReadOnlyDictionary<string, string> second)
     {
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Dos;
-        return format;
+        var merged = new Dictionary<string, string>(first);
+        foreach (var (key, value) in second)
+            merged[key] = value;
+        return merged;
     }
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -188,4 +240,15 @@ internal static class PipelineRun
 
         throw new InvalidOperationException($"No Newsletter.sln above {AppContext.BaseDirectory}: run the benchmark from its build output in the repository.");
     }
+}
+
+/// <summary>The machine's load average: other busy processes change every figure, and this says how quiet it was.</summary>
+internal static class LoadAverage
+{
+    public static string Text => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    public static double OneMinute =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var load)
+            ? load
+            : double.NaN;
 }

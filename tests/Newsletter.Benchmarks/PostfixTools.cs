@@ -5,18 +5,66 @@ using System.Net.Sockets;
 
 namespace Newsletter.Benchmarks;
 
-/// <summary>Postfix's smtp-sink (the server both sides send to) and smtp-source (the baseline client).</summary>
+/// <summary>
+/// Postfix's smtp-sink (the server both sides send to) and smtp-source (the baseline client). The sink runs with <c>-c</c>,
+/// which prints a running count of accepted messages; reading it here stamps every acceptance with the benchmark's clock,
+/// so the figures are measured at the server, whatever store or how many processes sent them.
+/// </summary>
 internal sealed class PostfixTools : IDisposable
 {
     public const string SinkPath = "/usr/sbin/smtp-sink";
     public const string SourcePath = "/usr/sbin/smtp-source";
 
     private readonly Process _sink;
+    private readonly List<long> _acceptedAt = []; // Stopwatch timestamps, one per accepted message, in order
+    private readonly Task _reader;
 
     private PostfixTools(Process sink, int port)
     {
         _sink = sink;
         Port = port;
+        _reader = Task.Run(ReadCounterAsync);
+    }
+
+    /// <summary>Messages the sink has accepted since it started.</summary>
+    public int Accepted
+    {
+        get
+        {
+            lock (_acceptedAt)
+                return _acceptedAt.Count;
+        }
+    }
+
+    /// <summary>When the sink accepted its <paramref name="index"/>th message (0-based), as a <see cref="Stopwatch"/> timestamp.</summary>
+    public long AcceptedAt(int index)
+    {
+        lock (_acceptedAt)
+            return _acceptedAt[index];
+    }
+
+    /// <summary>Waits until the sink has accepted <paramref name="count"/> messages in all.</summary>
+    /// <returns>False when no message arrived for <paramref name="stall"/> (something failed or stopped), or the sink died.</returns>
+    public async Task<bool> WaitForAcceptedAsync(int count, TimeSpan stall, Func<bool> keepWaiting, CancellationToken ct)
+    {
+        var seen = Accepted;
+        var lastProgress = Stopwatch.GetTimestamp();
+        while (seen < count)
+        {
+            await Task.Delay(20, ct);
+            var now = Accepted;
+            if (now != seen)
+            {
+                seen = now;
+                lastProgress = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(lastProgress) > stall || _sink.HasExited || !keepWaiting())
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public int Port { get; }
@@ -41,7 +89,8 @@ internal sealed class PostfixTools : IDisposable
                                                 "(or: sudo DEBIAN_FRONTEND=noninteractive apt-get install -y postfix).");
 
         var port = FreePort();
-        var start = new ProcessStartInfo(SinkPath) { UseShellExecute = false, RedirectStandardError = true };
+        var start = new ProcessStartInfo(SinkPath) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c"); // "sess=S quit=Q mesg=M\r" on stdout after each accepted message
         // As root, smtp-sink insists on dropping privileges to a named user.
         if (Environment.UserName == "root")
         {
@@ -51,7 +100,7 @@ internal sealed class PostfixTools : IDisposable
 
         start.ArgumentList.Add($"127.0.0.1:{port}");
         start.ArgumentList.Add("1000"); // listen backlog
-        var sink = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {SinkPath}.");
+        var sink = ChildProcesses.Start(start);
 
         for (var attempt = 0; attempt < 50; attempt++)
         {
@@ -74,7 +123,7 @@ internal sealed class PostfixTools : IDisposable
     /// <summary>Runs smtp-source: <paramref name="messages"/> messages of <paramref name="bodyBytes"/> bytes over <paramref name="connections"/> reused connections.</summary>
     /// <returns>Wall-clock time of the whole run, process start included.</returns>
     /// <exception cref="InvalidOperationException">smtp-source failed.</exception>
-    public async Task<TimeSpan> RunSourceAsync(int messages, int bodyBytes, int connections)
+    public async Task<TimeSpan> RunSourceAsync(int messages, int bodyBytes, int connections, TimeSpan timeout, CancellationToken ct)
     {
         var start = new ProcessStartInfo(SourcePath) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in new[]
@@ -85,11 +134,27 @@ internal sealed class PostfixTools : IDisposable
             start.ArgumentList.Add(argument);
 
         var clock = Stopwatch.StartNew();
-        using var source = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {SourcePath}.");
-        var errors = source.StandardError.ReadToEndAsync();
-        await source.StandardOutput.ReadToEndAsync();
-        await source.WaitForExitAsync();
+        using var source = ChildProcesses.Start(start);
+        var errors = source.StandardError.ReadToEndAsync(ct);
+        var output = source.StandardOutput.ReadToEndAsync(ct);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await source.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            source.Kill();
+            throw new InvalidOperationException($"smtp-source did not finish within {timeout.TotalSeconds:F0} s.");
+        }
+        finally
+        {
+            ChildProcesses.Forget(source);
+        }
+
         clock.Stop();
+        await output;
         if (source.ExitCode != 0)
             throw new InvalidOperationException($"smtp-source exited with {source.ExitCode}: {await errors}");
         return clock.Elapsed;
@@ -104,10 +169,45 @@ internal sealed class PostfixTools : IDisposable
                 _sink.Kill();
                 _sink.WaitForExit(5_000);
             }
+
+            _reader.Wait(TimeSpan.FromSeconds(5));
         }
         finally
         {
+            ChildProcesses.Forget(_sink);
             _sink.Dispose();
+        }
+    }
+
+    private async Task ReadCounterAsync()
+    {
+        // Records end with \r: "sess=S quit=Q mesg=M", M last; only M matters. The count can only grow by one per record.
+        var buffer = new char[4096];
+        var record = new System.Text.StringBuilder();
+        var reader = _sink.StandardOutput;
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] != '\r' && buffer[i] != '\n')
+                {
+                    record.Append(buffer[i]);
+                    continue;
+                }
+
+                var text = record.ToString();
+                record.Clear();
+                var at = text.LastIndexOf('=');
+                if (!text.Contains("mesg=", StringComparison.Ordinal) || !int.TryParse(text.AsSpan(at + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var count))
+                    continue;
+                lock (_acceptedAt)
+                {
+                    while (_acceptedAt.Count < count)
+                        _acceptedAt.Add(now);
+                }
+            }
         }
     }
 

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Newsletter.Benchmarks;
 
 // A benchmark is a program that prints figures: medians of several runs, and a ratio to a baseline measured in the same run.
-// It never fails on timing; it exits 1 only when a run did not deliver to everyone.
+// It never fails on timing; it exits 1 when a run did not deliver to everyone, 2 when something it needs is missing.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 BenchmarkOptions options;
 try
@@ -25,135 +25,260 @@ if (options.Help)
     return 0;
 }
 
-if (options.ChildOf is not null)
-    return await PipelineRun.RunAsync(options);
+if (options.ProfileIn is not null)
+    return await StageProfile.RunChildAsync(options);
+
+// Ctrl-C or SIGTERM cancels every wait; the finally blocks then stop the workers, the sink, drop the databases and delete the folders.
+using var stop = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true; // exit through the finally blocks, not at once
+    Console.Error.WriteLine("Stopping: cleaning up the workers, the sink and the temporary folders…");
+    stop.Cancel();
+}
 
 PostfixTools? postfix = null;
+var keyFolder = PipelineRun.NewWorkDirectory();
 try
 {
-    if (options.Smtp is null)
-        postfix = await PostfixTools.StartSinkAsync();
-    var server = options.Smtp ?? postfix!.Endpoint;
+    if (!File.Exists(NewsletterExecutable.Dll))
+        throw new InvalidOperationException($"{NewsletterExecutable.Dll} is missing: build tests/Newsletter.Benchmarks (run.sh does), which copies the newsletter executable beside it.");
+    var lines = Plan(options, out var skipped);
+    if (lines.Count == 0)
+        throw new InvalidOperationException($"Nothing to run: {string.Join("; ", skipped)}");
 
-    Console.WriteLine($"Newsletter benchmark: {options.Subscribers:N0} subscribers, {options.Connections} connections, batch size {options.BatchSize}, " +
-                      $"{options.Repeat} run(s) each, medians; {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {RuntimeInformation.FrameworkDescription}; " +
-                      $"{Environment.ProcessorCount} cores; SMTP server {(postfix is null ? server : "smtp-sink " + server)}");
+    postfix = await PostfixTools.StartSinkAsync();
+    // A throwaway DKIM key (PKCS#8 PEM, as `openssl genpkey` writes), in a folder deleted at the end.
+    var dkimKey = Path.Combine(keyFolder, "dkim.pem");
+    using (var rsa = RSA.Create(2048))
+        await File.WriteAllTextAsync(dkimKey, rsa.ExportPkcs8PrivateKeyPem(), stop.Token);
+    var postgres = options.PostgreSql is null ? null : new PostgreSqlServer(options.PostgreSql);
+    var pipeline = new PipelineRun(options, postfix, postgres, dkimKey);
+
+    Console.WriteLine($"Newsletter benchmark: the `newsletter` executable into smtp-sink on {postfix.Endpoint}, {options.Connections} connections per process, " +
+                      $"batch size {options.BatchSize}; {RuntimeInformation.FrameworkDescription}; {Environment.ProcessorCount} cores" +
+                      (postgres is null ? "" : $"; PostgreSQL at {postgres.Describe()}"));
     foreach (var (key, value) in options.Settings)
         Console.WriteLine($"  setting {key}={value}");
-    // Other processes on the machine take cores from both sides; the load average says how quiet it was.
-    Console.WriteLine($"  load average at start: {LoadAverage()}");
+    foreach (var (key, value) in options.Environment)
+        Console.WriteLine($"  environment {key}={value}");
+    foreach (var note in skipped)
+        Console.WriteLine($"  skipped: {note}");
+    Console.WriteLine($"  load average at start: {LoadAverage.Text}");
 
-    var ours = new List<RunResult>();
-    var baseline = new List<TimeSpan>();
-    var baselineSinkCpu = new List<double>();
-    for (var run = 1; run <= options.Repeat; run++)
+    var sizes = new Dictionary<bool, int>();
+    foreach (var dkim in lines.Select(l => l.Dkim).Distinct())
+        sizes[dkim] = await pipeline.MessageSizeAsync(dkim, stop.Token);
+
+    var results = lines.ToDictionary(l => l, _ => new List<(RunResult Ours, double Baseline)>());
+    // Runs interleave across lines (a run of each, then the next round), so a burst of load elsewhere touches all lines alike;
+    // each of our runs is followed by smtp-source sending as many messages of the same size over as many connections.
+    var rounds = lines.Max(l => l.Repeat);
+    for (var round = 1; round <= rounds; round++)
     {
-        var sinkCpu = postfix?.SinkCpuSeconds ?? 0;
-        var result = await RunChildAsync(options, server);
-        result = result with { SinkCpuSeconds = (postfix?.SinkCpuSeconds ?? 0) - sinkCpu };
-        ours.Add(result);
-        Console.WriteLine($"  run {run}: ours {result.Sent:N0} sent, {result.Failed} failed, {result.MessagesPerSecond:F0} msg/s, " +
-                          $"publish {result.PublishSeconds:F2} s, first sent at {result.FirstSentSeconds:F2} s, last at {result.AllSentSeconds:F2} s, " +
-                          $"CPU {result.CpuSeconds:F1} s, peak WS {Mb(result.PeakWorkingSetBytes):F0} MB");
-
-        if (postfix is not null)
+        foreach (var line in lines.Where(l => l.Repeat >= round))
         {
-            sinkCpu = postfix.SinkCpuSeconds;
-            var elapsed = await postfix.RunSourceAsync(options.Subscribers, (int)result.MessageBytes, options.Connections);
-            baseline.Add(elapsed);
-            baselineSinkCpu.Add(postfix.SinkCpuSeconds - sinkCpu);
-            Console.WriteLine($"  run {run}: smtp-source {options.Subscribers / elapsed.TotalSeconds:F0} msg/s ({elapsed.TotalSeconds:F2} s)");
+            var ours = await pipeline.MeasureAsync(line, stop.Token);
+            var source = await postfix.RunSourceAsync(line.Subscribers, sizes[line.Dkim], options.Connections,
+                TimeSpan.FromSeconds(60 + line.Subscribers / 100.0), stop.Token);
+            var baseline = line.Subscribers / source.TotalSeconds;
+            results[line].Add((ours, baseline));
+            Console.WriteLine($"  {line.Label}, run {round}: {ours.Received:N0} received at the sink, delivery log {ours.Sent:N0} sent / {ours.Failed} failed / " +
+                              $"{ours.Uncertain} uncertain; {ours.MessagesPerSecond:F0} msg/s (send command {ours.SendCommandSeconds:F2} s, first message at " +
+                              $"{ours.FirstAcceptedSeconds:F2} s, last at {ours.LastAcceptedSeconds:F2} s); CPU {ours.CpuSeconds:F1} s; peak WS " +
+                              $"{string.Join(" + ", ours.PeakWorkingSetBytes.Select(b => Mb(b).ToString("F0", CultureInfo.InvariantCulture)))} MB; " +
+                              $"smtp-source {baseline:F0} msg/s; load {ours.LoadAverage:F2}");
         }
     }
 
-    Console.WriteLine($"  load average at end: {LoadAverage()}");
-    Report(options, ours, baseline, baselineSinkCpu);
-    return ours.All(r => r.Sent == options.Subscribers && r.Failed == 0) ? 0 : 1;
+    Console.WriteLine($"  load average at end: {LoadAverage.Text}");
+    Report(options, lines, results, sizes);
+
+    if (options.Profile)
+    {
+        var stages = await ProfileAsync(options, pipeline, postfix, stop.Token);
+        PrintStages(stages);
+    }
+
+    return results.Values.SelectMany(r => r).All(r => r.Ours.Complete) ? 0 : 1;
 }
 catch (InvalidOperationException e)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine($"error: {e.Message}");
     return 2;
+}
+catch (TimeoutException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Stopped.");
+    return 130;
 }
 finally
 {
+    ChildProcesses.KillAll();
     postfix?.Dispose();
+    PipelineRun.DeleteQuietly(keyFolder);
 }
 
-static async Task<RunResult> RunChildAsync(BenchmarkOptions options, string server)
+static List<Line> Plan(BenchmarkOptions options, out List<string> skipped)
 {
-    // A fresh process per run: the peak working set is that run's alone, and the templates compile as in a real publish.
-    var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable is running.");
-    var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true };
-    if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        start.ArgumentList.Add(typeof(PipelineRun).Assembly.Location);
-    foreach (var argument in options.ChildArguments(server))
-        start.ArgumentList.Add(argument);
-
-    using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
-    var output = await child.StandardOutput.ReadToEndAsync();
-    await child.WaitForExitAsync();
-    var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(PipelineRun.ResultPrefix, StringComparison.Ordinal))
-               ?? throw new InvalidOperationException($"The measuring process exited with {child.ExitCode} without a result:{Environment.NewLine}{output}");
-    return JsonSerializer.Deserialize<RunResult>(line[PipelineRun.ResultPrefix.Length..])!;
-}
-
-static void Report(BenchmarkOptions options, List<RunResult> ours, List<TimeSpan> baseline, List<double> baselineSinkCpu)
-{
-    var size = ours[0].MessageBytes;
-    var oursRate = Median(ours.Select(r => r.MessagesPerSecond));
-    Console.WriteLine();
-    Console.WriteLine($"message size: {size:N0} bytes (the sample issue for one subscriber, as sent)" + (baseline.Count > 0 ? $"; smtp-source sent -l {size} bodies" : ""));
-    Console.WriteLine($"{"",-26}{"msg/s",9}{"MB/s",8}{"CPU s/1000 msg",16}{"peak WS MB",12}{"sink CPU %",12}");
-    if (baseline.Count > 0)
+    skipped = [];
+    var none = new Dictionary<string, string>();
+    var lines = new List<Line>();
+    foreach (var name in options.Lines)
     {
-        var rate = Median(baseline.Select(b => options.Subscribers / b.TotalSeconds));
-        var sinkShare = Median(baseline.Zip(baselineSinkCpu, (b, cpu) => cpu / b.TotalSeconds * 100));
-        Console.WriteLine($"{"smtp-source (baseline)",-26}{rate,9:F0}{rate * size / 1e6,8:F1}{"-",16}{"-",12}{sinkShare,12:F0}");
-    }
-
-    var sinkDuringOurs = baseline.Count > 0 ? Median(ours.Select(r => r.SinkCpuSeconds / r.WatcherSeconds * 100)).ToString("F0", CultureInfo.InvariantCulture) : "-";
-    Console.WriteLine($"{options.Label,-26}{oursRate,9:F0}{Median(ours.Select(r => r.MegabytesPerSecond)),8:F1}" +
-                      $"{Median(ours.Select(r => r.CpuSecondsPerThousand)),16:F2}{Median(ours.Select(r => Mb(r.PeakWorkingSetBytes))),12:F0}{sinkDuringOurs,12}");
-    if (baseline.Count > 0)
-    {
-        var ratio = oursRate / Median(baseline.Select(b => options.Subscribers / b.TotalSeconds));
-        Console.WriteLine($"ratio to smtp-source: {ratio:F2} (issue #4 target: at least 0.50 at 4 connections)");
-    }
-
-    Console.WriteLine($"where the wall time went (medians): host start {Median(ours.Select(r => r.StartupSeconds)):F2} s before the clock; " +
-                      $"publish (import, compose, delivery rows, fan-out queued) {Median(ours.Select(r => r.PublishSeconds)):F2} s; " +
-                      $"first message recorded sent at {Median(ours.Select(r => r.FirstSentSeconds)):F2} s; last at {Median(ours.Select(r => r.AllSentSeconds)):F2} s; " +
-                      $"steady rate between them {Median(ours.Select(r => (r.Sent - 1) / (r.AllSentSeconds - r.FirstSentSeconds))):F0} msg/s");
-    Console.WriteLine($"memory: working set after host start {Median(ours.Select(r => Mb(r.WorkingSetAfterStartBytes))):F0} MB, peak {Median(ours.Select(r => Mb(r.PeakWorkingSetBytes))):F0} MB " +
-                      $"(runs: {string.Join(", ", ours.Select(r => Mb(r.PeakWorkingSetBytes).ToString("F0", CultureInfo.InvariantCulture)))} MB)");
-
-    Console.WriteLine($"GC after the send (medians): heap {Median(ours.Select(r => Mb(r.Gc.HeapBytes))):F0} MB, committed {Median(ours.Select(r => Mb(r.Gc.CommittedBytes))):F0} MB, " +
-                      $"still reachable after a full compacting GC {Median(ours.Select(r => Mb(r.Gc.RetainedBytes))):F0} MB; " +
-                      $"collections gen0/gen1/gen2 {Median(ours.Select(r => (double)r.Gc.Gen0)):F0}/{Median(ours.Select(r => (double)r.Gc.Gen1)):F0}/{Median(ours.Select(r => (double)r.Gc.Gen2)):F0}");
-
-    var stages = ours.SelectMany(r => r.Stages).GroupBy(s => (s.Stage, s.Note)).ToList();
-    if (stages.Count > 0)
-    {
-        Console.WriteLine();
-        Console.WriteLine("stages on their own (--profile, warm, medians over runs; \"kept\" = reachable memory added per item, the stage's own results included):");
-        Console.WriteLine($"  {"stage",-50}{"items",7}{"wall µs/item",14}{"CPU µs/item",13}{"kept B/item",13}  how");
-        foreach (var stage in stages)
+        var postgreSql = name is "postgresql" or "scaling";
+        if (postgreSql && options.PostgreSql is null)
         {
-            Console.WriteLine($"  {stage.Key.Stage,-50}{stage.First().Items,7}{Median(stage.Select(s => s.WallMicroseconds)),14:F1}" +
-                              $"{Median(stage.Select(s => s.CpuMicroseconds)),13:F1}{Median(stage.Select(s => s.RetainedBytes)),13:F0}  {stage.Key.Note}");
+            skipped.Add($"the {name} line needs a PostgreSQL server (--postgres CONNECTION-STRING; run.sh starts a throwaway one when " +
+                        "/usr/lib/postgresql/*/bin/initdb exists, or installs the postgresql package for a full run)");
+            continue;
+        }
+
+        switch (name)
+        {
+            case "sqlite":
+                lines.Add(new Line("SQLite", false, 1, false, options.Subscribers, options.Repeat, none));
+                lines.AddRange(options.Variants.Select(v => new Line($"SQLite, {v.Label}", false, 1, false, options.Subscribers, options.Repeat, v.Environment)));
+                break;
+            case "sqlite-dkim":
+                lines.Add(new Line("SQLite + DKIM", false, 1, true, options.Subscribers, options.Repeat, none));
+                break;
+            case "postgresql":
+                lines.Add(new Line("PostgreSQL", true, 1, false, options.Subscribers, options.Repeat, none));
+                break;
+            case "scaling":
+                foreach (var processes in options.Processes)
+                {
+                    if (processes == 1 && options.Lines.Contains("postgresql"))
+                        continue; // the PostgreSQL line is the one-process point
+                    lines.Add(new Line($"PostgreSQL, {processes} process{(processes == 1 ? "" : "es")}", true, processes, false, options.Subscribers, options.Repeat, none));
+                }
+
+                break;
+            case "memory":
+                lines.Add(new Line($"SQLite, {options.MemorySubscribers:N0} subscribers", false, 1, false, options.MemorySubscribers, options.MemoryRepeat, none));
+                break;
         }
     }
+
+    return lines;
 }
 
-static string LoadAverage() =>
-    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+static void Report(BenchmarkOptions options, List<Line> lines, Dictionary<Line, List<(RunResult Ours, double Baseline)>> results, Dictionary<bool, int> sizes)
+{
+    Console.WriteLine();
+    Console.WriteLine($"message size on the wire: {sizes.GetValueOrDefault(false):N0} bytes" +
+                      (sizes.TryGetValue(true, out var signed) ? $", {signed:N0} with DKIM" : "") +
+                      $" (the sample issue for one subscriber; smtp-source sends bodies of the same size, -s {options.Connections} -d)");
+    Console.WriteLine("medians over the runs; every figure is counted at smtp-sink, which stamps each message it accepts; msg/s is from starting " +
+                      "`newsletter send` to the last message; \"smtp-source\" is its rate in the runs beside ours");
+    Console.WriteLine();
+    var header = $"{"line",-32}{"subscribers",12}{"runs",5}{"msg/s",8}{"steady",8}{"smtp-source",12}{"ratio",7}{"CPU s/1000",11}{"peak WS MB",11}{"load",6}";
+    Console.WriteLine(header);
+    Console.WriteLine(new string('-', header.Length));
+    foreach (var line in lines)
+    {
+        var runs = results[line];
+        var rate = Median(runs.Select(r => r.Ours.MessagesPerSecond));
+        var baseline = Median(runs.Select(r => r.Baseline));
+        Console.WriteLine($"{line.Label,-32}{line.Subscribers,12:N0}{runs.Count,5}{rate,8:F0}{Median(runs.Select(r => r.Ours.SteadyMessagesPerSecond)),8:F0}" +
+                          $"{baseline,12:F0}{Median(runs.Select(r => r.Ours.MessagesPerSecond / r.Baseline)),7:F2}" +
+                          $"{Median(runs.Select(r => r.Ours.CpuSecondsPerThousand)),11:F2}{Median(runs.Select(r => Mb(r.Ours.LargestPeakWorkingSet))),11:F0}" +
+                          $"{Median(runs.Select(r => r.Ours.LoadAverage)),6:F1}");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("columns: steady = msg/s from the first message to the last (without start-up); ratio = msg/s / smtp-source's, per run, median; " +
+                      "CPU s/1000 = CPU of every newsletter process (workers and the send command) per 1,000 messages; peak WS = the largest " +
+                      "worker's peak working set (VmHWM) since it started; load = 1-minute load average at the end of the runs");
+    Console.WriteLine($"targets (issue #8): ratio >= 0.50 at 4 connections; CPU <= 1.00 s per 1,000; peak WS <= 200 MB at 10,000 subscribers, and within 10% of that at 200,000");
+
+    foreach (var line in lines)
+    {
+        var runs = results[line].Select(r => r.Ours).ToList();
+        Console.WriteLine($"  {line.Label}: send command {Median(runs.Select(r => r.SendCommandSeconds)):F2} s ({Median(runs.Select(r => r.SendCommandCpuSeconds)):F2} s CPU); " +
+                          $"first message at {Median(runs.Select(r => r.FirstAcceptedSeconds)):F2} s, last at {Median(runs.Select(r => r.LastAcceptedSeconds)):F2} s; " +
+                          $"working set when ready {Median(runs.Select(r => Mb(r.WorkingSetAfterStartBytes.Max()))):F0} MB; sink CPU {Median(runs.Select(r => r.SinkCpuSeconds / r.LastAcceptedSeconds * 100)):F0}%" +
+                          (line.Processes > 1 ? $"; peak WS per process {string.Join(" / ", Enumerable.Range(0, line.Processes).Select(p => Median(runs.Select(r => Mb(r.PeakWorkingSetBytes[p]))).ToString("F0", CultureInfo.InvariantCulture)))} MB" : ""));
+    }
+
+    var scaling = lines.Where(l => l.PostgreSql && !l.Dkim && l.Environment.Count == 0 && l.Subscribers == options.Subscribers).OrderBy(l => l.Processes).ToList();
+    if (scaling.Count > 1)
+    {
+        Console.WriteLine($"scaling on PostgreSQL, {string.Join(" / ", scaling.Select(l => l.Processes))} processes: " +
+                          $"{string.Join(" / ", scaling.Select(l => Median(results[l].Select(r => r.Ours.MessagesPerSecond)).ToString("F0", CultureInfo.InvariantCulture)))} msg/s, " +
+                          $"{string.Join(" / ", scaling.Select(l => Median(results[l].Select(r => r.Ours.CpuSecondsPerThousand)).ToString("F2", CultureInfo.InvariantCulture)))} CPU s/1000. " +
+                          $"On {Environment.ProcessorCount} cores, with the sink on the same machine, more processes cannot send faster: this measures what sharing a send " +
+                          "costs (each process starts, compiles the templates and polls Hangfire; claims contend), not a speed-up.");
+    }
+
+    var small = lines.FirstOrDefault(l => l is { Label: "SQLite" });
+    var large = lines.FirstOrDefault(l => !l.PostgreSql && l.Subscribers == options.MemorySubscribers && l.Environment.Count == 0 && !l.Dkim && l != small);
+    if (small is not null && large is not null)
+    {
+        var smallPeak = Median(results[small].Select(r => Mb(r.Ours.LargestPeakWorkingSet)));
+        var largePeak = Median(results[large].Select(r => Mb(r.Ours.LargestPeakWorkingSet)));
+        Console.WriteLine($"memory: peak working set {smallPeak:F0} MB at {small.Subscribers:N0} subscribers, {largePeak:F0} MB at {large.Subscribers:N0} " +
+                          $"({(largePeak / smallPeak - 1) * 100:+0;-0}%)");
+    }
+}
+
+static async Task<List<StageTiming>> ProfileAsync(BenchmarkOptions options, PipelineRun pipeline, PostfixTools postfix, CancellationToken ct)
+{
+    // One extra process: the host in-process, on a store set up by the real executable, each stage timed on its own.
+    var (work, settings) = await pipeline.PrepareProfileAsync(ct);
+    try
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable is running.");
+        var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            start.ArgumentList.Add(typeof(PipelineRun).Assembly.Location);
+        foreach (var argument in new[] { "--profile-in", work, "--subscribers", options.Subscribers.ToString(CultureInfo.InvariantCulture),
+                     "--connections", options.Connections.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add("--set");
+            start.ArgumentList.Add($"{key}={value}");
+        }
+
+        using var child = ChildProcesses.Start(start);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromMinutes(20));
+        var output = await child.StandardOutput.ReadToEndAsync(limit.Token);
+        await child.WaitForExitAsync(limit.Token);
+        ChildProcesses.Forget(child);
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(StageProfile.ResultPrefix, StringComparison.Ordinal))
+                   ?? throw new InvalidOperationException($"The profiling process exited with {child.ExitCode} without a result:{Environment.NewLine}{output}");
+        return JsonSerializer.Deserialize<List<StageTiming>>(line[StageProfile.ResultPrefix.Length..])!;
+    }
+    finally
+    {
+        PipelineRun.DeleteQuietly(work);
+    }
+}
+
+static void PrintStages(List<StageTiming> stages)
+{
+    Console.WriteLine();
+    Console.WriteLine("stages on their own (--profile, one process, warm; \"kept\" = reachable memory added per item, the stage's own results included):");
+    Console.WriteLine($"  {"stage",-56}{"items",7}{"wall µs/item",14}{"CPU µs/item",13}{"kept B/item",13}  how");
+    foreach (var stage in stages)
+        Console.WriteLine($"  {stage.Stage,-56}{stage.Items,7}{stage.WallMicroseconds,14:F1}{stage.CpuMicroseconds,13:F1}{stage.RetainedBytes,13:F0}  {stage.Note}");
+}
 
 static double Mb(long bytes) => bytes / 1_048_576.0;
 
 static double Median(IEnumerable<double> values)
 {
-    var sorted = values.Order().ToArray();
+    var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
     if (sorted.Length == 0)
         return double.NaN;
     return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

@@ -1,41 +1,48 @@
 namespace Newsletter.Benchmarks;
 
-/// <summary>What one measured run (one fresh process) reports to the parent, as one JSON line on stdout.</summary>
-/// <param name="Sent">Deliveries recorded sent in the delivery log.</param>
-/// <param name="StartupSeconds">Host start (Hangfire server, options validation), before the clock starts.</param>
-/// <param name="PublishSeconds">IssuePublisher.PublishAsync: import, compose, one delivery row per subscriber, fan-out queued.</param>
-/// <param name="FirstSentSeconds">From publish start to the first delivery recorded sent (includes the render and Hangfire's pick-up).</param>
-/// <param name="AllSentSeconds">From publish start to the last delivery recorded sent: the headline figure.</param>
-/// <param name="WatcherSeconds">From publish start until SendWatcher.WaitAsync returned (it polls every 0.5 s).</param>
-/// <param name="CpuSeconds">Process CPU time (all threads) from publish start until the watcher returned.</param>
-/// <param name="PeakWorkingSetBytes">Process.PeakWorkingSet64 after the send, before any profiling.</param>
-/// <param name="WorkingSetAfterStartBytes">Working set once the host had started, before the send.</param>
-/// <param name="MessageBytes">One subscriber's message as written on the wire (CRLF line ends).</param>
-/// <param name="SinkCpuSeconds">Filled in by the parent: CPU the sink used during this run.</param>
-/// <param name="Stages">Per-stage timings from --profile, by name.</param>
-/// <param name="Gc">Garbage collector figures right after the send.</param>
+/// <summary>One line of the table: a store, a number of `newsletter run` processes, DKIM or not, a list size, extra environment.</summary>
+internal sealed record Line(string Label, bool PostgreSql, int Processes, bool Dkim, int Subscribers, int Repeat, IReadOnlyDictionary<string, string> Environment);
+
+/// <summary>What one measured run reports. Times are seconds from the moment `newsletter send` was started.</summary>
+/// <param name="Received">Messages smtp-sink accepted during the run (counted at the server).</param>
+/// <param name="Sent">Deliveries recorded sent in the delivery log at the end (`newsletter status --json`).</param>
+/// <param name="Failed">Deliveries recorded failed.</param>
+/// <param name="Uncertain">Deliveries resent after a worker's claim was taken back (possible duplicates).</param>
+/// <param name="SendCommandSeconds">`newsletter send`: one delivery row per subscriber, the send queued; process start included.</param>
+/// <param name="FirstAcceptedSeconds">When the sink accepted the first message (includes the workers' pick-up and template compile).</param>
+/// <param name="LastAcceptedSeconds">When the sink accepted the last message: the headline figure's clock.</param>
+/// <param name="CpuSeconds">CPU of every newsletter process from `send` until the last message: the workers' and the send command's.</param>
+/// <param name="SendCommandCpuSeconds">The send command's share of <paramref name="CpuSeconds"/>.</param>
+/// <param name="PeakWorkingSetBytes">Per worker process: its peak working set (VmHWM) since it started, read after the send.</param>
+/// <param name="WorkingSetAfterStartBytes">Per worker process: working set once it was ready, before the send.</param>
+/// <param name="SinkCpuSeconds">CPU the sink used during the run.</param>
+/// <param name="LoadAverage">The 1-minute load average at the end of the run.</param>
 internal sealed record RunResult(
     int Subscribers,
+    int Received,
     int Sent,
     int Failed,
-    double StartupSeconds,
-    double PublishSeconds,
-    double FirstSentSeconds,
-    double AllSentSeconds,
-    double WatcherSeconds,
+    int Uncertain,
+    double SendCommandSeconds,
+    double FirstAcceptedSeconds,
+    double LastAcceptedSeconds,
     double CpuSeconds,
-    long PeakWorkingSetBytes,
-    long WorkingSetAfterStartBytes,
-    long MessageBytes,
+    double SendCommandCpuSeconds,
+    IReadOnlyList<long> PeakWorkingSetBytes,
+    IReadOnlyList<long> WorkingSetAfterStartBytes,
     double SinkCpuSeconds,
-    IReadOnlyList<StageTiming> Stages,
-    GcFigures Gc)
+    double LoadAverage)
 {
-    public double MessagesPerSecond => Sent / AllSentSeconds;
+    public bool Complete => Received >= Subscribers && Sent == Subscribers && Failed == 0;
 
-    public double MegabytesPerSecond => Sent * (double)MessageBytes / AllSentSeconds / 1_000_000;
+    public double MessagesPerSecond => Received / LastAcceptedSeconds;
 
-    public double CpuSecondsPerThousand => CpuSeconds / Sent * 1000;
+    /// <summary>From the first message to the last: the rate once the workers are going.</summary>
+    public double SteadyMessagesPerSecond => Received > 1 ? (Received - 1) / (LastAcceptedSeconds - FirstAcceptedSeconds) : double.NaN;
+
+    public double CpuSecondsPerThousand => CpuSeconds / Math.Max(Received, 1) * 1000;
+
+    public long LargestPeakWorkingSet => PeakWorkingSetBytes.Max();
 }
 
 /// <param name="Stage">What was timed.</param>
@@ -45,8 +52,3 @@ internal sealed record RunResult(
 /// <param name="Note">How it was run (threads, connections).</param>
 /// <param name="RetainedBytes">Growth of the managed memory still reachable after a full GC, per item (the stage's own results included).</param>
 internal sealed record StageTiming(string Stage, int Items, double WallMicroseconds, double CpuMicroseconds, string Note, double RetainedBytes);
-
-/// <param name="HeapBytes">GC heap size at the last collection before the send ended (what the GC let it grow to).</param>
-/// <param name="CommittedBytes">Memory the GC had committed.</param>
-/// <param name="RetainedBytes">Managed memory still reachable after a forced, compacting full collection: what the process really holds.</param>
-internal sealed record GcFigures(long HeapBytes, long CommittedBytes, long RetainedBytes, int Gen0, int Gen1, int Gen2);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Newsletter.Core.Composition;
@@ -7,6 +8,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
+using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Benchmarks;
 
@@ -16,6 +18,25 @@ namespace Newsletter.Benchmarks;
 /// </summary>
 internal static class StageProfile
 {
+    public const string ResultPrefix = "RESULT ";
+
+    /// <summary>
+    /// The profile's own process (<c>--profile-in WORK</c>): the host in-process on the store the parent set up in WORK with
+    /// `newsletter stories import` and `issue compose`, its settings passed as <c>--set</c>. Prints one JSON line of timings.
+    /// </summary>
+    public static async Task<int> RunChildAsync(BenchmarkOptions options)
+    {
+        Directory.SetCurrentDirectory(options.ProfileIn!);
+        var settings = options.Settings.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, settings));
+        await host.StartAsync(timeout.Token);
+        var stages = await RunAsync(host.Services, issueNumber: 1, options, timeout.Token);
+        await host.StopAsync(timeout.Token);
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(stages));
+        return 0;
+    }
+
     public static async Task<IReadOnlyList<StageTiming>> RunAsync(IServiceProvider services, int issueNumber, BenchmarkOptions options, CancellationToken ct)
     {
         var items = Math.Min(options.Subscribers, 2_000);
@@ -55,7 +76,7 @@ internal static class StageProfile
 
         stages.Add(await TimeAsync("serialise message (CRLF)", items, "1 thread, to a null stream", i =>
         {
-            built[i].WriteTo(PipelineRun.WireFormat, Stream.Null, ct);
+            built[i].WriteTo(WireFormat, Stream.Null, ct);
             return Task.CompletedTask;
         }));
 
@@ -63,6 +84,15 @@ internal static class StageProfile
         stages.AddRange(await DeliveryLogAsync(services, issueNumber, subscribers, options.Connections, ct));
         stages.AddRange(await SqliteCommitsAsync(items));
         return stages;
+    }
+
+    private static FormatOptions WireFormat { get; } = CreateWireFormat();
+
+    private static FormatOptions CreateWireFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
     }
 
     /// <summary>Only SMTP: the already-built messages, over C reused connections of the real transport.</summary>

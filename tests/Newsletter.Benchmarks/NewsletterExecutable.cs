@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Newsletter.Benchmarks;
+
+/// <summary>
+/// The real `newsletter` executable (newsletter.dll and its runtimeconfig, copied beside the benchmark by the project
+/// reference), run from a work folder that holds a copy of the repository's appsettings.json, with the run's settings as
+/// Newsletter__… environment variables, as an operator runs it. Its GC settings are the shipped ones.
+/// </summary>
+internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, string> environment)
+{
+    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "newsletter.dll");
+
+    /// <summary>Runs <c>newsletter ARGS</c> to its end.</summary>
+    /// <exception cref="InvalidOperationException">It exited with an error; the message has its output.</exception>
+    /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/> (it is killed).</exception>
+    public async Task<string> RunAsync(TimeSpan timeout, CancellationToken ct, params string[] args)
+    {
+        using var process = new Output(ChildProcesses.Start(StartInfo(args)));
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await process.Process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            process.Process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"newsletter {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s:{Environment.NewLine}{process.Text}");
+        }
+        finally
+        {
+            ChildProcesses.Forget(process.Process);
+        }
+
+        process.Process.WaitForExit(); // drains the output readers
+        if (process.Process.ExitCode != 0)
+            throw new InvalidOperationException($"newsletter {string.Join(' ', args)} exited with {process.Process.ExitCode}:{Environment.NewLine}{process.Text}");
+        return process.Text;
+    }
+
+    /// <summary>Starts `newsletter run` with its web server on a free loopback port; <see cref="Worker.WaitUntilReadyAsync"/> waits for /healthz.</summary>
+    public Worker StartWorker()
+    {
+        var port = FreePort();
+        var start = StartInfo(["run"]);
+        start.Environment["Newsletter__Web__Urls"] = $"http://127.0.0.1:{port}";
+        return new Worker(new Output(ChildProcesses.Start(start)), port);
+    }
+
+    private ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        foreach (var (key, value) in settings)
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        return start;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A process whose output is collected as it comes (the last 200 lines), so a full pipe never blocks it.</summary>
+    internal sealed class Output : IDisposable
+    {
+        private readonly Queue<string> lines = new();
+
+        public Output(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Add(e.Data);
+            process.ErrorDataReceived += (_, e) => Add(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Text
+        {
+            get
+            {
+                lock (lines)
+                    return string.Join(Environment.NewLine, lines);
+            }
+        }
+
+        public void Dispose() => Process.Dispose();
+
+        private void Add(string? line)
+        {
+            if (line is null)
+                return;
+            lock (lines)
+            {
+                lines.Enqueue(line);
+                if (lines.Count > 200)
+                    lines.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>One `newsletter run` process: its CPU and peak working set are read from /proc while it lives.</summary>
+    internal sealed class Worker(Output output, int port) : IDisposable
+    {
+        public Process Process => output.Process;
+
+        /// <summary>Until /healthz answers 200 (store and Hangfire storage reachable, web server up, hosted services started).</summary>
+        /// <exception cref="InvalidOperationException">The process exited, or was not ready within <paramref name="timeout"/>.</exception>
+        public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var clock = Stopwatch.StartNew();
+            var last = "no answer";
+            while (clock.Elapsed < timeout)
+            {
+                if (Process.HasExited)
+                    throw new InvalidOperationException($"newsletter run exited with {Process.ExitCode} before it was ready:{Environment.NewLine}{output.Text}");
+                try
+                {
+                    using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz", ct);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                        return;
+                    last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}";
+                }
+                catch (HttpRequestException e)
+                {
+                    last = e.Message;
+                }
+                catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    last = "no answer within 5 s";
+                }
+
+                await Task.Delay(200, ct);
+            }
+
+            throw new InvalidOperationException($"newsletter run (pid {Process.Id}) was not ready within {timeout.TotalSeconds:F0} s; /healthz: {last}{Environment.NewLine}{output.Text}");
+        }
+
+        public TimeSpan Cpu
+        {
+            get
+            {
+                Process.Refresh();
+                return Process.TotalProcessorTime;
+            }
+        }
+
+        /// <summary>VmHWM: the most resident memory the process has had since it started.</summary>
+        public long PeakWorkingSet
+        {
+            get
+            {
+                Process.Refresh();
+                return Process.PeakWorkingSet64;
+            }
+        }
+
+        public long WorkingSet
+        {
+            get
+            {
+                Process.Refresh();
+                return Process.WorkingSet64;
+            }
+        }
+
+        public bool HasExited => Process.HasExited;
+
+        public string RecentOutput => output.Text;
+
+        /// <summary>SIGTERM (a graceful stop, as Ctrl+C), then SIGKILL if it is still there after <paramref name="grace"/>.</summary>
+        public async Task StopAsync(TimeSpan grace)
+        {
+            if (!Process.HasExited)
+            {
+                Native.Terminate(Process.Id);
+                using var limit = new CancellationTokenSource(grace);
+                try
+                {
+                    await Process.WaitForExitAsync(limit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Process.Kill(entireProcessTree: true);
+                    await Process.WaitForExitAsync(CancellationToken.None);
+                }
+            }
+
+            ChildProcesses.Forget(Process);
+        }
+
+        public void Dispose() => output.Dispose();
+    }
+}
