@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Newsletter.Benchmarks;
 
@@ -28,7 +29,7 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             process.Process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"newsletter {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s:{Environment.NewLine}{process.Text}");
+            throw new TimeoutException($"newsletter {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s:{Environment.NewLine}{process.Tail}");
         }
         finally
         {
@@ -37,8 +38,8 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
 
         process.Process.WaitForExit(); // drains the output readers
         if (process.Process.ExitCode != 0)
-            throw new InvalidOperationException($"newsletter {string.Join(' ', args)} exited with {process.Process.ExitCode}:{Environment.NewLine}{process.Text}");
-        return process.Text;
+            throw new InvalidOperationException($"newsletter {string.Join(' ', args)} exited with {process.Process.ExitCode}:{Environment.NewLine}{process.Tail}");
+        return process.StandardOutput;
     }
 
     /// <summary>Starts `newsletter run` with its web server on a free loopback port; <see cref="Worker.WaitUntilReadyAsync"/> waits for /healthz.</summary>
@@ -76,39 +77,56 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>A process whose output is collected as it comes (the last 200 lines), so a full pipe never blocks it.</summary>
+    /// <summary>
+    /// A process whose output is read as it comes, so a full pipe never blocks it: all of stdout (a command's result), and the
+    /// last 200 lines of stdout and stderr together (for error messages).
+    /// </summary>
     internal sealed class Output : IDisposable
     {
         private readonly Queue<string> lines = new();
+        private readonly StringBuilder stdout = new();
 
         public Output(Process process)
         {
             Process = process;
-            process.OutputDataReceived += (_, e) => Add(e.Data);
-            process.ErrorDataReceived += (_, e) => Add(e.Data);
+            process.OutputDataReceived += (_, e) => Add(e.Data, toStdout: true);
+            process.ErrorDataReceived += (_, e) => Add(e.Data, toStdout: false);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
         }
 
         public Process Process { get; }
 
-        public string Text
+        public string StandardOutput
         {
             get
             {
                 lock (lines)
-                    return string.Join(Environment.NewLine, lines);
+                    return stdout.ToString();
+            }
+        }
+
+        /// <summary>The last lines, for an error message.</summary>
+        public string Tail
+        {
+            get
+            {
+                lock (lines)
+                    return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Count - 30)));
             }
         }
 
         public void Dispose() => Process.Dispose();
 
-        private void Add(string? line)
+        private void Add(string? line, bool toStdout)
         {
             if (line is null)
                 return;
             lock (lines)
             {
+                // A `run` process logs for as long as it lives; only a command's output is kept whole.
+                if (toStdout && stdout.Length < 1_000_000)
+                    stdout.AppendLine(line);
                 lines.Enqueue(line);
                 if (lines.Count > 200)
                     lines.Dequeue();
@@ -121,9 +139,13 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
     {
         public Process Process => output.Process;
 
-        /// <summary>Until /healthz answers 200 (store and Hangfire storage reachable, web server up, hosted services started).</summary>
-        /// <exception cref="InvalidOperationException">The process exited, or was not ready within <paramref name="timeout"/>.</exception>
-        public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+        /// <summary>
+        /// Until the web server answers /healthz. It starts listening only after the host's other hosted services (the Hangfire
+        /// server among them) have started, so any answer means ready; a 503 is returned for the caller to report.
+        /// </summary>
+        /// <returns>Null when /healthz said 200, otherwise its status and body.</returns>
+        /// <exception cref="InvalidOperationException">The process exited, or did not answer within <paramref name="timeout"/>.</exception>
+        public async Task<string?> WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var clock = Stopwatch.StartNew();
@@ -131,13 +153,11 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
             while (clock.Elapsed < timeout)
             {
                 if (Process.HasExited)
-                    throw new InvalidOperationException($"newsletter run exited with {Process.ExitCode} before it was ready:{Environment.NewLine}{output.Text}");
+                    throw new InvalidOperationException($"newsletter run exited with {Process.ExitCode} before it was ready:{Environment.NewLine}{output.Tail}");
                 try
                 {
                     using var response = await http.GetAsync($"http://127.0.0.1:{port}/healthz", ct);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                        return;
-                    last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}";
+                    return response.StatusCode == HttpStatusCode.OK ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
                 }
                 catch (HttpRequestException e)
                 {
@@ -151,7 +171,7 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
                 await Task.Delay(200, ct);
             }
 
-            throw new InvalidOperationException($"newsletter run (pid {Process.Id}) was not ready within {timeout.TotalSeconds:F0} s; /healthz: {last}{Environment.NewLine}{output.Text}");
+            throw new InvalidOperationException($"newsletter run (pid {Process.Id}) did not answer /healthz within {timeout.TotalSeconds:F0} s ({last}):{Environment.NewLine}{output.Tail}");
         }
 
         public TimeSpan Cpu
@@ -184,7 +204,7 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
 
         public bool HasExited => Process.HasExited;
 
-        public string RecentOutput => output.Text;
+        public string RecentOutput => output.Tail;
 
         /// <summary>SIGTERM (a graceful stop, as Ctrl+C), then SIGKILL if it is still there after <paramref name="grace"/>.</summary>
         public async Task StopAsync(TimeSpan grace)

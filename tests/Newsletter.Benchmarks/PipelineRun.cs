@@ -21,6 +21,9 @@ internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, P
     /// <summary>No message for this long means the send has stopped (a failure, a crash): the run ends and says so.</summary>
     private static readonly TimeSpan Stall = TimeSpan.FromSeconds(90);
 
+    /// <summary>Providers whose unhealthy /healthz was reported already (once is enough).</summary>
+    private static readonly HashSet<bool> ReportedUnhealthy = [];
+
     /// <exception cref="InvalidOperationException">A command failed or a worker did not start; the message has its output.</exception>
     public async Task<RunResult> MeasureAsync(Line line, CancellationToken ct)
     {
@@ -44,7 +47,11 @@ internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, P
             for (var p = 0; p < line.Processes; p++)
                 workers.Add(newsletter.StartWorker());
             foreach (var worker in workers)
-                await worker.WaitUntilReadyAsync(ReadyTimeout, ct);
+            {
+                if (await worker.WaitUntilReadyAsync(ReadyTimeout, ct) is { } unhealthy && ReportedUnhealthy.Add(line.PostgreSql))
+                    Console.Error.WriteLine($"  note: newsletter run is up but /healthz says {unhealthy}");
+            }
+
             var workingSetAfterStart = workers.Select(w => w.WorkingSet).ToList();
 
             var acceptedBefore = sink.Accepted;
@@ -136,7 +143,10 @@ internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, P
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            using var json = JsonDocument.Parse(await newsletter.RunAsync(CommandTimeout, ct, "status", "1", "--json"));
+            // The JSON object is the output's last part (the host may log a line before it).
+            var output = await newsletter.RunAsync(CommandTimeout, ct, "status", "1", "--json");
+            var start = output.IndexOf("\n{", StringComparison.Ordinal) + 1;
+            using var json = JsonDocument.Parse(output[start..]);
             var root = json.RootElement;
             var counts = (root.GetProperty("sent").GetInt32(), root.GetProperty("failed").GetInt32(), root.GetProperty("uncertain").GetInt32());
             if (!waitForFinish || root.GetProperty("finished").GetBoolean() || deadline.Elapsed > TimeSpan.FromSeconds(60))
