@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Sending;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
