@@ -48,7 +48,10 @@ public sealed partial class BatchSender
     /// <summary>Retries due this soon are waited for in this run; later ones are left to the next run.</summary>
     private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
 
-    private readonly IDeliveryLog log;
+    private readonly ISendStore sends;
+    private readonly IDeliveryClaims claims;
+    private readonly IDeliveryProgress progress;
+    private readonly IWorkerHeartbeats heartbeats;
     private readonly ISuppressionList suppressions;
     private readonly IRateLimiter rateLimiter;
     private readonly IIssueBodySource bodies;
@@ -64,13 +67,19 @@ public sealed partial class BatchSender
     private readonly IReadOnlyList<RateLimit> rateLimits;
     private readonly bool timesReplies;
 
-    /// <param name="log">The delivery log: claims and outcomes, the send's state, the heartbeat that keeps this worker's claims.</param>
-    public BatchSender(IDeliveryLog log, ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies,
-        IssueMessageBuilder messages, MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull,
-        IOptions<SendingOptions> sendingOptions, IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock,
-        ILogger<BatchSender> logger)
+    /// <param name="sends">The send's state: read before each pass, paused by the rules that stop a send.</param>
+    /// <param name="claims">The batch's deliveries, a claim before each message, and each outcome.</param>
+    /// <param name="progress">The send's counts, for the error budget.</param>
+    /// <param name="heartbeats">The heartbeat that keeps this worker's claims honoured.</param>
+    public BatchSender(ISendStore sends, IDeliveryClaims claims, IDeliveryProgress progress, IWorkerHeartbeats heartbeats,
+        ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies, IssueMessageBuilder messages,
+        MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull, IOptions<SendingOptions> sendingOptions,
+        IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
     {
-        this.log = log;
+        this.sends = sends;
+        this.claims = claims;
+        this.progress = progress;
+        this.heartbeats = heartbeats;
         this.suppressions = suppressions;
         this.rateLimiter = rateLimiter;
         this.bodies = bodies;
@@ -97,7 +106,7 @@ public sealed partial class BatchSender
     /// Sends the batch's open deliveries, pass after pass while retries fall due within 30 seconds, and marks the send finished
     /// when nothing is left of it.
     /// </summary>
-    /// <param name="list">The list's identity, for the headers and the footer; its subscribers are in the delivery log.</param>
+    /// <param name="list">The list's identity, for the headers and the footer; its subscribers are in the delivery claims.</param>
     /// <param name="workerId">This process's id in claims, as its heartbeat registers it.</param>
     /// <exception cref="OperationCanceledException">Cancelled: the delivery in hand was recorded as the rules say (pending, or
     /// deferred as uncertain when the server may have it).</exception>
@@ -121,7 +130,7 @@ public sealed partial class BatchSender
         if (!run.Stopped)
         {
             LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
-            await log.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+            await sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
         }
         return new BatchOutcome(run.Sent, run.Failed, run.Deferred, run.Skipped, run.Stopped, run.Stopped ? null : run.RunAgainAt);
     }
@@ -132,7 +141,7 @@ public sealed partial class BatchSender
         var send = run.Send;
         while (true)
         {
-            var current = await log.GetSendAsync(send.Id, cancellationToken);
+            var current = await sends.GetSendAsync(send.Id, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 run.Stopped = true;
@@ -140,7 +149,7 @@ public sealed partial class BatchSender
                 return;
             }
 
-            var batch = await log.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
+            var batch = await claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
             if (!batch.Any(d => d.State is DeliveryState.Pending or DeliveryState.Deferred))
             {
                 return;
@@ -161,7 +170,7 @@ public sealed partial class BatchSender
             }
 
             // Before the first claim of the pass, so a claim is never older than its worker's heartbeat.
-            await log.HeartbeatAsync(run.WorkerId, cancellationToken);
+            await heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
             {
@@ -212,7 +221,7 @@ public sealed partial class BatchSender
             await WaitForRateLimitAsync(cancellationToken);
         }
 
-        switch (await log.TryClaimAsync(delivery.Id, run.WorkerId, cancellationToken))
+        switch (await claims.TryClaimAsync(delivery.Id, run.WorkerId, cancellationToken))
         {
             case ClaimResult.NotAvailable:
                 run.Skipped++;
@@ -235,7 +244,7 @@ public sealed partial class BatchSender
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
-            await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            await claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
@@ -248,7 +257,7 @@ public sealed partial class BatchSender
                 var session = await lease.SessionAsync(cancellationToken);
                 var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                await claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
@@ -278,7 +287,7 @@ public sealed partial class BatchSender
             {
                 // Stopping before the message was out (the transport reports ReplyLost once it was): back to pending.
                 await lease.DiscardAsync();
-                await log.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
                 throw;
             }
         }
@@ -291,7 +300,7 @@ public sealed partial class BatchSender
         switch (ex.Failure)
         {
             case DeliveryFailure.RecipientRefused:
-                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
@@ -300,7 +309,7 @@ public sealed partial class BatchSender
 
             case DeliveryFailure.MessageRefused:
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
-                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
@@ -309,13 +318,13 @@ public sealed partial class BatchSender
             case DeliveryFailure.SessionRefused:
                 // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
                 // message the same way, and waiting does not fix it: stop, and say why and what to change.
-                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await PauseAsync(run, $"{ex.Message} Then `newsletter send {send.IssueNumber} --list {send.ListName} --resume` " +
                                       "(`newsletter check` tests the settings without sending).");
                 return false;
 
             case DeliveryFailure.SenderRefused:
-                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
                                       $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
                 return false;
@@ -368,14 +377,14 @@ public sealed partial class BatchSender
         var firstAttempt = delivery.FirstAttemptAt ?? now;
         if (now - firstAttempt >= options.RetryWindow)
         {
-            await log.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            await claims.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + options.RetryDelay(delivery.Attempts + 1);
-        await log.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
+        await claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
         metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
         run.Deferred++;
         run.Later(due);
@@ -413,7 +422,7 @@ public sealed partial class BatchSender
         }
         run.LastBudgetCheck = now;
 
-        var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
+        var counts = await progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
         if (!errorBudget.IsExceeded(counts.Failed, tried))
         {
@@ -441,7 +450,7 @@ public sealed partial class BatchSender
         {
             if (claimedDeliveryId is { } id)
             {
-                await log.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
+                await claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
             }
             await PauseAsync(run, reason);
         }
@@ -456,7 +465,7 @@ public sealed partial class BatchSender
     private async Task PauseAsync(BatchRun run, string reason)
     {
         run.Stopped = true;
-        if (await log.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        if (await sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
         {
             LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
         }

@@ -29,6 +29,9 @@ public sealed class DeliveryException : Exception
     /// <summary>The address the reply was about (the refused recipient), when the server named one.</summary>
     public string? Mailbox { get; }
 
-    /// <summary>Whether the session that threw this can send the next message (the failure was this message's alone).</summary>
+    /// <summary>
+    /// Whether the failure was this message's alone, so the session goes on with the next one (unless the server also closed
+    /// the connection, which <see cref="IMailTransportSession.IsUsable"/> tells).
+    /// </summary>
     public bool SessionIsUsable => Failure is DeliveryFailure.RecipientRefused or DeliveryFailure.MessageDeferred or DeliveryFailure.MessageRefused;
 }

@@ -233,14 +233,20 @@ public sealed partial class SmtpMailTransport : IMailTransport
             }
             catch (SmtpCommandException e)
             {
-                var failure = Classify(e);
-                // MailKit resets the transaction (RSET) before it throws a reply to RCPT or DATA, so after one message's own
-                // failure the connection carries on with the next recipient; any other reply ends the session.
-                if (!(failure is DeliveryFailure.RecipientRefused or DeliveryFailure.MessageDeferred or DeliveryFailure.MessageRefused && _client.IsConnected))
-                    _broken = true;
                 var code = (int)e.StatusCode;
-                var mailbox = e.Mailbox?.Address ?? (failure == DeliveryFailure.RecipientRefused ? recipientsOf(message) : null);
-                throw new DeliveryException(_broken && failure is DeliveryFailure.MessageDeferred ? DeliveryFailure.ConnectionLost : failure, failure switch
+                var failure = Classify(e);
+                // MailKit resets the transaction (RSET) before it throws, so after one message's own failure the connection
+                // carries on with the next recipient; throttling, a refused sender or a closed connection end the session.
+                if (failure is not (DeliveryFailure.RecipientRefused or DeliveryFailure.MessageDeferred or DeliveryFailure.MessageRefused)
+                    || !_client.IsConnected)
+                {
+                    _broken = true;
+                    if (failure == DeliveryFailure.MessageDeferred)
+                        failure = DeliveryFailure.ConnectionLost;
+                }
+
+                var mailbox = e.Mailbox?.Address ?? (failure == DeliveryFailure.RecipientRefused ? RecipientsOf(message) : null);
+                throw new DeliveryException(failure, failure switch
                 {
                     DeliveryFailure.RecipientRefused => $"Recipient {mailbox} was rejected: {code} {e.Message}",
                     DeliveryFailure.MessageRefused => $"Message was rejected: {code} {e.Message}",
@@ -265,9 +271,9 @@ public sealed partial class SmtpMailTransport : IMailTransport
             {
                 Volatile.Write(ref _busy, 0);
             }
-
-            static string recipientsOf(MimeMessage message) => string.Join(", ", message.To.Mailboxes.Select(m => m.Address));
         }
+
+        private static string RecipientsOf(MimeMessage message) => string.Join(", ", message.To.Mailboxes.Select(m => m.Address));
 
         /// <summary>What a refusing reply means, by the command it answered (MailKit's <see cref="SmtpErrorCode"/>) and its code.</summary>
         private static DeliveryFailure Classify(SmtpCommandException e)

@@ -94,7 +94,7 @@ public static class NewsletterHost
 
         services.AddSending();
         services.AddSingleton(provider => new WorkerHeartbeat(
-            provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
+            provider.GetRequiredService<Newsletter.Core.Deliveries.IWorkerHeartbeats>(), provider,
             provider.GetRequiredService<IOptions<SendingOptions>>(), provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
         {
             RecoversAbandonedClaims = settings.RunJobServer,

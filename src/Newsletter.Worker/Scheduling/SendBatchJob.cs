@@ -17,11 +17,11 @@ namespace Newsletter.Worker.Scheduling;
 /// unexpected (the store unreachable, say).
 /// </remarks>
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 30, 120, 600, 1800], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
-public sealed class SendBatchJob(IDeliveryLog log, BatchSender sender, MailingListCatalog lists, WorkerHeartbeat worker, IBackgroundJobClient jobs)
+public sealed class SendBatchJob(ISendStore sends, BatchSender sender, MailingListCatalog lists, WorkerHeartbeat worker, IBackgroundJobClient jobs)
 {
     public async Task RunAsync(long sendId, int batchNumber, CancellationToken cancellationToken)
     {
-        var send = await log.GetSendAsync(sendId, cancellationToken)
+        var send = await sends.GetSendAsync(sendId, cancellationToken)
             ?? throw new InvalidOperationException($"Send {sendId} is not in the delivery log.");
         var list = new ListIdentity(send.ListName, lists.DisplayNameOf(send.ListName));
         var outcome = await sender.SendAsync(send, list, batchNumber, worker.WorkerId, cancellationToken);

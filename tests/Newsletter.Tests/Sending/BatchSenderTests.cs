@@ -320,7 +320,7 @@ public sealed class BatchSenderTests : IAsyncLifetime
         var pool = new MailConnectionPool(transport, sendingOptions, deliveryOptions, metrics.Metrics, clock);
         pools.Add(pool);
         var builder = new IssueMessageBuilder(Options.Create(DeliveryTestData.Sender), DeliveryTestData.Tokens, clock);
-        return new BatchSender(log, Suppressions(), new RateLimiter(database.Database, clock), new Bodies(() => bodySource?.Invoke() ?? body),
+        return new BatchSender(log, log, log, log, Suppressions(), new RateLimiter(database.Database, clock), new Bodies(() => bodySource?.Invoke() ?? body),
             builder, pool, new SendHalts(), new DiskFullOnly(), sendingOptions, deliveryOptions, metrics.Metrics, clock, NullLogger<BatchSender>.Instance);
     }
 
