@@ -209,6 +209,51 @@ public class SmtpMailTransportTests
         Assert.Equal(code, e.ReplyCode);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ReportsSenderRefusedAndEndsTheSession_WhenMailFromGetsA5xx()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        server.Script(SmtpFaultCommands.Mail, "", ScriptedReply.With("553 5.7.1 Sender address rejected"));
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None));
+
+        Assert.Equal((DeliveryFailure.SenderRefused, 553), (e.Failure, e.ReplyCode));
+        Assert.False(session.IsUsable);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ReportsReplyLost_WhenCancelledOnceTheWholeMessageIsOutAndTheReplyIsOnItsWay()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        server.Script(SmtpFaultCommands.Data, "a@example.com", new ScriptedReply { HoldReply = true });
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+
+        var sending = session.SendAsync(MessageTo("a@example.com"), Envelope, stop.Token);
+        await server.WaitForMessagesAsync(1, Wait);
+        await stop.CancelAsync();
+
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => sending);
+        Assert.Equal(DeliveryFailure.ReplyLost, e.Failure);
+        Assert.False(session.IsUsable);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ThrowsCancelled_WhenCancelledBeforeTheMessageIsOut()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        server.Faults = new SmtpFaults { ReplyDelay = TimeSpan.FromMinutes(5) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, stop.Token));
+        Assert.False(session.IsUsable);
+    }
+
     [Theory]
     [InlineData(421, "4.3.2 Service shutting down", true)]
     [InlineData(421, "4.7.0 Too many connections", true)]
