@@ -243,7 +243,8 @@ static async Task<List<StageTiming>> ProfileAsync(BenchmarkOptions options, Pipe
         foreach (var argument in new[] { "--profile-in", work, "--subscribers", options.Subscribers.ToString(CultureInfo.InvariantCulture),
                      "--connections", options.Connections.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(argument);
-        foreach (var (key, value) in settings)
+        // The host's Information logs (one line per render) would interleave with the table.
+        foreach (var (key, value) in settings.Append(new("Logging:LogLevel:Default", "Warning")))
         {
             start.ArgumentList.Add("--set");
             start.ArgumentList.Add($"{key}={value}");
