@@ -108,7 +108,7 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
                 while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
             }
             _held = null;
-            if (batch.BatchCommands[0].RecordsAffected != 1)
+            if (batch.BatchCommands[0].RecordsAffected != 1 && await StateOfAsync(held.DeliveryId, null).ConfigureAwait(false) != "sent")
             {
                 // Committed with the claim, but the held delivery was no longer being sent (recovered and settled elsewhere):
                 // give the claim back, since the caller will not send it, and say so.
@@ -127,7 +127,8 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
             try
             {
                 SetSent(_sent.Parameters, held);
-                if (await _sent.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                if (await _sent.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1
+                    && await StateOfAsync(held.DeliveryId, transaction).ConfigureAwait(false) != "sent")
                 {
                     await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                     _held = null;
@@ -188,7 +189,7 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
         SetSent(_sent.Parameters, held);
         var changed = await _sent.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         _held = null;
-        if (changed != 1)
+        if (changed != 1 && await StateOfAsync(held.DeliveryId, null).ConfigureAwait(false) != "sent")
         {
             throw await DeliveryLog.NotMovedAsync(_connection, held.DeliveryId, DeliveryLog.Sent, CancellationToken.None).ConfigureAwait(false);
         }
@@ -211,6 +212,19 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
             _disposed = true;
             await DisposeStatementsAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A delivery's state, to tell a held "sent" that found its row already sent (a write whose reply was lost to a
+    /// cancellation, then repeated: nothing to do) from one whose row was settled otherwise elsewhere.
+    /// </summary>
+    private async Task<string?> StateOfAsync(long deliveryId, DbTransaction? transaction)
+    {
+        await using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT state FROM deliveries WHERE id = @deliveryId";
+        command.Parameters.Add(Parameter(command.CreateParameter, "deliveryId", DbType.Int64, deliveryId));
+        return await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) as string;
     }
 
     private async Task DisposeStatementsAsync()

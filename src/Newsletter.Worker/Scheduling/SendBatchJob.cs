@@ -118,6 +118,8 @@ public sealed partial class SendBatchJob(
             await worker.BeatAsync(cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
+            // This connection's claims and outcomes on one database connection: one commit per message (IDeliveryClaimSession).
+            await using (var claims = await log.OpenSessionAsync(worker.WorkerId, cancellationToken))
             {
                 foreach (var delivery in open)
                 {
@@ -127,7 +129,7 @@ public sealed partial class SendBatchJob(
                         continue;
                     }
 
-                    if (!await SendOneAsync(run, delivery, body, list, lease, cancellationToken))
+                    if (!await SendOneAsync(run, delivery, body, list, lease, claims, cancellationToken))
                     {
                         break;
                     }
@@ -156,12 +158,12 @@ public sealed partial class SendBatchJob(
 
     /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
     private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, EncodedIssueBody body, MailingList list,
-        MailConnectionPool.Lease lease, CancellationToken cancellationToken)
+        MailConnectionPool.Lease lease, IDeliveryClaimSession claims, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await WaitForRateLimitAsync(cancellationToken);
+        await WaitForRateLimitAsync(claims, cancellationToken);
 
-        switch (await log.TryClaimAsync(delivery.Id, worker.WorkerId, cancellationToken))
+        switch (await claims.TryClaimAsync(delivery.Id, cancellationToken))
         {
             case ClaimResult.NotAvailable:
                 run.Skipped++;
@@ -185,7 +187,7 @@ public sealed partial class SendBatchJob(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
-            await log.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            await claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
@@ -198,7 +200,7 @@ public sealed partial class SendBatchJob(
                 var session = await lease.SessionAsync(cancellationToken);
                 var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await log.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                await claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
@@ -212,7 +214,7 @@ public sealed partial class SendBatchJob(
             }
             catch (RecipientRejectedException ex)
             {
-                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
@@ -222,7 +224,7 @@ public sealed partial class SendBatchJob(
             catch (MessageRejectedException ex)
             {
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
-                await log.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(run.Send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
@@ -238,7 +240,7 @@ public sealed partial class SendBatchJob(
             {
                 // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
                 // message the same way, and waiting does not fix it: stop, and say why and what to change.
-                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await lease.DiscardAsync();
                 await PauseAsync(run, $"{ex.Message} Then `newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume` " +
                                       "(`newsletter check` tests the settings without sending).");
@@ -247,7 +249,7 @@ public sealed partial class SendBatchJob(
             catch (TransientDeliveryException ex) when (IsSenderMisconfigured(ex))
             {
                 // A refused sender would fail every message the same way: stop and say why.
-                await log.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await lease.DiscardAsync();
                 await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
                                       $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
@@ -256,20 +258,20 @@ public sealed partial class SendBatchJob(
             catch (MessageDeferredException ex)
             {
                 // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
-                return await DeferAsync(run, delivery, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken,
+                return await DeferAsync(run, delivery, claims, ex.Message, mayHaveBeenAccepted: false, connectionFault: false, throttled: false, cancellationToken,
                     ex.ReplyCode);
             }
             catch (TransientDeliveryException ex)
             {
                 await lease.DiscardAsync();
-                return await DeferAsync(run, delivery, ex.Message, ex.MayHaveBeenAccepted, connectionFault: true, ex.IsThrottling, cancellationToken,
+                return await DeferAsync(run, delivery, claims, ex.Message, ex.MayHaveBeenAccepted, connectionFault: true, ex.IsThrottling, cancellationToken,
                     ex.ReplyCode);
             }
             catch (OperationCanceledException)
             {
                 // Stopping: the message did not complete, so it goes back to pending for the next run.
                 await lease.DiscardAsync();
-                await log.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
+                await claims.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
                 throw;
             }
         }
@@ -296,21 +298,21 @@ public sealed partial class SendBatchJob(
     /// <summary>Records a transient failure of one delivery; returns false when the batch must stop.</summary>
     /// <param name="connectionFault">The connection failed or was throttled (not only this message): it counts towards giving up.</param>
     /// <param name="throttled">The server asked us to slow down (421 or an x.7.x status): this connection backs off.</param>
-    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, string reason, bool mayHaveBeenAccepted, bool connectionFault,
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, IDeliveryClaimSession claims, string reason, bool mayHaveBeenAccepted, bool connectionFault,
         bool throttled, CancellationToken cancellationToken, int? replyCode = null)
     {
         var now = clock.GetUtcNow();
         var firstAttempt = delivery.FirstAttemptAt ?? now;
         if (now - firstAttempt >= Options.RetryWindow)
         {
-            await log.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {reason}", CancellationToken.None);
+            await claims.RecordFailedAsync(delivery.Id, $"gave up after {Options.RetryWindowHours:0.##} h of retries: {reason}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + Options.RetryDelay(delivery.Attempts + 1);
-        await log.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
+        await claims.RecordDeferredAsync(delivery.Id, reason, due, mayHaveBeenAccepted, CancellationToken.None);
         metrics.Deferred(run.Send.ListName, throttled, replyCode);
         run.Deferred++;
         run.Later(due);
@@ -398,7 +400,7 @@ public sealed partial class SendBatchJob(
         }
     }
 
-    private async Task WaitForRateLimitAsync(CancellationToken cancellationToken)
+    private async Task WaitForRateLimitAsync(IDeliveryClaimSession claims, CancellationToken cancellationToken)
     {
         var limits = RateLimits();
         if (limits.Count == 0)
@@ -407,6 +409,8 @@ public sealed partial class SendBatchJob(
         }
         while (await rateLimiter.TryAcquireAsync(connections.Destination, limits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
         {
+            // The previous message's "sent" is written before waiting, so a crash during the wait cannot send it again.
+            await claims.FlushAsync(cancellationToken);
             await Task.Delay(wait, clock, cancellationToken);
         }
     }
