@@ -6,6 +6,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
+using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Scheduling;
 
@@ -21,6 +22,7 @@ public sealed partial class SendScheduler(
     RenderedIssueCache renders,
     SendHalts halts,
     IOptions<DeliveryOptions> delivery,
+    IOptions<JobsOptions> jobsOptions,
     NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendScheduler> logger)
@@ -55,7 +57,8 @@ public sealed partial class SendScheduler(
         }
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
-        var send = existing ?? await log.CreateSendAsync(issueNumber, list, delivery.Value.BatchSize, at, cancellationToken);
+        var batchSize = BatchSizing.For(list.SubscriberCount, delivery.Value.BatchSize, jobsOptions.Value.WorkerCount);
+        var send = existing ?? await log.CreateSendAsync(issueNumber, list, batchSize, at, cancellationToken);
         if (existing is null)
         {
             // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.
