@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
+using Newsletter.Tests.Support;
+using Newsletter.Worker.Hosting;
+using Newsletter.Worker.Publishing;
 
 namespace Newsletter.Tests.Scheduling;
 
@@ -35,5 +39,29 @@ public sealed class BatchSizingTests
     public void For_Throws_WhenThereAreNoWorkers()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => BatchSizing.For(100, 1000, workers: 0));
+    }
+}
+
+/// <summary>The sizing rule is what a real publish uses to cut its send into batch jobs.</summary>
+[Collection(HangfireCollection.Name)]
+public sealed class SendBatchSizeTests : IDisposable
+{
+    private readonly TestEnvironment environment = new();
+
+    public void Dispose() => environment.Dispose();
+
+    [Fact]
+    public async Task Publish_CutsASmallListIntoFourBatchesPerWorker_WhenTheLargestBatchWouldHoldItAll()
+    {
+        environment.AddCsvList("readers", 200);
+        environment.Settings["Newsletter:Delivery:BatchSize"] = "1000";
+        environment.Settings["Newsletter:Jobs:WorkerCount"] = "2";
+
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
+        var published = await host.Services.GetRequiredService<IssuePublisher>()
+            .PublishAsync(HostPublishing.SampleWeek, ["readers"], _ => { }, CancellationToken.None);
+
+        var send = Assert.Single(published.Sends).Send;
+        Assert.Equal((25, 8, 200), (send.BatchSize, send.BatchCount, send.RecipientCount));
     }
 }
