@@ -11,6 +11,7 @@ using Newsletter.Core.Composition;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
 using Newsletter.Delivery.Lists;
+using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Worker.Bounces;
@@ -91,8 +92,7 @@ public static class NewsletterHost
             services.RemoveAll<IValidateOptions<ListsOptions>>();
         }
 
-        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
-        services.AddSingleton<MailConnectionPool>();
+        services.AddSending();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IWorkerHeartbeats>(), provider,
             provider.GetRequiredService<IOptions<SendingOptions>>(), provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
@@ -107,8 +107,9 @@ public static class NewsletterHost
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
+        services.AddSingleton<IIssueBodySource>(provider => provider.GetRequiredService<RenderedIssueCache>());
         services.AddSingleton<DiskFullErrors>();
-        services.AddSingleton<SendHalts>();
+        services.AddSingleton<IDiskFullErrors>(provider => provider.GetRequiredService<DiskFullErrors>());
         services.AddTransient<SendScheduler>();
         services.AddTransient<SendWatcher>();
         services.AddTransient<IssuePublisher>();
