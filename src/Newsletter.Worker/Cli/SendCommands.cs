@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
@@ -81,13 +82,13 @@ public static class SendCommands
         "Pause a send: batches stop before their next message (the one on the wire finishes). `send ISSUE --list NAME --resume` carries on.",
         async (log, send, token) => await log.PauseSendAsync(send.Id, "paused by an operator.", token)
             ? $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`."
-            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused."));
+            : throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused."));
 
     public static Command BuildCancel() => BuildControl("cancel",
         "Cancel a send for good: what was not sent yet is marked cancelled and never sent. Messages already sent stay sent.",
         async (log, send, token) => await log.CancelSendAsync(send.Id, token) is var cancelled and >= 0
             ? $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {cancelled:N0} deliveries will not be sent."
-            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
+            : throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
 
     private static Command BuildControl(string name, string description, Func<IDeliveryLog, Send, CancellationToken, Task<string>> act)
     {

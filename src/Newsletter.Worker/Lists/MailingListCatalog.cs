@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration.Json;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Lists;
 
@@ -62,7 +63,8 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
     /// The named lists (every list when <paramref name="names"/> is empty), freshly loaded; if the configuration does not
     /// validate now but did earlier in this process, the last good lists (and a warning in the log).
     /// </summary>
-    /// <exception cref="CommandException">The lists do not validate and never did in this process, or a name is not configured.</exception>
+    /// <exception cref="InvalidListsException">The lists do not validate and never did in this process.</exception>
+    /// <exception cref="ListNotFoundException">A name is not configured.</exception>
     public IReadOnlyList<MailingList> Resolve(IReadOnlyCollection<string> names)
     {
         var previous = LastGood;
@@ -71,9 +73,7 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
         {
             if (previous is null)
             {
-                throw new CommandException("The lists are not valid, so nothing was sent:" + Environment.NewLine +
-                                           string.Join(Environment.NewLine, result.Errors.Select(e => "  " + e)) + Environment.NewLine +
-                                           "Fix them in appsettings.json (or the CSV files it names); `newsletter lists validate` checks them.");
+                throw new InvalidListsException(result.Errors.Select(e => e.ToString()).ToList());
             }
             LogUsingLastGood(string.Join("; ", result.Errors.Select(e => e.ToString())), Describe(previous));
             result = previous;
@@ -85,8 +85,7 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
         }
 
         return names.Select(name => result.Find(name)
-            ?? throw new CommandException($"There is no list '{name}' under Newsletter:Lists. Configured lists: " +
-                                          (result.Lists.Count == 0 ? "none" : string.Join(", ", result.Lists.Select(l => l.Name))) + "."))
+            ?? throw new ListNotFoundException(name, result.Lists.Select(l => l.Name).ToList()))
             .ToList();
     }
 

@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
@@ -32,15 +33,16 @@ public sealed partial class SendScheduler(
     /// </summary>
     /// <param name="resume">Also resume the send if it is paused, and take back deliveries abandoned by a dead worker.</param>
     /// <param name="retryFailed">Put the failed deliveries (except suppressed addresses) back to pending first.</param>
-    /// <exception cref="CommandException">
-    /// The issue does not exist; a template does not render (nothing is recorded or queued; the message names the file and line);
-    /// the send is paused or cancelled and not being resumed; or <paramref name="at"/> asks another time for a send already waiting for its own.
+    /// <exception cref="IssueNotFoundException">The issue does not exist.</exception>
+    /// <exception cref="TemplateException">A template does not render (nothing is recorded or queued; the message names the file and line).</exception>
+    /// <exception cref="SendStateConflictException">
+    /// The send is cancelled, or paused and not being resumed; or <paramref name="at"/> asks another time for a send already waiting for its own.
     /// </exception>
     public async Task<ScheduledSend> ScheduleAsync(int issueNumber, MailingList list, DateTimeOffset? at, CancellationToken cancellationToken,
         bool resume = false, bool retryFailed = false)
     {
         _ = await issues.GetAsync(issueNumber, cancellationToken)
-            ?? throw new CommandException($"There is no issue #{issueNumber}. `newsletter issue list` shows the issues; `newsletter issue compose` makes one.");
+            ?? throw new IssueNotFoundException(issueNumber);
 
         // Render before anything is recorded or queued: a broken template stops here with its file and line, instead of
         // failing every batch job later. Batches in this process then find the render done.
@@ -50,7 +52,7 @@ public sealed partial class SendScheduler(
         }
         catch (TemplateException ex)
         {
-            throw new CommandException($"Issue #{issueNumber} was not queued for list '{list.Name}': {ex.Message}");
+            throw new TemplateException($"Issue #{issueNumber} was not queued for list '{list.Name}': {ex.Message}", ex.TemplatePath, ex.Line, ex);
         }
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
@@ -62,7 +64,7 @@ public sealed partial class SendScheduler(
         }
         if (existing is { State: SendState.Scheduled or SendState.Paused, StartedAt: null } && at is { } asked && asked != existing.ScheduledFor)
         {
-            throw new CommandException(
+            throw new SendStateConflictException(existing,
                 $"The send of issue #{issueNumber} to '{list.Name}' is already " +
                 (existing.ScheduledFor is { } fixedAt ? $"scheduled for {fixedAt.ToLocalTime():yyyy-MM-dd HH:mm zzz}" : "queued to go as soon as a worker runs") +
                 $"; it keeps that time. Run the command without --at to carry it on as it is.");
@@ -81,10 +83,10 @@ public sealed partial class SendScheduler(
             case SendState.Finished:
                 return new ScheduledSend(send, IsNew: false, AlreadyFinished: true, retried);
             case SendState.Cancelled:
-                throw new CommandException($"The send of issue #{issueNumber} to '{list.Name}' was cancelled; a cancelled send stays cancelled.");
+                throw new SendStateConflictException(send, $"The send of issue #{issueNumber} to '{list.Name}' was cancelled; a cancelled send stays cancelled.");
             case SendState.Paused:
-                throw new CommandException($"The send of issue #{issueNumber} to '{list.Name}' is paused: {send.PauseReason} " +
-                                           $"Resume it with `newsletter send {issueNumber} --list {list.Name} --resume`.");
+                throw new SendStateConflictException(send, $"The send of issue #{issueNumber} to '{list.Name}' is paused: {send.PauseReason} " +
+                                                           $"Resume it with `newsletter send {issueNumber} --list {list.Name} --resume`.");
         }
 
         // Queued again (after space was freed, say): a halt this process noted earlier no longer stands.
@@ -104,10 +106,10 @@ public sealed partial class SendScheduler(
     }
 
     /// <summary>Finds the send of an issue to a list.</summary>
-    /// <exception cref="CommandException">There is none.</exception>
+    /// <exception cref="SendNotFoundException">There is none.</exception>
     public async Task<Send> FindAsync(int issueNumber, string listName, CancellationToken cancellationToken) =>
         await log.FindSendAsync(issueNumber, listName, cancellationToken)
-        ?? throw new CommandException($"Issue #{issueNumber} has no send to list '{listName}'. `newsletter status {issueNumber}` lists its sends.");
+        ?? throw new SendNotFoundException(issueNumber, listName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: {RecipientCount} recipients, scheduled for {At}")]
     private partial void LogScheduled(int issueNumber, string listName, int recipientCount, DateTimeOffset at);

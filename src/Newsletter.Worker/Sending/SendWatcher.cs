@@ -1,5 +1,6 @@
 using Hangfire;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Sending;
@@ -20,7 +21,7 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
     }
 
     /// <returns>The final counts, when nothing is outstanding.</returns>
-    /// <exception cref="CommandException">
+    /// <exception cref="SendStoppedException">
     /// The send was paused or cancelled, or stopped by a full disk, or deliveries are pending but no job will ever send them (a batch exhausted its retries).
     /// </exception>
     public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts, DateTimeOffset?> report, CancellationToken cancellationToken)
@@ -53,16 +54,16 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
             {
                 if (halts.TryGetReason(send.Id, out var halted))
                 {
-                    throw new CommandException($"The send of issue #{issueNumber} to '{send.ListName}' stopped: {halted} " +
-                                               $"{counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                    throw new SendStoppedException(issueNumber, counts.Outstanding, $"The send of issue #{issueNumber} to '{send.ListName}' stopped: {halted} " +
+                                                                                    $"{counts.Outstanding:N0} deliveries were not sent.");
                 }
                 var now = await log.GetSendAsync(send.Id, cancellationToken);
                 if (now?.State is SendState.Paused or SendState.Cancelled)
                 {
-                    throw new CommandException(
+                    throw new SendStoppedException(issueNumber, counts.Outstanding,
                         $"The send of issue #{issueNumber} to '{send.ListName}' is {now.State.ToString().ToLowerInvariant()}" +
                         (now.PauseReason is { } reason ? $": {reason}" : ".") +
-                        $" {counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                        $" {counts.Outstanding:N0} deliveries were not sent.");
                 }
             }
 
@@ -72,11 +73,10 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
             stalledPolls = idle ? stalledPolls + 1 : 0;
             if (stalledPolls >= StalledPollsBeforeGivingUp)
             {
-                throw new CommandException(
+                throw new SendStoppedException(issueNumber, counts.Outstanding,
                     $"{counts.Outstanding} deliveries of issue #{issueNumber} are unfinished, but no job is queued, scheduled or running " +
                     $"({jobs.Failed} failed jobs in Hangfire). See why on the dashboard (`newsletter run`, then {DashboardUrl()}) " +
-                    $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.",
-                    ExitCodes.PartialFailure);
+                    $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.");
             }
 
             await Task.Delay(PollInterval, cancellationToken);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Worker.Lists;
 using Newsletter.Worker.Sending;
@@ -77,34 +78,26 @@ public static partial class SendsEndpoints
             {
                 return Result("Expired form", "<h1>This form has expired</h1><p><a href=\"/sends\">Reload the sends page</a> and try again.</p>", StatusCodes.Status400BadRequest);
             }
-            var send = await log.GetSendAsync(id, ct);
-            if (send is null) return Result("No such send", "<h1>No such send</h1>", StatusCodes.Status404NotFound);
+            var send = await log.GetSendAsync(id, ct) ?? throw new SendNotFoundException(id);
 
             var logger = loggers.CreateLogger(typeof(SendsEndpoints).FullName!);
             var who = OperatorAuthenticator.IsLoopback(http) ? "loopback" : "remote admin";
-            try
+            switch (action)
             {
-                switch (action)
-                {
-                    case "pause":
-                        await log.PauseSendAsync(id, $"paused from the /sends page ({who}).", ct);
-                        break;
-                    case "resume":
-                        // The send exists, so the list's membership is not read again: an empty list stands for it.
-                        await scheduler.ScheduleAsync(send.IssueNumber, new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []), null, ct, resume: true);
-                        break;
-                    case "cancel":
-                        await log.CancelSendAsync(id, ct);
-                        break;
-                }
-            }
-            catch (CommandException ex)
-            {
-                return Result("Not done", $"<h1>Not done</h1><p>{E(ex.Message)}</p><p><a href=\"/sends\">Back to sends</a></p>", StatusCodes.Status409Conflict);
+                case "pause":
+                    await log.PauseSendAsync(id, $"paused from the /sends page ({who}).", ct);
+                    break;
+                case "resume":
+                    // The send exists, so the list's membership is not read again: an empty list stands for it.
+                    await scheduler.ScheduleAsync(send.IssueNumber, new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []), null, ct, resume: true);
+                    break;
+                case "cancel":
+                    await log.CancelSendAsync(id, ct);
+                    break;
             }
             LogControl(logger, action, send.IssueNumber, send.ListName, who);
             return Results.Redirect("/sends", permanent: false, preserveMethod: false);
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().WithDomainErrors(backTo: "/sends");
     }
 
     private static IResult Unauthorized(HttpContext http)

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Newsletter.Worker;
+using Newsletter.Core.Errors;
 using Newsletter.Worker.Lists;
 
 namespace Newsletter.Tests.Lists;
@@ -43,7 +43,7 @@ public sealed class MailingListCatalogTests
     {
         configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
 
-        var error = Assert.Throws<CommandException>(() => Catalog().Resolve(["weekly"]));
+        var error = Assert.Throws<InvalidListsException>(() => Catalog().Resolve(["weekly"]));
 
         Assert.Contains("'broken'", error.Message);
     }

@@ -100,6 +100,34 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Resume_Answers409WithTheReason_WhenTheSendIsCancelled()
+    {
+        var send = await ScheduleLaterAsync("cancelled-then-resumed");
+        using var client = BrowserClient();
+        // The operator's page still shows the send as it was when another operator (or the CLI) cancelled it.
+        var page = await client.GetStringAsync("/sends");
+        await Log.CancelSendAsync(send.Id, CancellationToken.None);
+
+        using var response = await PressAsync(client, page, send.Id, "resume");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("was cancelled; a cancelled send stays cancelled.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Control_Answers404NamingTheSend_WhenNoSendHasThatId()
+    {
+        var send = await ScheduleLaterAsync("has-a-button");
+        using var client = BrowserClient();
+
+        using var response = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id + 987_654, "pause");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"There is no send {send.Id + 987_654}.", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Control_WithoutTheAntiforgeryToken_IsRefused_AndChangesNothing()
     {
         var send = await ScheduleLaterAsync("forged");
