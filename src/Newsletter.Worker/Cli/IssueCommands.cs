@@ -6,7 +6,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Cli;

@@ -2,9 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
-using Newsletter.Delivery.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
 
 namespace Newsletter.Worker.Cli;
 

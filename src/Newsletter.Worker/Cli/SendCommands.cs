@@ -5,7 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Cli;

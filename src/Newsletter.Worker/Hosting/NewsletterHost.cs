@@ -10,11 +10,10 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
-using Newsletter.Delivery.Lists;
 using Newsletter.Rendering;
 using Newsletter.Storage;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Bounces;
-using Newsletter.Worker.Lists;
 using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
@@ -82,14 +81,7 @@ public static class NewsletterHost
         services.AddStore();
         services.AddRendering();
         services.AddDelivery();
-        if (settings.ValidateListsAtStart)
-        {
-            services.AddOptions<ListsOptions>().ValidateOnStart();
-        }
-        else
-        {
-            services.RemoveAll<IValidateOptions<ListsOptions>>();
-        }
+        services.AddNewsletterLists(validateAtStart: settings.ValidateListsAtStart);
 
         services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
@@ -105,7 +97,6 @@ public static class NewsletterHost
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
         }
         services.AddSingleton<IssueComposer>();
-        services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
         services.AddSingleton<DiskFullErrors>();
         services.AddSingleton<SendHalts>();

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Errors;
 using Newsletter.Storage.StoryFiles;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
 

@@ -3,7 +3,7 @@ using Hangfire;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Web;
@@ -26,7 +26,7 @@ public static class NewsletterWebApp
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<DashboardAuthorizationFilter>();
         services.AddSingleton<IssueArchive>();
-        services.AddHostedService<ListsReloader>();
+        services.AddListsReloader();
         services.AddAntiforgery();
         services.AddMonitoring();
         configure?.Invoke(builder);

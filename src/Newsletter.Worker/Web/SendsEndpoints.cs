@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Sending;
 using static Newsletter.Worker.Web.HtmlPage;
 

@@ -1,6 +1,6 @@
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Unsubscribe;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using static Newsletter.Worker.Web.HtmlPage;
 
 namespace Newsletter.Worker.Web;

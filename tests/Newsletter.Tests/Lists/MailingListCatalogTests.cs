@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Newsletter.Core.Errors;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 
 namespace Newsletter.Tests.Lists;
 

@@ -5,7 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Tests.Scheduling;

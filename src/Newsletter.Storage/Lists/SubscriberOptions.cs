@@ -1,4 +1,4 @@
-namespace Newsletter.Delivery.Lists;
+namespace Newsletter.Storage.Lists;
 
 /// <summary>One inline subscriber under <c>Newsletter:Lists:{name}:Subscribers</c>.</summary>
 public sealed class SubscriberOptions

@@ -1,11 +1,12 @@
 using MimeKit;
 
-namespace Newsletter.Delivery.Lists;
+namespace Newsletter.Core.Lists;
 
 /// <summary>
 /// The one place that decides whether a configured address is usable: a bare RFC 5322 addr-spec as
 /// MimeKit parses it in strict mode, with a local part and a domain that has a dot (or is
-/// <c>localhost</c>), and no spaces or control characters.
+/// <c>localhost</c>), and no spaces or control characters. In Core because it is one rule for two users: the lists (every
+/// subscriber's address) and the sender (From, Reply-To and Return-Path, checked at start and by the transport).
 /// </summary>
 public static class EmailAddressRules
 {

@@ -1,7 +1,10 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
-namespace Newsletter.Worker.Lists;
+namespace Newsletter.Storage.Lists;
 
 /// <summary>
 /// In <c>newsletter run</c>: re-reads the lists as soon as appsettings.json or a CSV file it names changes, so the log says

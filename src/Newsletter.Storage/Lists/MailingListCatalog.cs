@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
-using Newsletter.Delivery.Lists;
 
-namespace Newsletter.Worker.Lists;
+namespace Newsletter.Storage.Lists;
 
 /// <summary>
 /// The lists configured under <c>Newsletter:Lists</c>, as commands and jobs ask for them. Every call reads the

@@ -1,4 +1,4 @@
-namespace Newsletter.Delivery.Lists;
+namespace Newsletter.Storage.Lists;
 
 /// <summary>One list under <c>Newsletter:Lists:{name}</c>: a display name plus inline subscribers, a CSV file, or both.</summary>
 public sealed class MailingListOptions

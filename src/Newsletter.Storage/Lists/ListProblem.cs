@@ -1,4 +1,4 @@
-namespace Newsletter.Delivery.Lists;
+namespace Newsletter.Storage.Lists;
 
 /// <summary>An error or warning found while loading a list.</summary>
 /// <param name="ListName">The list the problem belongs to.</param>
