@@ -116,33 +116,28 @@ public static class SendCommands
         {
             var issueNumber = parse.GetValue(issue);
             var log = services.GetRequiredService<IDeliveryLog>();
-            var sends = await log.ListSendsAsync(issueNumber, token);
-            var counts = await log.CountAsync(issueNumber, null, token);
-            var failures = await log.ListFailedAsync(issueNumber, token);
+            var sends = await ProgressOfAsync(log, issueNumber, token);
             if (parse.GetValue(json))
             {
-                var perSend = new List<object>();
-                foreach (var send in sends)
+                var counts = sends.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
+                var failures = await log.ListFailedAsync(issueNumber, token);
+                var perSend = sends.Select(p => new
                 {
-                    var c = await log.CountAsync(issueNumber, send.Id, token);
-                    perSend.Add(new
-                    {
-                        list = send.ListName,
-                        state = StateOf(send, c),
-                        pauseReason = send.PauseReason,
-                        sent = c.Sent,
-                        failed = c.Failed,
-                        pending = c.Pending,
-                        sending = c.Sending,
-                        deferred = c.Deferred,
-                        suppressed = c.Suppressed,
-                        cancelled = c.Cancelled,
-                        uncertain = c.Uncertain,
-                        nextAttemptAt = await log.NextAttemptAsync(send.Id, token),
-                        startedAt = send.StartedAt,
-                        finishedAt = send.FinishedAt,
-                    });
-                }
+                    list = p.Send.ListName,
+                    state = p.PhaseName,
+                    pauseReason = p.Send.PauseReason,
+                    sent = p.Counts.Sent,
+                    failed = p.Counts.Failed,
+                    pending = p.Counts.Pending,
+                    sending = p.Counts.Sending,
+                    deferred = p.Counts.Deferred,
+                    suppressed = p.Counts.Suppressed,
+                    cancelled = p.Counts.Cancelled,
+                    uncertain = p.Counts.Uncertain,
+                    nextAttemptAt = p.NextAttemptAt,
+                    startedAt = p.Send.StartedAt,
+                    finishedAt = p.Send.FinishedAt,
+                });
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     issue = issueNumber,
@@ -178,19 +173,13 @@ public static class SendCommands
         var log = services.GetRequiredService<IDeliveryLog>();
         Console.WriteLine($"Issue #{issueNumber}:");
         var outstanding = 0;
-        foreach (var send in await log.ListSendsAsync(issueNumber, cancellationToken))
+        foreach (var send in await ProgressOfAsync(log, issueNumber, cancellationToken))
         {
-            var c = await log.CountAsync(issueNumber, send.Id, cancellationToken);
+            var c = send.Counts;
             outstanding += c.Outstanding;
-            var state = StateOf(send, c) switch
-            {
-                "paused" => $"paused: {send.PauseReason}",
-                "scheduled" when send.ScheduledFor is { } at => $"scheduled for {at.ToLocalTime():yyyy-MM-dd HH:mm zzz}",
-                var other => other,
-            };
-            Console.WriteLine($"  {send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Suppressed,5:N0} suppressed  " +
-                              $"{c.Pending + c.Sending,7:N0} pending  {c.Deferred,5:N0} deferred   ({state})");
-            if (c.Deferred > 0 && await log.NextAttemptAsync(send.Id, cancellationToken) is { } next)
+            Console.WriteLine($"  {send.Send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Suppressed,5:N0} suppressed  " +
+                              $"{c.Pending + c.Sending,7:N0} pending  {c.Deferred,5:N0} deferred   ({send.Describe(TimeZoneInfo.Local)})");
+            if (c.Deferred > 0 && send.NextAttemptAt is { } next)
             {
                 Console.WriteLine($"  {"",-16} next retry of deferred deliveries at {next.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
             }
@@ -218,14 +207,7 @@ public static class SendCommands
         return failures.Count > 0 || outstanding > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
     }
 
-    /// <summary>The send's state as operators read it: never "finished" while anything is pending, in flight or deferred.</summary>
-    private static string StateOf(Send send, DeliveryCounts counts) => send.State switch
-    {
-        SendState.Finished when counts.IsComplete => "finished",
-        SendState.Cancelled => "cancelled",
-        SendState.Paused => "paused",
-        SendState.Scheduled when send.ScheduledFor is not null => "scheduled",
-        _ when counts.IsComplete && counts.Total > 0 => "finished",
-        _ => "in progress",
-    };
+    /// <summary>Every send of the issue with its counts: two queries however many lists it went to.</summary>
+    private static async Task<IReadOnlyList<SendProgress>> ProgressOfAsync(IDeliveryLog log, int issueNumber, CancellationToken cancellationToken) =>
+        await log.GetSendProgressAsync((await log.ListSendsAsync(issueNumber, cancellationToken)).Select(s => s.Id).ToList(), cancellationToken);
 }

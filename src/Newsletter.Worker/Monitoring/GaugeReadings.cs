@@ -112,8 +112,8 @@ public sealed partial class GaugeReadings
     }
 
     private static Measurement<long> Delivery(SendProgress send, string state, int count) => new(count,
-        new KeyValuePair<string, object?>("issue", send.IssueNumber),
-        new KeyValuePair<string, object?>("list", send.ListName),
+        new KeyValuePair<string, object?>("issue", send.Send.IssueNumber),
+        new KeyValuePair<string, object?>("list", send.Send.ListName),
         new KeyValuePair<string, object?>("state", state));
 
     private IEnumerable<Measurement<long>> ObserveSends()
@@ -124,7 +124,7 @@ public sealed partial class GaugeReadings
         }
         foreach (var state in UnfinishedSendStates)
         {
-            yield return new Measurement<long>(sends.Count(s => s.State == state),
+            yield return new Measurement<long>(sends.Count(s => s.Send.State == state),
                 new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
         }
     }

@@ -27,43 +27,35 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
     public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts, DateTimeOffset?> report, CancellationToken cancellationToken)
     {
         var stalledPolls = 0;
+        var sendIds = sends.Select(s => s.Id).ToList();
         while (true)
         {
-            var counts = DeliveryCounts.None;
-            DateTimeOffset? nextAttempt = null;
-            foreach (var send in sends)
-            {
-                counts += await log.CountAsync(issueNumber, send.Id, cancellationToken);
-                if (await log.NextAttemptAsync(send.Id, cancellationToken) is { } next && (nextAttempt is null || next < nextAttempt))
-                {
-                    nextAttempt = next;
-                }
-            }
-            report(counts, nextAttempt);
+            var progress = await log.GetSendProgressAsync(sendIds, cancellationToken);
+            var counts = progress.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
+            report(counts, progress.Min(send => send.NextAttemptAt));
 
             if (counts.IsComplete)
             {
-                foreach (var send in sends)
+                foreach (var send in progress)
                 {
-                    await log.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+                    await log.TryMarkSendFinishedAsync(send.Send.Id, cancellationToken);
                 }
                 return counts;
             }
 
-            foreach (var send in sends)
+            foreach (var send in progress)
             {
-                if (halts.TryGetReason(send.Id, out var halted))
+                if (halts.TryGetReason(send.Send.Id, out var halted))
                 {
-                    throw new SendStoppedException(issueNumber, counts.Outstanding, $"The send of issue #{issueNumber} to '{send.ListName}' stopped: {halted} " +
+                    throw new SendStoppedException(issueNumber, counts.Outstanding, $"The send of issue #{issueNumber} to '{send.Send.ListName}' stopped: {halted} " +
                                                                                     $"{counts.Outstanding:N0} deliveries were not sent.");
                 }
-                var now = await log.GetSendAsync(send.Id, cancellationToken);
-                if (now?.State is SendState.Paused or SendState.Cancelled)
+                if (send.Phase is SendPhase.Paused or SendPhase.Cancelled)
                 {
+                    var state = send.Describe(TimeZoneInfo.Local);
                     throw new SendStoppedException(issueNumber, counts.Outstanding,
-                        $"The send of issue #{issueNumber} to '{send.ListName}' is {now.State.ToString().ToLowerInvariant()}" +
-                        (now.PauseReason is { } reason ? $": {reason}" : ".") +
-                        $" {counts.Outstanding:N0} deliveries were not sent.");
+                        $"The send of issue #{issueNumber} to '{send.Send.ListName}' is {state}{(state.EndsWith('.') ? "" : ".")} " +
+                        $"{counts.Outstanding:N0} deliveries were not sent.");
                 }
             }
 

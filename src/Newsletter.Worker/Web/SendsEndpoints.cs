@@ -34,7 +34,10 @@ public static partial class SendsEndpoints
                 html.Append("<div class=\"alert\"><strong>The last edit of the lists was rejected; the last good lists stay in force.</strong>\n")
                     .Append(E(string.Join("\n", lists.Rejected))).Append("</div>");
             }
-            var sends = await log.ListRecentSendsAsync(Shown, ct);
+            var recent = await log.ListRecentSendsAsync(Shown, ct);
+            var progress = (await log.GetSendProgressAsync(recent.Select(s => s.Id).ToList(), ct)).ToDictionary(p => p.Send.Id);
+            // Newest first, as listed; a send that vanished between the two reads is left out.
+            var sends = recent.Where(s => progress.ContainsKey(s.Id)).Select(s => progress[s.Id]).ToList();
             if (sends.Count == 0)
             {
                 html.Append("<p>Nothing has been sent yet.</p>");
@@ -44,19 +47,19 @@ public static partial class SendsEndpoints
                 html.Append("<table><thead><tr><th>Issue</th><th>List</th><th>State</th><th>Sent</th><th>Pending</th><th>Deferred</th><th>Failed</th>" +
                             "<th>Suppressed</th><th>Started</th><th>Finished</th>")
                     .Append(form is null ? "" : "<th></th>").Append("</tr></thead><tbody>");
-                foreach (var send in sends)
+                foreach (var p in sends)
                 {
-                    var c = await log.CountAsync(send.IssueNumber, send.Id, ct);
+                    var (send, c) = (p.Send, p.Counts);
                     html.Append(CultureInfo.InvariantCulture,
-                        $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a></td><td>{E(send.ListName)}</td><td>{E(StateOf(send, c))}</td>" +
+                        $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a></td><td>{E(send.ListName)}</td><td>{E(p.Describe(TimeZoneInfo.Utc))}</td>" +
                         $"<td class=\"n\">{c.Sent:N0} / {c.Total:N0}</td><td class=\"n\">{c.Pending + c.Sending:N0}</td><td class=\"n\">{c.Deferred:N0}</td>" +
                         $"<td class=\"n\">{c.Failed:N0}</td><td class=\"n\">{c.Suppressed:N0}</td><td>{Time(send.StartedAt)}</td><td>{Time(send.FinishedAt)}</td>");
                     if (form is not null)
                     {
                         html.Append("<td>");
-                        if (send.State is SendState.Running or SendState.Scheduled && !c.IsComplete) html.Append(Button(send, "pause", "Pause", "secondary", form));
-                        if (send.State is SendState.Paused) html.Append(Button(send, "resume", "Resume", "", form));
-                        if (send.State is not (SendState.Finished or SendState.Cancelled)) html.Append(Button(send, "cancel", "Cancel", "danger", form));
+                        if (p.CanPause) html.Append(Button(send, "pause", "Pause", "secondary", form));
+                        if (p.CanResume) html.Append(Button(send, "resume", "Resume", "", form));
+                        if (p.CanCancel) html.Append(Button(send, "cancel", "Cancel", "danger", form));
                         html.Append("</td>");
                     }
                     html.Append("</tr>");
@@ -110,18 +113,7 @@ public static partial class SendsEndpoints
         $"<form class=\"inline\" method=\"post\" action=\"/sends/{send.Id}/{action}\"><input type=\"hidden\" name=\"{E(form.FormFieldName)}\" value=\"{E(form.RequestToken)}\">" +
         $"<button type=\"submit\" class=\"{css}\">{label}</button></form> ");
 
-    private static string Time(DateTimeOffset? at) => at is { } t ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "";
-
-    /// <summary>As operators read it: never "finished" while anything is pending, in flight or deferred.</summary>
-    private static string StateOf(Send send, DeliveryCounts counts) => send.State switch
-    {
-        SendState.Cancelled => "cancelled",
-        SendState.Paused => "paused: " + send.PauseReason,
-        SendState.Finished when counts.IsComplete => "finished",
-        SendState.Scheduled when send.ScheduledFor is { } at => "scheduled for " + Time(at),
-        _ when counts.IsComplete && counts.Total > 0 => "finished",
-        _ => "in progress",
-    };
+    private static string Time(DateTimeOffset? at) => at is { } t ? SendProgress.Time(t, TimeZoneInfo.Utc) : "";
 
     [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Operator ({Who}) did {Action} on the send of issue #{IssueNumber} to list {ListName}")]
     private static partial void LogControl(ILogger logger, string action, int issueNumber, string listName, string who);

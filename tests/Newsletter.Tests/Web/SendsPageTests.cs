@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -125,6 +126,20 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains($"There is no send {send.Id + 987_654}.", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task StatusAndSendsPage_DescribeAPausedSendInTheSameWords()
+    {
+        var send = await ScheduleLaterAsync("paused-for-both");
+        await Log.PauseSendAsync(send.Id, "paused to check the copy.", CancellationToken.None);
+        using var client = BrowserClient();
+
+        var page = await client.GetStringAsync("/sends");
+        var status = await CliProcess.RunAsync(fixture.Environment, null, "status", send.IssueNumber.ToString(CultureInfo.InvariantCulture));
+
+        Assert.Contains("<td>paused: paused to check the copy.</td>", page);
+        Assert.Contains("(paused: paused to check the copy.)", status.Output);
     }
 
     [Fact]
