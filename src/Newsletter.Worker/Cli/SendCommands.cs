@@ -77,20 +77,28 @@ public static class SendCommands
         return command;
     }
 
-    /// <summary><c>newsletter pause|cancel ISSUE --list NAME</c>.</summary>
+    /// <summary><c>newsletter pause|resume|cancel ISSUE --list NAME</c>, through <see cref="ISendControl"/> as the /sends page's buttons.</summary>
     public static Command BuildPause() => BuildControl("pause",
-        "Pause a send: batches stop before their next message (the one on the wire finishes). `send ISSUE --list NAME --resume` carries on.",
-        async (log, send, token) => await log.PauseSendAsync(send.Id, "paused by an operator.", token)
-            ? $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`."
-            : throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused."));
+        "Pause a send: batches stop before their next message (the one on the wire finishes). `resume ISSUE --list NAME` carries on.",
+        async (control, send, token) =>
+        {
+            await control.PauseAsync(send.Id, "paused by an operator.", token);
+            return $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter resume {send.IssueNumber} --list {send.ListName}`.";
+        });
+
+    public static Command BuildResume() => BuildControl("resume",
+        "Resume a paused send (or carry on an interrupted one): take back what a dead worker left in flight and queue the rest; " +
+        "a send that had not started waits for its time again. `newsletter run` sends it.",
+        async (control, send, token) => await control.ResumeAsync(send.Id, token) is { State: SendState.Scheduled, ScheduledFor: { } at }
+            ? $"Resumed issue #{send.IssueNumber} to '{send.ListName}': it waits for {at.ToLocalTime():yyyy-MM-dd HH:mm zzz}, when `newsletter run` sends it."
+            : $"Resumed issue #{send.IssueNumber} to '{send.ListName}': queued; `newsletter run` sends it, `newsletter status {send.IssueNumber}` shows progress.");
 
     public static Command BuildCancel() => BuildControl("cancel",
         "Cancel a send for good: what was not sent yet is marked cancelled and never sent. Messages already sent stay sent.",
-        async (log, send, token) => await log.CancelSendAsync(send.Id, token) is var cancelled and >= 0
-            ? $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {cancelled:N0} deliveries will not be sent."
-            : throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
+        async (control, send, token) =>
+            $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {await control.CancelAsync(send.Id, token):N0} deliveries will not be sent.");
 
-    private static Command BuildControl(string name, string description, Func<IDeliveryLog, Send, CancellationToken, Task<string>> act)
+    private static Command BuildControl(string name, string description, Func<ISendControl, Send, CancellationToken, Task<string>> act)
     {
         var issue = CliArguments.IssueNumber();
         var list = new Option<string>("--list") { Description = "The list the send goes to.", Required = true, HelpName = "NAME" };
@@ -98,7 +106,7 @@ public static class SendCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var send = await services.GetRequiredService<SendScheduler>().FindAsync(parse.GetValue(issue), parse.GetRequiredValue(list), token);
-            Console.WriteLine(await act(services.GetRequiredService<IDeliveryLog>(), send, token));
+            Console.WriteLine(await act(services.GetRequiredService<ISendControl>(), send, token));
             return ExitCodes.Success;
         }, ct));
         return command;

@@ -8,6 +8,7 @@ using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Newsletter.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
 using Newsletter.Rendering;
@@ -101,6 +102,7 @@ public static class NewsletterHost
         services.AddSingleton<DiskFullErrors>();
         services.AddSingleton<SendHalts>();
         services.AddTransient<SendScheduler>();
+        services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();
         services.AddTransient<IssuePublisher>();
         services.AddTransient<FanOutJob>();

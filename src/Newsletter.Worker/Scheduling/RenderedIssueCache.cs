@@ -18,16 +18,16 @@ public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer rendere
     /// <summary>The issue as the list's members get it, rendered.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
     /// <exception cref="TemplateException">A template does not compile or throws.</exception>
-    public async Task<RenderedIssue> GetAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+    public async Task<RenderedIssue> GetAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken) =>
         (await GetPreparedAsync(issueNumber, list, cancellationToken)).Rendered;
 
     /// <summary>The issue as the list's members get it, rendered and encoded as a message body.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
     /// <exception cref="TemplateException">A template does not compile or throws.</exception>
-    public async Task<EncodedIssueBody> GetBodyAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+    public async Task<EncodedIssueBody> GetBodyAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken) =>
         (await GetPreparedAsync(issueNumber, list, cancellationToken)).Body;
 
-    private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, MailingList list, CancellationToken cancellationToken)
+    private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken)
     {
         foreach (var stale in rendered.Keys.Where(k => k.Issue < issueNumber))
         {
@@ -48,7 +48,7 @@ public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer rendere
         }
     }
 
-    private async Task<PreparedIssue> RenderAsync(int issueNumber, MailingList list)
+    private async Task<PreparedIssue> RenderAsync(int issueNumber, ListIdentity list)
     {
         var issue = await issues.GetAsync(issueNumber, CancellationToken.None)
             ?? throw new InvalidOperationException($"Issue #{issueNumber} is not in the store.");

@@ -2,10 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
-using Newsletter.Core.Errors;
-using Newsletter.Core.Lists;
 using Newsletter.Storage.Lists;
-using Newsletter.Worker.Sending;
 using static Newsletter.Worker.Web.HtmlPage;
 
 namespace Newsletter.Worker.Web;
@@ -72,7 +69,7 @@ public static partial class SendsEndpoints
         });
 
         app.MapPost("/sends/{id:long}/{action:regex(^(pause|resume|cancel)$)}", async (long id, string action, HttpContext http, OperatorAuthenticator auth,
-            IAntiforgery antiforgery, IDeliveryLog log, SendScheduler scheduler, MailingListCatalog lists, ILoggerFactory loggers, CancellationToken ct) =>
+            IAntiforgery antiforgery, ISendControl control, ILoggerFactory loggers, CancellationToken ct) =>
         {
             var access = auth.Evaluate(http);
             if (access == OperatorAccess.None) return Unauthorized(http);
@@ -81,24 +78,21 @@ public static partial class SendsEndpoints
             {
                 return Result("Expired form", "<h1>This form has expired</h1><p><a href=\"/sends\">Reload the sends page</a> and try again.</p>", StatusCodes.Status400BadRequest);
             }
-            var send = await log.GetSendAsync(id, ct) ?? throw new SendNotFoundException(id);
 
-            var logger = loggers.CreateLogger(typeof(SendsEndpoints).FullName!);
             var who = OperatorAuthenticator.IsLoopback(http) ? "loopback" : "remote admin";
             switch (action)
             {
                 case "pause":
-                    await log.PauseSendAsync(id, $"paused from the /sends page ({who}).", ct);
+                    await control.PauseAsync(id, $"paused from the /sends page ({who}).", ct);
                     break;
                 case "resume":
-                    // The send exists, so the list's membership is not read again: an empty list stands for it.
-                    await scheduler.ScheduleAsync(send.IssueNumber, new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []), null, ct, resume: true);
+                    await control.ResumeAsync(id, ct);
                     break;
                 case "cancel":
-                    await log.CancelSendAsync(id, ct);
+                    await control.CancelAsync(id, ct);
                     break;
             }
-            LogControl(logger, action, send.IssueNumber, send.ListName, who);
+            LogControl(loggers.CreateLogger(typeof(SendsEndpoints).FullName!), action, id, who);
             return Results.Redirect("/sends", permanent: false, preserveMethod: false);
         }).DisableAntiforgery().WithDomainErrors(backTo: "/sends");
     }
@@ -115,6 +109,6 @@ public static partial class SendsEndpoints
 
     private static string Time(DateTimeOffset? at) => at is { } t ? SendProgress.Time(t, TimeZoneInfo.Utc) : "";
 
-    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Operator ({Who}) did {Action} on the send of issue #{IssueNumber} to list {ListName}")]
-    private static partial void LogControl(ILogger logger, string action, int issueNumber, string listName, string who);
+    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Operator ({Who}) did {Action} on send {SendId} from the /sends page")]
+    private static partial void LogControl(ILogger logger, string action, long sendId, string who);
 }

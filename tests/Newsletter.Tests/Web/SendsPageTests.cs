@@ -117,6 +117,35 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Pause_Answers409WithTheReason_WhenTheSendIsCancelled()
+    {
+        var send = await ScheduleLaterAsync("cancelled-then-paused");
+        using var client = BrowserClient();
+        var page = await client.GetStringAsync("/sends");
+        await Log.CancelSendAsync(send.Id, CancellationToken.None);
+
+        using var response = await PressAsync(client, page, send.Id, "pause");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("is cancelled and cannot be paused.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Cancel_Answers409_WhenTheSendHasFinished()
+    {
+        await ScheduleLaterAsync("gives-the-page-a-form");
+        var finished = (await Log.FindSendAsync(fixture.Issue.Number, "readers", CancellationToken.None))!;
+        using var client = BrowserClient();
+
+        using var response = await PressAsync(client, await client.GetStringAsync("/sends"), finished.Id, "cancel");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("has finished; there is nothing to cancel.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Finished, (await Log.GetSendAsync(finished.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
     public async Task Control_Answers404NamingTheSend_WhenNoSendHasThatId()
     {
         var send = await ScheduleLaterAsync("has-a-button");
