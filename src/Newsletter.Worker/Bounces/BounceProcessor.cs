@@ -36,7 +36,8 @@ namespace Newsletter.Worker.Bounces;
 /// </remarks>
 public sealed partial class BounceProcessor(
     IOptions<BounceOptions> options,
-    IDeliveryLog deliveryLog,
+    ISentMessageLookup sentMessages,
+    ISendStore sends,
     ISuppressionList suppressions,
     BounceStore bounceStore,
     NewsletterMetrics metrics,
@@ -267,8 +268,8 @@ public sealed partial class BounceProcessor(
     {
         foreach (var messageId in report.OriginalMessageIds)
         {
-            if (await deliveryLog.FindByMessageIdAsync(messageId, cancellationToken) is { } delivery
-                && await deliveryLog.GetSendAsync(delivery.SendId, cancellationToken) is { } send)
+            if (await sentMessages.FindByMessageIdAsync(messageId, cancellationToken) is { } delivery
+                && await sends.GetSendAsync(delivery.SendId, cancellationToken) is { } send)
             {
                 return (delivery.Email, send.IssueNumber, "Message-ID");
             }

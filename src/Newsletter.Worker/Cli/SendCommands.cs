@@ -123,8 +123,8 @@ public static class SendCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var issueNumber = parse.GetValue(issue);
-            var log = services.GetRequiredService<IDeliveryLog>();
-            var sends = await ProgressOfAsync(log, issueNumber, token);
+            var log = services.GetRequiredService<IDeliveryProgress>();
+            var sends = await ProgressOfAsync(services, issueNumber, token);
             if (parse.GetValue(json))
             {
                 var counts = sends.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
@@ -178,10 +178,10 @@ public static class SendCommands
     /// <summary>Prints counts per list and each failure; returns 1 when anyone failed or anything is left undone.</summary>
     public static async Task<int> PrintSummaryAsync(IServiceProvider services, int issueNumber, CancellationToken cancellationToken)
     {
-        var log = services.GetRequiredService<IDeliveryLog>();
+        var log = services.GetRequiredService<IDeliveryProgress>();
         Console.WriteLine($"Issue #{issueNumber}:");
         var outstanding = 0;
-        foreach (var send in await ProgressOfAsync(log, issueNumber, cancellationToken))
+        foreach (var send in await ProgressOfAsync(services, issueNumber, cancellationToken))
         {
             var c = send.Counts;
             outstanding += c.Outstanding;
@@ -216,6 +216,7 @@ public static class SendCommands
     }
 
     /// <summary>Every send of the issue with its counts: two queries however many lists it went to.</summary>
-    private static async Task<IReadOnlyList<SendProgress>> ProgressOfAsync(IDeliveryLog log, int issueNumber, CancellationToken cancellationToken) =>
-        await log.GetSendProgressAsync((await log.ListSendsAsync(issueNumber, cancellationToken)).Select(s => s.Id).ToList(), cancellationToken);
+    private static async Task<IReadOnlyList<SendProgress>> ProgressOfAsync(IServiceProvider services, int issueNumber, CancellationToken cancellationToken) =>
+        await services.GetRequiredService<IDeliveryProgress>().GetSendProgressAsync(
+            (await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, cancellationToken)).Select(s => s.Id).ToList(), cancellationToken);
 }

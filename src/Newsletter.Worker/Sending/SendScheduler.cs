@@ -17,7 +17,8 @@ namespace Newsletter.Worker.Sending;
 /// (<see cref="ISendControl"/>). One path queues a send, whether it is new, carried on by <c>send</c> again, or resumed.
 /// </summary>
 public sealed partial class SendScheduler(
-    IDeliveryLog log,
+    ISendStore log,
+    IDeliveryProgress progress,
     IIssueStore issues,
     IBackgroundJobClient jobs,
     WorkerHeartbeat worker,
@@ -53,7 +54,7 @@ public sealed partial class SendScheduler(
         if (existing is null)
         {
             // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.
-            metrics.Suppressed(list.Name, (await log.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
+            metrics.Suppressed(list.Name, (await progress.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
         }
         if (existing is { State: SendState.Scheduled or SendState.Paused, StartedAt: null } && at is { } asked && asked != existing.ScheduledFor)
         {

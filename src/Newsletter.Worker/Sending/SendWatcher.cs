@@ -6,7 +6,7 @@ using Newsletter.Worker.Hosting;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>Waits for sends to finish, reporting the counts as they change.</summary>
-public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
+public sealed class SendWatcher(ISendStore log, IDeliveryProgress deliveries, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -30,7 +30,7 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
         var sendIds = sends.Select(s => s.Id).ToList();
         while (true)
         {
-            var progress = await log.GetSendProgressAsync(sendIds, cancellationToken);
+            var progress = await deliveries.GetSendProgressAsync(sendIds, cancellationToken);
             var counts = progress.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
             report(counts, progress.Min(send => send.NextAttemptAt));
 

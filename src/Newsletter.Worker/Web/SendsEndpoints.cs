@@ -18,7 +18,7 @@ public static partial class SendsEndpoints
 
     public static void MapSends(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sends", async (HttpContext http, OperatorAuthenticator auth, IDeliveryLog log, MailingListCatalog lists, IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapGet("/sends", async (HttpContext http, OperatorAuthenticator auth, ISendStore log, IDeliveryProgress deliveries, MailingListCatalog lists, IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var access = auth.Evaluate(http);
             if (access == OperatorAccess.None) return Unauthorized(http);
@@ -32,7 +32,7 @@ public static partial class SendsEndpoints
                     .Append(E(string.Join("\n", lists.Rejected))).Append("</div>");
             }
             var recent = await log.ListRecentSendsAsync(Shown, ct);
-            var progress = (await log.GetSendProgressAsync(recent.Select(s => s.Id).ToList(), ct)).ToDictionary(p => p.Send.Id);
+            var progress = (await deliveries.GetSendProgressAsync(recent.Select(s => s.Id).ToList(), ct)).ToDictionary(p => p.Send.Id);
             // Newest first, as listed; a send that vanished between the two reads is left out.
             var sends = recent.Where(s => progress.ContainsKey(s.Id)).Select(s => progress[s.Id]).ToList();
             if (sends.Count == 0)

@@ -32,7 +32,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
                 TrustedCaFile = trustTheCa ? dovecot.CertificateAuthority.CaFile : null,
                 TimeoutSeconds = 10,
             }),
-            new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
+            new DeliveryLog(_temp.Database), new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
             _metrics.Metrics, new RecordingLogger<BounceProcessor>());
 
     private async Task<bool> IsSuppressedAsync(string email) =>

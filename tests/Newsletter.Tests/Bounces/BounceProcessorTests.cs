@@ -52,7 +52,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     }
 
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _suppressions, new BounceStore(_temp.Database),
+        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _log, _suppressions, new BounceStore(_temp.Database),
             _metrics.Metrics, logger ?? new RecordingLogger<BounceProcessor>());
 
     private Task SeedAsync(string fixture) => dovecot.AppendAsync(_mailbox, "INBOX", BounceFixtures.Load(fixture));
