@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
-using Newsletter.Worker.Web;
 
 namespace Newsletter.Worker.Cli;
 

@@ -15,7 +15,6 @@ using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Storage.Lists;
 using Newsletter.Worker.Bounces;
-using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;

@@ -7,7 +7,6 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 using Newsletter.Storage.Lists;
-using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;

@@ -2,7 +2,6 @@ using Newsletter.Core.Monitoring;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Transports;
-using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Sending;
 

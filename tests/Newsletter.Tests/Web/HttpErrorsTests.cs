@@ -3,7 +3,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Rendering;
-using Newsletter.Worker.Web;
+using Newsletter.Web;
 
 namespace Newsletter.Tests.Web;
 

@@ -10,7 +10,7 @@ using Newsletter.Worker.Hosting;
 using Newsletter.Storage.Lists;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Sending;
-using Newsletter.Worker.Web;
+using Newsletter.Web;
 
 namespace Newsletter.Tests.Web;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Newsletter.Rendering;
-using static Newsletter.Worker.Web.HtmlPage;
+using static Newsletter.Web.HtmlPage;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary><c>GET /issues</c> (the index of past issues, from templates/Archive.cshtml) and <c>GET /issues/{number}</c> (an issue's "view in browser" page).</summary>
 public static class IssueArchiveEndpoints

@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>What a request may do on the operator pages.</summary>
 public enum OperatorAccess

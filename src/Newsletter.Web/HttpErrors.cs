@@ -1,8 +1,8 @@
 using Newsletter.Core.Errors;
 using Newsletter.Rendering;
-using static Newsletter.Worker.Web.HtmlPage;
+using static Newsletter.Web.HtmlPage;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// The one mapping from the domain's exceptions to HTTP status codes, for every operator endpoint that changes something: the

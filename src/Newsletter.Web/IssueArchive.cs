@@ -5,7 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// The public web copies of sent issues, rendered from the same templates as the email but personalised for nobody:

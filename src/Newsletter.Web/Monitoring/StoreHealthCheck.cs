@@ -2,7 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Newsletter.Storage;
 
-namespace Newsletter.Worker.Monitoring;
+namespace Newsletter.Web.Monitoring;
 
 /// <summary>The <c>store</c> check of <c>/healthz</c>: the database of stories, issues and the delivery log (SQLite file or PostgreSQL) can be opened and read now.</summary>
 public sealed class StoreHealthCheck(StoreDatabase database) : IHealthCheck

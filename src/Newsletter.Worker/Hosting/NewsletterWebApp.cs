@@ -1,16 +1,16 @@
-using Newsletter.Core.Configuration;
-using Hangfire;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
-using Newsletter.Worker.Hosting;
+using Newsletter.Core.Configuration;
+using Newsletter.Storage;
 using Newsletter.Storage.Lists;
-using Newsletter.Worker.Monitoring;
+using Newsletter.Web;
+using Newsletter.Web.Monitoring;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Worker.Hosting;
 
 /// <summary>
-/// The web host of <c>newsletter run</c>: the job server, the subscriber-facing pages (unsubscribe, the issue archive), and
-/// the operator pages (/sends and the Hangfire dashboard at /hangfire). Tests build it here too, on port 0.
+/// The web host of <c>newsletter run</c>: the newsletter host (job server included), the pages of Newsletter.Web, and the lists
+/// reloader. Tests build it here too, on port 0.
 /// </summary>
 public static class NewsletterWebApp
 {
@@ -22,33 +22,27 @@ public static class NewsletterWebApp
         builder.AddNewsletter(settings);
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
-        services.AddOptions<DashboardOptions>().BindSection(DashboardOptions.SectionName);
-        services.AddSingleton<OperatorAuthenticator>();
-        services.AddSingleton<DashboardAuthorizationFilter>();
-        services.AddSingleton<IssueArchive>();
+        services.AddNewsletterWeb();
+        // Jobs live in the SQLite file of Newsletter:Jobs, or beside the store in PostgreSQL (see the job storage registration).
+        services.AddOptions<JobStorageHealthOptions>().Configure<IOptions<JobsOptions>, IOptions<StoreOptions>, StoreDatabase>((check, jobs, store, database) =>
+        {
+            if (store.Value.Provider == StoreProvider.Sqlite)
+            {
+                check.StorageFile = Path.GetFullPath(jobs.Value.StoragePath);
+                check.Description = check.StorageFile;
+            }
+            else
+            {
+                check.Description = $"the hangfire schema of {database.Description}";
+            }
+        });
         services.AddListsReloader();
-        services.AddAntiforgery();
-        services.AddMonitoring();
         configure?.Invoke(builder);
 
         builder.WebHost.UseUrls(urls ?? builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
         var app = builder.Build();
         KeepRunningOnBrokenConfigurationFiles(app.Configuration);
-
-        app.UseSecurityHeaders();
-        var dashboardGate = app.Services.GetRequiredService<DashboardAuthorizationFilter>();
-        app.MapHangfireDashboard("/hangfire", new Hangfire.DashboardOptions
-        {
-            Authorization = [dashboardGate],
-            IsReadOnlyFunc = dashboardGate.IsReadOnly,
-            AppPath = "/sends",
-            DashboardTitle = "Newsletter jobs",
-        });
-        app.MapGet("/", () => Results.Redirect("/sends"));
-        app.MapSends();
-        app.MapUnsubscribe();
-        app.MapIssueArchive();
-        app.MapMonitoring();
+        app.MapNewsletterWeb();
         return app;
     }
 

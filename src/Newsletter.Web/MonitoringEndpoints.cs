@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Newsletter.Worker.Monitoring;
+using Newsletter.Web.Monitoring;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// <c>GET /metrics</c> (Prometheus text format, from OpenTelemetry's exporter) and <c>GET /healthz</c> (200 when the store and

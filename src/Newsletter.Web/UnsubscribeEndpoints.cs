@@ -1,9 +1,9 @@
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Unsubscribe;
 using Newsletter.Storage.Lists;
-using static Newsletter.Worker.Web.HtmlPage;
+using static Newsletter.Web.HtmlPage;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// The subscriber's way out, and back in:

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using Hangfire;
 using Newsletter.Core.Deliveries;
 
-namespace Newsletter.Worker.Monitoring;
+namespace Newsletter.Web.Monitoring;
 
 /// <summary>
 /// The gauges of what is going on now, read from the delivery log and from Hangfire's storage: each unfinished send's

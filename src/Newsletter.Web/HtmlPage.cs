@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>The small self-contained pages of the web endpoints: no scripts, no external assets, every value HTML-encoded by the caller through <see cref="E"/>.</summary>
 public static class HtmlPage

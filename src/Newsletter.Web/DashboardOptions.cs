@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// Who may use the operator pages (/hangfire and /sends) from an address other than loopback. Section

@@ -1,6 +1,6 @@
 using Hangfire.Dashboard;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// The Hangfire dashboard's gate: loopback, or HTTP Basic with the configured operator. A refused request gets a Basic

@@ -3,9 +3,9 @@ using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
 using Newsletter.Storage.Lists;
-using static Newsletter.Worker.Web.HtmlPage;
+using static Newsletter.Web.HtmlPage;
 
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// <c>GET /sends</c>: each issue's send as a whole (progress, start and finish), with pause, resume and cancel for admins

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
-namespace Newsletter.Worker.Monitoring;
+namespace Newsletter.Web.Monitoring;
 
 public static class MonitoringServiceCollectionExtensions
 {

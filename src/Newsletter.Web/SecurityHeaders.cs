@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Web;
+namespace Newsletter.Web;
 
 /// <summary>
 /// The browser-side limits on every response of <c>run</c>. The archive pages show story content and share an origin with
