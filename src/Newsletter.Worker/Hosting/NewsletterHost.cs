@@ -11,6 +11,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
+using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Storage.Lists;
@@ -83,8 +84,7 @@ public static class NewsletterHost
         services.AddDelivery();
         services.AddNewsletterLists(validateAtStart: settings.ValidateListsAtStart);
 
-        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
-        services.AddSingleton<MailConnectionPool>();
+        services.AddSending();
         services.AddSingleton(provider => new WorkerHeartbeat(
             provider.GetRequiredService<Newsletter.Core.Deliveries.IWorkerHeartbeats>(), provider,
             provider.GetRequiredService<IOptions<SendingOptions>>(), provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
@@ -98,8 +98,9 @@ public static class NewsletterHost
         }
         services.AddSingleton<IssueComposer>();
         services.AddSingleton<RenderedIssueCache>();
+        services.AddSingleton<IIssueBodySource>(provider => provider.GetRequiredService<RenderedIssueCache>());
         services.AddSingleton<DiskFullErrors>();
-        services.AddSingleton<SendHalts>();
+        services.AddSingleton<IDiskFullErrors>(provider => provider.GetRequiredService<DiskFullErrors>());
         services.AddTransient<SendScheduler>();
         services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();

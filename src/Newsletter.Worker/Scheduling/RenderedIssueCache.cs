@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 
 namespace Newsletter.Worker.Scheduling;
@@ -11,7 +12,7 @@ namespace Newsletter.Worker.Scheduling;
 /// batches then only splice in each subscriber's name and URL. Keeps the most recent issue only, so a long-running
 /// worker does not grow.
 /// </summary>
-public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages)
+public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages) : IIssueBodySource
 {
     private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> rendered = new();
 

@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Sending;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
@@ -21,8 +22,8 @@ public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvi
     /// <summary>Whether this process also recovers abandoned claims (only processes that run batch jobs do).</summary>
     public bool RecoversAbandonedClaims { get; set; }
 
-    /// <summary>Beats now; batch jobs call it before their first claim so a claim is never older than its worker's heartbeat.</summary>
-    public Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
+    /// <summary>Beats now. The send engine also beats under <see cref="WorkerId"/> before each pass's first claim, so a claim is never older than its worker's heartbeat.</summary>
+    private Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
