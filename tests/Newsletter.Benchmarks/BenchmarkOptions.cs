@@ -22,7 +22,7 @@ internal sealed record BenchmarkOptions
           --memory-repeat R   runs of the memory line (default 1)
           --processes P1,P2   worker processes for the scaling line (default 1,2,3)
           --connections C     per process: Jobs:WorkerCount and Sending:Connections; smtp-source -s C (default 4)
-          --batch-size B      Newsletter:Delivery:BatchSize (default 100, as in appsettings.json)
+          --batch-size B      Newsletter:Delivery:BatchSize (default 1000, as in appsettings.json)
           --postgres CONN     an Npgsql connection string to a server where throwaway databases may be created
           --set KEY=VALUE     a setting for every newsletter process, e.g. --set Newsletter:Jobs:PollIntervalSeconds=0.2 (repeatable)
           --env NAME=VALUE    an environment variable for every newsletter process, e.g. --env DOTNET_gcServer=1 (repeatable)
@@ -49,7 +49,7 @@ internal sealed record BenchmarkOptions
 
     public int Connections { get; init; } = 4;
 
-    public int BatchSize { get; init; } = 100;
+    public int BatchSize { get; init; } = 1000;
 
     public string? PostgreSql { get; init; }
 

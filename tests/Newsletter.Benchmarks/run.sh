@@ -8,9 +8,12 @@
 #   run.sh --smoke     every line at 300 subscribers (memory: 3,000), one run: checks that all works. The PostgreSQL lines
 #                      only when PostgreSQL's binaries are installed (it says so when they are not).
 #   run.sh ARGS...     the program with your arguments; run.sh --help lists them.
+#   run.sh --store     the store micro-benchmark: claims + records per message, before vs now, SQLite and PostgreSQL (store.sh)
 # Environment: REPEAT_200K (runs of the 200,000 line in the full run, default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# run.sh --store ...: the delivery log's claims and records alone (store.sh), no Postfix needed.
+if [ "${1:-}" = --store ]; then exec tests/Newsletter.Benchmarks/store.sh "${@:2}"; fi
 
 full=0
 [ $# -eq 0 ] && full=1

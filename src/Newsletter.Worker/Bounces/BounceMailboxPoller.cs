@@ -1,6 +1,5 @@
 using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.Options;
-using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Bounces;
 

@@ -14,7 +14,6 @@ using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
 using Newsletter.Storage;
-using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Worker.Bounces;
 

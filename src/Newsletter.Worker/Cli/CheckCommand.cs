@@ -2,7 +2,7 @@ using System.CommandLine;
 using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.Extensions.Options;
-using Newsletter.Delivery.Lists;
+using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;

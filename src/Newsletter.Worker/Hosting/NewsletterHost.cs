@@ -8,15 +8,14 @@ using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Newsletter.Core.Deliveries;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
-using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 using Newsletter.Storage;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Bounces;
-using Newsletter.Worker.Lists;
-using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -83,14 +82,7 @@ public static class NewsletterHost
         services.AddStore();
         services.AddRendering();
         services.AddDelivery();
-        if (settings.ValidateListsAtStart)
-        {
-            services.AddOptions<ListsOptions>().ValidateOnStart();
-        }
-        else
-        {
-            services.RemoveAll<IValidateOptions<ListsOptions>>();
-        }
+        services.AddNewsletterLists(validateAtStart: settings.ValidateListsAtStart);
 
         services.AddSending();
         services.AddSingleton(provider => new WorkerHeartbeat(
@@ -105,12 +97,12 @@ public static class NewsletterHost
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
         }
         services.AddSingleton<IssueComposer>();
-        services.AddSingleton<MailingListCatalog>();
         services.AddSingleton<RenderedIssueCache>();
         services.AddSingleton<IIssueBodySource>(provider => provider.GetRequiredService<RenderedIssueCache>());
         services.AddSingleton<DiskFullErrors>();
         services.AddSingleton<IDiskFullErrors>(provider => provider.GetRequiredService<DiskFullErrors>());
         services.AddTransient<SendScheduler>();
+        services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();
         services.AddTransient<IssuePublisher>();
         services.AddTransient<FanOutJob>();
