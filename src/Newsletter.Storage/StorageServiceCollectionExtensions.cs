@@ -1,6 +1,7 @@
 using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
@@ -14,7 +15,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>,
-    /// <see cref="IDeliveryLog"/>, <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="BounceStore"/> and
+    /// <see cref="IDeliveryLog"/>, <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/> and
     /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
@@ -44,7 +45,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IDeliveryLog>(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<ISuppressionList>(sp => new SuppressionList(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IBounceStore>(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }

@@ -1,6 +1,6 @@
 using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.Options;
-using Newsletter.Worker.Monitoring;
+using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Worker.Bounces;
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Newsletter.Delivery;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Lists;
 using Newsletter.Rendering;
 using Newsletter.Storage;
@@ -115,7 +116,11 @@ public static class NewsletterHost
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();
         services.AddTransient<PublishJob>();
-        services.AddBounces(poll: settings.RunBounceProcessor);
+        services.AddBounces();
+        if (settings.RunBounceProcessor)
+        {
+            services.AddHostedService<BounceMailboxPoller>();
+        }
 
         AddJobs(services, settings.RunJobServer);
     }

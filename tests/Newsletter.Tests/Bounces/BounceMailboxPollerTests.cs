@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Hosting;
 
