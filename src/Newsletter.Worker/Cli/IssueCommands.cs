@@ -108,7 +108,7 @@ public static class IssueCommands
             Console.WriteLine($"  {stem}.eml  (envelope sender {message.EnvelopeSender.Address}{(messages.Signs ? ", DKIM-signed" : ", not DKIM-signed")})");
             if (!parse.GetValue(noScreenshots))
             {
-                foreach (var png in await Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))
+                foreach (var png in await Rendering.Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))
                     Console.WriteLine($"  {png}");
             }
             return ExitCodes.Success;
