@@ -9,7 +9,7 @@ namespace Newsletter.Storage;
 /// <see cref="TryClaimAsync"/> is what keeps a batch that runs twice, even at the same moment on two workers or machines,
 /// from mailing anyone twice.
 /// </summary>
-public sealed class DeliveryLog : IDeliveryLog
+public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress, IWorkerHeartbeats, ISentMessageLookup
 {
     private const string SendColumns = """
         id AS Id, issue_number AS IssueNumber, list_name AS ListName, state AS State, batch_size AS BatchSize,

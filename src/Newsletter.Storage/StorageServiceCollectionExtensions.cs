@@ -15,7 +15,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>,
-    /// <see cref="IDeliveryLog"/>, <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/> and
+    /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
+    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/> and
     /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
@@ -42,7 +43,12 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<StoryStore>());
         services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<IssueStore>());
-        services.AddSingleton<IDeliveryLog>(sp => sp.GetRequiredService<DeliveryLog>());
+        // One DeliveryLog behind each of the small interfaces its callers depend on.
+        services.AddSingleton<ISendStore>(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<IDeliveryClaims>(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<IDeliveryProgress>(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<IWorkerHeartbeats>(sp => sp.GetRequiredService<DeliveryLog>());
+        services.AddSingleton<ISentMessageLookup>(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<ISuppressionList>(sp => new SuppressionList(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IBounceStore>(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));

@@ -7,6 +7,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
+using Newsletter.Storage;
 
 namespace Newsletter.Benchmarks;
 
@@ -90,7 +91,7 @@ internal static class StageProfile
     /// <summary>Only the delivery log: recording a send's rows, then claim + record-sent per delivery as the batch job does it.</summary>
     private static async Task<IEnumerable<StageTiming>> DeliveryLogAsync(IServiceProvider services, int issueNumber, List<Subscriber> subscribers, int workers, CancellationToken ct)
     {
-        var log = services.GetRequiredService<IDeliveryLog>();
+        var log = services.GetRequiredService<DeliveryLog>();
         var list = new MailingList("profile", "Profile", subscribers);
         Send send = null!;
         var create = await TimeAsync("delivery log: record the send's rows", subscribers.Count, "1 transaction", async _ =>

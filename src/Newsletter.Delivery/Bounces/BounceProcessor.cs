@@ -27,7 +27,8 @@ namespace Newsletter.Delivery.Bounces;
 public sealed partial class BounceProcessor(
     IBounceMailbox mailbox,
     IOptions<BounceOptions> options,
-    IDeliveryLog deliveryLog,
+    ISentMessageLookup sentMessages,
+    ISendStore sends,
     ISuppressionList suppressions,
     IBounceStore bounceStore,
     NewsletterMetrics metrics,
@@ -130,8 +131,8 @@ public sealed partial class BounceProcessor(
     {
         foreach (var messageId in report.OriginalMessageIds)
         {
-            if (await deliveryLog.FindByMessageIdAsync(messageId, cancellationToken) is { } delivery
-                && await deliveryLog.GetSendAsync(delivery.SendId, cancellationToken) is { } send)
+            if (await sentMessages.FindByMessageIdAsync(messageId, cancellationToken) is { } delivery
+                && await sends.GetSendAsync(delivery.SendId, cancellationToken) is { } send)
             {
                 return (delivery.Email, send.IssueNumber, "Message-ID");
             }

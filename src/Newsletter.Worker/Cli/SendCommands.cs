@@ -89,7 +89,7 @@ public static class SendCommands
             ? $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {cancelled:N0} deliveries will not be sent."
             : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
 
-    private static Command BuildControl(string name, string description, Func<IDeliveryLog, Send, CancellationToken, Task<string>> act)
+    private static Command BuildControl(string name, string description, Func<ISendStore, Send, CancellationToken, Task<string>> act)
     {
         var issue = CliArguments.IssueNumber();
         var list = new Option<string>("--list") { Description = "The list the send goes to.", Required = true, HelpName = "NAME" };
@@ -97,7 +97,7 @@ public static class SendCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var send = await services.GetRequiredService<SendScheduler>().FindAsync(parse.GetValue(issue), parse.GetRequiredValue(list), token);
-            Console.WriteLine(await act(services.GetRequiredService<IDeliveryLog>(), send, token));
+            Console.WriteLine(await act(services.GetRequiredService<ISendStore>(), send, token));
             return ExitCodes.Success;
         }, ct));
         return command;
@@ -114,8 +114,8 @@ public static class SendCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var issueNumber = parse.GetValue(issue);
-            var log = services.GetRequiredService<IDeliveryLog>();
-            var sends = await log.ListSendsAsync(issueNumber, token);
+            var log = services.GetRequiredService<IDeliveryProgress>();
+            var sends = await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, token);
             var counts = await log.CountAsync(issueNumber, null, token);
             var failures = await log.ListFailedAsync(issueNumber, token);
             if (parse.GetValue(json))
@@ -174,10 +174,10 @@ public static class SendCommands
     /// <summary>Prints counts per list and each failure; returns 1 when anyone failed or anything is left undone.</summary>
     public static async Task<int> PrintSummaryAsync(IServiceProvider services, int issueNumber, CancellationToken cancellationToken)
     {
-        var log = services.GetRequiredService<IDeliveryLog>();
+        var log = services.GetRequiredService<IDeliveryProgress>();
         Console.WriteLine($"Issue #{issueNumber}:");
         var outstanding = 0;
-        foreach (var send in await log.ListSendsAsync(issueNumber, cancellationToken))
+        foreach (var send in await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, cancellationToken))
         {
             var c = await log.CountAsync(issueNumber, send.Id, cancellationToken);
             outstanding += c.Outstanding;

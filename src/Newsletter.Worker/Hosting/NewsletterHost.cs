@@ -95,7 +95,7 @@ public static class NewsletterHost
         services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.AddSingleton<MailConnectionPool>();
         services.AddSingleton(provider => new WorkerHeartbeat(
-            provider.GetRequiredService<Newsletter.Core.Deliveries.IDeliveryLog>(), provider,
+            provider.GetRequiredService<Newsletter.Core.Deliveries.IWorkerHeartbeats>(), provider,
             provider.GetRequiredService<IOptions<SendingOptions>>(), provider.GetRequiredService<ILogger<WorkerHeartbeat>>())
         {
             RecoversAbandonedClaims = settings.RunJobServer,

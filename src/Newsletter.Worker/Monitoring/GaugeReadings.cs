@@ -22,14 +22,14 @@ public sealed partial class GaugeReadings
 
     private static readonly SendState[] UnfinishedSendStates = [SendState.Scheduled, SendState.Running, SendState.Paused];
 
-    private readonly IDeliveryLog log;
+    private readonly IDeliveryProgress log;
     private readonly JobStorage jobs;
     private readonly TimeProvider clock;
     private readonly ILogger<GaugeReadings> logger;
     private readonly SemaphoreSlim refreshing = new(1, 1);
     private volatile Readings latest = Readings.None;
 
-    public GaugeReadings(NewsletterMetrics metrics, IDeliveryLog log, JobStorage jobs, TimeProvider clock, ILogger<GaugeReadings> logger)
+    public GaugeReadings(NewsletterMetrics metrics, IDeliveryProgress log, JobStorage jobs, TimeProvider clock, ILogger<GaugeReadings> logger)
     {
         this.log = log;
         this.jobs = jobs;

@@ -9,7 +9,7 @@ namespace Newsletter.Worker.Scheduling;
 /// each batch claims every delivery before sending it.
 /// </remarks>
 [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
-public sealed partial class FanOutJob(IDeliveryLog log, IBackgroundJobClient jobs, ILogger<FanOutJob> logger)
+public sealed partial class FanOutJob(ISendStore log, IBackgroundJobClient jobs, ILogger<FanOutJob> logger)
 {
     /// <exception cref="InvalidOperationException">The send does not exist.</exception>
     public async Task RunAsync(long sendId, CancellationToken cancellationToken)

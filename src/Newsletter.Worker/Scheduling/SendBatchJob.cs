@@ -25,7 +25,9 @@ namespace Newsletter.Worker.Scheduling;
 /// </remarks>
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 30, 120, 600, 1800], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
 public sealed partial class SendBatchJob(
-    IDeliveryLog log,
+    ISendStore sends,
+    IDeliveryClaims log,
+    IDeliveryProgress progress,
     ISuppressionList suppressions,
     IRateLimiter rateLimiter,
     RenderedIssueCache renders,
@@ -55,7 +57,7 @@ public sealed partial class SendBatchJob(
     public async Task RunAsync(long sendId, int batchNumber, CancellationToken cancellationToken)
     {
         var started = clock.GetUtcNow();
-        var send = await log.GetSendAsync(sendId, cancellationToken)
+        var send = await sends.GetSendAsync(sendId, cancellationToken)
             ?? throw new InvalidOperationException($"Send {sendId} is not in the delivery log.");
         var list = new MailingList(send.ListName, lists.DisplayNameOf(send.ListName), []);
         var run = new BatchRun(send, batchNumber);
@@ -75,7 +77,7 @@ public sealed partial class SendBatchJob(
         }
 
         LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
-        await log.TryMarkSendFinishedAsync(sendId, cancellationToken);
+        await sends.TryMarkSendFinishedAsync(sendId, cancellationToken);
     }
 
     /// <summary>Sends the batch's open deliveries, pass after pass while retries fall due soon. False: the send was stopped before it.</summary>
@@ -85,7 +87,7 @@ public sealed partial class SendBatchJob(
         var (sendId, batchNumber) = (send.Id, run.BatchNumber);
         while (true)
         {
-            var current = await log.GetSendAsync(sendId, cancellationToken);
+            var current = await sends.GetSendAsync(sendId, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 LogSendStopped(send.IssueNumber, batchNumber, current?.State ?? SendState.Cancelled);
@@ -347,7 +349,7 @@ public sealed partial class SendBatchJob(
         }
         run.LastBudgetCheck = now;
 
-        var counts = await log.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
+        var counts = await progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
         if (!new ErrorBudget(Options.ErrorBudget, Options.ErrorBudgetMinimumAttempts).IsExceeded(counts.Failed, tried))
         {
@@ -390,7 +392,7 @@ public sealed partial class SendBatchJob(
     private async Task PauseAsync(BatchRun run, string reason)
     {
         run.Stopped = true;
-        if (await log.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        if (await sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
         {
             LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
         }

@@ -13,7 +13,8 @@ namespace Newsletter.Worker.Sending;
 
 /// <summary>Records a send's deliveries, queues (or schedules) its fan-out job, and carries out operators' pause, resume and cancel.</summary>
 public sealed partial class SendScheduler(
-    IDeliveryLog log,
+    ISendStore log,
+    IDeliveryProgress progress,
     IIssueStore issues,
     IBackgroundJobClient jobs,
     WorkerHeartbeat worker,
@@ -58,7 +59,7 @@ public sealed partial class SendScheduler(
         if (existing is null)
         {
             // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.
-            metrics.Suppressed(list.Name, (await log.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
+            metrics.Suppressed(list.Name, (await progress.CountAsync(issueNumber, send.Id, cancellationToken)).Suppressed);
         }
         if (existing is { State: SendState.Scheduled or SendState.Paused, StartedAt: null } && at is { } asked && asked != existing.ScheduledFor)
         {

@@ -5,7 +5,7 @@ using Newsletter.Worker.Hosting;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>Waits for sends to finish, reporting the counts as they change.</summary>
-public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
+public sealed class SendWatcher(ISendStore log, IDeliveryProgress progress, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -32,8 +32,8 @@ public sealed class SendWatcher(IDeliveryLog log, JobStorage jobStorage, SendHal
             DateTimeOffset? nextAttempt = null;
             foreach (var send in sends)
             {
-                counts += await log.CountAsync(issueNumber, send.Id, cancellationToken);
-                if (await log.NextAttemptAsync(send.Id, cancellationToken) is { } next && (nextAttempt is null || next < nextAttempt))
+                counts += await progress.CountAsync(issueNumber, send.Id, cancellationToken);
+                if (await progress.NextAttemptAsync(send.Id, cancellationToken) is { } next && (nextAttempt is null || next < nextAttempt))
                 {
                     nextAttempt = next;
                 }

@@ -9,7 +9,7 @@ namespace Newsletter.Worker.Sending;
 /// Keeps this process's claims honoured (a heartbeat in the store), and in job-server processes puts back to work the
 /// deliveries whose worker died mid-send (kill -9, power loss): they go back to pending and their send is queued again.
 /// </summary>
-public sealed partial class WorkerHeartbeat(IDeliveryLog log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
+public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
     : BackgroundService
 {
     /// <summary>A third of the shortest worker timeout allowed, so a live worker never misses enough beats to look dead.</summary>

@@ -14,7 +14,7 @@ namespace Newsletter.Worker.Web;
 /// </summary>
 public sealed class IssueArchive(
     IIssueStore issues,
-    IDeliveryLog log,
+    IDeliveryProgress log,
     IssueRenderer renderer,
     IssueMessageBuilder messages,
     IOptions<BrandingOptions> branding,

@@ -20,7 +20,7 @@ public static partial class SendsEndpoints
 
     public static void MapSends(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/sends", async (HttpContext http, OperatorAuthenticator auth, IDeliveryLog log, MailingListCatalog lists, IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapGet("/sends", async (HttpContext http, OperatorAuthenticator auth, ISendStore log, IDeliveryProgress progress, MailingListCatalog lists, IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var access = auth.Evaluate(http);
             if (access == OperatorAccess.None) return Unauthorized(http);
@@ -45,7 +45,7 @@ public static partial class SendsEndpoints
                     .Append(form is null ? "" : "<th></th>").Append("</tr></thead><tbody>");
                 foreach (var send in sends)
                 {
-                    var c = await log.CountAsync(send.IssueNumber, send.Id, ct);
+                    var c = await progress.CountAsync(send.IssueNumber, send.Id, ct);
                     html.Append(CultureInfo.InvariantCulture,
                         $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a></td><td>{E(send.ListName)}</td><td>{E(StateOf(send, c))}</td>" +
                         $"<td class=\"n\">{c.Sent:N0} / {c.Total:N0}</td><td class=\"n\">{c.Pending + c.Sending:N0}</td><td class=\"n\">{c.Deferred:N0}</td>" +
@@ -68,7 +68,7 @@ public static partial class SendsEndpoints
         });
 
         app.MapPost("/sends/{id:long}/{action:regex(^(pause|resume|cancel)$)}", async (long id, string action, HttpContext http, OperatorAuthenticator auth,
-            IAntiforgery antiforgery, IDeliveryLog log, SendScheduler scheduler, MailingListCatalog lists, ILoggerFactory loggers, CancellationToken ct) =>
+            IAntiforgery antiforgery, ISendStore log, SendScheduler scheduler, MailingListCatalog lists, ILoggerFactory loggers, CancellationToken ct) =>
         {
             var access = auth.Evaluate(http);
             if (access == OperatorAccess.None) return Unauthorized(http);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Bounces;
@@ -33,7 +34,7 @@ public sealed class BounceMailboxPollerTests(DovecotServer dovecot) : IClassFixt
     {
         var mailbox = dovecot.CreateUser();
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, BounceSettings(mailbox), RunBounceProcessor: true));
-        await SentIssues.SendAsync(host.Services.GetRequiredService<IDeliveryLog>(), 1, ["ada@example.com"]);
+        await SentIssues.SendAsync(host.Services.GetRequiredService<DeliveryLog>(), 1, ["ada@example.com"]);
         await dovecot.AppendAsync(mailbox, "INBOX", BounceFixtures.Load(BounceFixtures.GmailHard));
         var suppressions = host.Services.GetRequiredService<ISuppressionList>();
 

@@ -35,7 +35,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
                 TimeoutSeconds = 10,
             });
         return new(new ImapBounceMailbox(settings), settings,
-            new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
+            new DeliveryLog(_temp.Database), new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
             _metrics.Metrics, new RecordingLogger<BounceProcessor>());
     }
 

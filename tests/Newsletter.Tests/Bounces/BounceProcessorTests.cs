@@ -55,7 +55,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null)
     {
         var settings = Microsoft.Extensions.Options.Options.Create(options ?? Options());
-        return new(new ImapBounceMailbox(settings), settings, _log, _suppressions, new BounceStore(_temp.Database),
+        return new(new ImapBounceMailbox(settings), settings, _log, _log, _suppressions, new BounceStore(_temp.Database),
             _metrics.Metrics, logger ?? new RecordingLogger<BounceProcessor>());
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 using Newsletter.Worker;
@@ -73,7 +74,7 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
 
         await using (var worker = await RunningWorker.StartAsync(environment))
         {
-            var log = worker.Services.GetRequiredService<IDeliveryLog>();
+            var log = worker.Services.GetRequiredService<DeliveryLog>();
             var send = (await log.FindSendAsync(1, "readers", CancellationToken.None))!;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 

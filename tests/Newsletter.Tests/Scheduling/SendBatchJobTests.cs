@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Storage.StoryFiles;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Lists;
@@ -34,7 +35,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
-        send = await services.GetRequiredService<IDeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
+        send = await services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -63,7 +64,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var log = host.Services.GetRequiredService<IDeliveryLog>();
+        var log = host.Services.GetRequiredService<DeliveryLog>();
         Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: Subscribers - 1, Failed: 1), await log.CountAsync(send.IssueNumber, send.Id, CancellationToken.None));
         var failure = Assert.Single(await log.ListFailedAsync(send.IssueNumber, CancellationToken.None));
         Assert.Equal("reader0007@example.com", failure.Email);
@@ -75,7 +76,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var finished = await host.Services.GetRequiredService<IDeliveryLog>().GetSendAsync(send.Id, CancellationToken.None);
+        var finished = await host.Services.GetRequiredService<DeliveryLog>().GetSendAsync(send.Id, CancellationToken.None);
         Assert.Equal(SendState.Finished, finished?.State);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Deliveries;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker;
 using Newsletter.Worker.Hosting;
@@ -36,7 +37,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
         var stopped = await Assert.ThrowsAsync<CommandException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
-        var log = host.Services.GetRequiredService<IDeliveryLog>();
+        var log = host.Services.GetRequiredService<DeliveryLog>();
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
         await host.StopAsync();
@@ -63,7 +64,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
         var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
-        var send = await host.Services.GetRequiredService<IDeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None);
+        var send = await host.Services.GetRequiredService<DeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None);
         await host.StopAsync();
 
         Assert.Equal(SendState.Finished, send!.State);
@@ -102,7 +103,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
         await Assert.ThrowsAsync<CommandException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3)));
-        var log = host.Services.GetRequiredService<IDeliveryLog>();
+        var log = host.Services.GetRequiredService<DeliveryLog>();
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
         await host.StopAsync();

@@ -32,7 +32,12 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         Assert.IsType<SqliteDatabase>(services.GetRequiredService<StoreDatabase>());
         Assert.Same(services.GetRequiredService<StoreDatabase>(), services.GetRequiredService<StoreDatabase>());
         Assert.IsType<IssueStore>(services.GetRequiredService<IIssueStore>());
-        Assert.IsType<DeliveryLog>(services.GetRequiredService<IDeliveryLog>());
+        var deliveryLog = services.GetRequiredService<DeliveryLog>();
+        Assert.Same(deliveryLog, services.GetRequiredService<ISendStore>());
+        Assert.Same(deliveryLog, services.GetRequiredService<IDeliveryClaims>());
+        Assert.Same(deliveryLog, services.GetRequiredService<IDeliveryProgress>());
+        Assert.Same(deliveryLog, services.GetRequiredService<IWorkerHeartbeats>());
+        Assert.Same(deliveryLog, services.GetRequiredService<ISentMessageLookup>());
     }
 
     [Fact]

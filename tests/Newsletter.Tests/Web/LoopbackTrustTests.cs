@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Sending;
 
@@ -45,7 +46,7 @@ public sealed partial class LoopbackTrustTests(PublishedWorkerFixture fixture) :
     [Fact]
     public async Task Resume_IsRefusedAndTheSendStaysPaused_WhenTheRequestNamesAnotherHost()
     {
-        var log = fixture.Worker.Services.GetRequiredService<IDeliveryLog>();
+        var log = fixture.Worker.Services.GetRequiredService<DeliveryLog>();
         var list = new MailingList("rebound", "rebound", [new Subscriber("rebound@example.com", null)]);
         var send = (await fixture.Worker.Services.GetRequiredService<SendScheduler>()
             .ScheduleAsync(fixture.Issue.Number, list, DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None)).Send;

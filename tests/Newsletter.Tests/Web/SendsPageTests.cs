@@ -6,6 +6,7 @@ using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -15,7 +16,7 @@ namespace Newsletter.Tests.Web;
 [Collection(HangfireCollection.Name)]
 public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
 {
-    private IDeliveryLog Log => fixture.Worker.Services.GetRequiredService<IDeliveryLog>();
+    private DeliveryLog Log => fixture.Worker.Services.GetRequiredService<DeliveryLog>();
 
     /// <summary>A send to a one-person list, scheduled for tomorrow: unfinished, so it can be paused, resumed and cancelled.</summary>
     private async Task<Send> ScheduleLaterAsync(string listName)
