@@ -6,8 +6,10 @@ using Newsletter.Worker.Scheduling;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>
-/// Keeps this process's claims honoured (a heartbeat in the store), and in job-server processes puts back to work the
-/// deliveries whose worker died mid-send (kill -9, power loss): they go back to pending and their send is queued again.
+/// Keeps this process's claims honoured (a heartbeat in the store), and puts back to work the deliveries whose worker died
+/// mid-send (kill -9, power loss): they go back to pending and their send is queued again. The beat-and-recover loop runs only
+/// where the host registers it as a hosted service, which it does in job-server processes alone (the only ones that claim
+/// deliveries); elsewhere the instance just gives batch jobs and <c>send</c> its <see cref="WorkerId"/>, beat and recovery.
 /// </summary>
 public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
     : BackgroundService
@@ -17,9 +19,6 @@ public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvi
 
     /// <summary>This process's id in claims: host, process id and a random part, since pids are reused.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
-
-    /// <summary>Whether this process also recovers abandoned claims (only processes that run batch jobs do).</summary>
-    public bool RecoversAbandonedClaims { get; set; }
 
     /// <summary>Beats now; batch jobs call it before their first claim so a claim is never older than its worker's heartbeat.</summary>
     public Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
@@ -32,10 +31,7 @@ public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvi
             try
             {
                 await BeatAsync(stoppingToken);
-                if (RecoversAbandonedClaims)
-                {
-                    await RecoverAsync(stoppingToken);
-                }
+                await RecoverAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
