@@ -30,7 +30,7 @@ public static class IssueCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var weekEnding = parse.GetValue(date)
-                ?? PublishCommand.Today(services.GetRequiredService<IOptions<ScheduleOptions>>().Value, services.GetRequiredService<TimeProvider>());
+                ?? ScheduleCalendar.Today(services.GetRequiredService<IOptions<ScheduleOptions>>().Value, services.GetRequiredService<TimeProvider>());
             var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(weekEnding, token);
             Console.WriteLine($"Composed issue #{issue.Number} for {issue.WeekStarting:yyyy-MM-dd} to {issue.WeekEnding:yyyy-MM-dd}");
             Console.WriteLine($"  Subject:   {issue.Subject}");

@@ -22,8 +22,9 @@ namespace Newsletter.Worker.Hosting;
 /// run). Off for the rest, which never read the lists, so a large list costs them nothing; `lists validate` reports problems itself.
 /// </param>
 /// <param name="RunBounceProcessor">Poll the bounce mailbox (Newsletter:Bounces, when enabled); only `run` does.</param>
+/// <param name="KeepPublishSchedule">Register (or remove) the weekly publish job from Newsletter:Schedule at start; only `run` does.</param>
 public sealed record HostSettings(bool RunJobServer, IReadOnlyDictionary<string, string?>? ConfigurationOverrides = null, bool ValidateListsAtStart = false,
-    bool RunBounceProcessor = false);
+    bool RunBounceProcessor = false, bool KeepPublishSchedule = false);
 
 /// <summary>Wires every area of the service into one host. Program.cs and the tests build hosts only through here.</summary>
 public static class NewsletterHost
@@ -67,8 +68,9 @@ public static class NewsletterHost
         services.AddSingleton<MailingListCatalog>();
         services.AddComposition();
         services.AddPublishing();
+        // Before any other hosted service: a schedule that cannot be kept stops the start before anything runs.
+        services.AddPublishSchedule(keepSchedule: settings.KeepPublishSchedule);
         services.AddSendJobs(claimsDeliveries: settings.RunJobServer);
-        services.AddPublishSchedule();
         services.AddBounces();
         if (settings.RunBounceProcessor)
         {
