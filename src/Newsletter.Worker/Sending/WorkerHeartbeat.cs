@@ -11,7 +11,8 @@ namespace Newsletter.Worker.Sending;
 /// where the host registers it as a hosted service, which it does in job-server processes alone (the only ones that claim
 /// deliveries); elsewhere the instance just gives batch jobs and <c>send</c> its <see cref="WorkerId"/>, beat and recovery.
 /// </summary>
-public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
+public sealed partial class WorkerHeartbeat(
+    IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, TimeProvider clock, ILogger<WorkerHeartbeat> logger)
     : BackgroundService
 {
     /// <summary>A third of the shortest worker timeout allowed, so a live worker never misses enough beats to look dead.</summary>
@@ -25,7 +26,7 @@ public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(Interval, clock);
         do
         {
             try
