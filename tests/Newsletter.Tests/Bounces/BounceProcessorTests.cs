@@ -36,21 +36,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
         return Task.CompletedTask;
     }
 
-    private BounceOptions Options(Action<BounceOptions>? change = null)
-    {
-        var options = new BounceOptions
-        {
-            Enabled = true,
-            Host = dovecot.Host,
-            Port = dovecot.Port,
-            Security = MailboxSecurity.None,
-            User = _mailbox.User,
-            Password = _mailbox.Password,
-            TimeoutSeconds = 10,
-        };
-        change?.Invoke(options);
-        return options;
-    }
+    private BounceOptions Options(Action<BounceOptions>? change = null) => BounceFixtures.Options(dovecot, _mailbox, change);
 
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null)
     {

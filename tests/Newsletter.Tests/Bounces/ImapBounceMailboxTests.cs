@@ -11,21 +11,8 @@ public sealed class ImapBounceMailboxTests(DovecotServer dovecot) : IClassFixtur
     private const int TestTimeout = 30_000;
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private ImapBounceMailbox Mailbox((string User, string Password) login, Action<BounceOptions>? change = null)
-    {
-        var options = new BounceOptions
-        {
-            Enabled = true,
-            Host = dovecot.Host,
-            Port = dovecot.Port,
-            Security = MailboxSecurity.None,
-            User = login.User,
-            Password = login.Password,
-            TimeoutSeconds = 10,
-        };
-        change?.Invoke(options);
-        return new ImapBounceMailbox(Microsoft.Extensions.Options.Options.Create(options));
-    }
+    private ImapBounceMailbox Mailbox((string User, string Password) login, Action<BounceOptions>? change = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(BounceFixtures.Options(dovecot, login, change)));
 
     [Fact(Timeout = TestTimeout)]
     public async Task ProbeAsync_CountsTheMessagesAndCreatesNoFolder_WhenTheLoginIsRight()
