@@ -8,6 +8,7 @@ namespace Newsletter.Core.Lists;
 /// </param>
 /// <param name="SubscriberCount">How many <paramref name="Subscribers"/> yields, as counted when the list was validated.</param>
 public sealed record MailingList(string Name, string DisplayName, IEnumerable<Subscriber> Subscribers, int SubscriberCount)
+    : ListIdentity(Name, DisplayName)
 {
     /// <summary>A list held in memory (inline subscribers, tests).</summary>
     public MailingList(string name, string displayName, IReadOnlyCollection<Subscriber> subscribers)

@@ -105,7 +105,7 @@ public sealed class IssueMessageBuilder
     }
 
     /// <summary>The Feedback-ID value for an issue sent to a list: <c>issue-12:readers:newsletter:tensorweekly</c>.</summary>
-    public string FeedbackId(int issueNumber, MailingList list)
+    public string FeedbackId(int issueNumber, ListIdentity list)
     {
         ArgumentNullException.ThrowIfNull(list);
         return FeedbackIdIssuePrefix + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture)
@@ -129,7 +129,7 @@ public sealed class IssueMessageBuilder
     public Uri ViewInBrowserUrl(int issueNumber) => new(_issuesBase + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The one-click unsubscribe URL for <paramref name="subscriber"/> on <paramref name="list"/>: <c>{PublicBaseUrl}/unsubscribe/{token}</c>.</summary>
-    public string UnsubscribeUrl(MailingList list, Subscriber subscriber)
+    public string UnsubscribeUrl(ListIdentity list, Subscriber subscriber)
     {
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(subscriber);
@@ -137,7 +137,7 @@ public sealed class IssueMessageBuilder
     }
 
     /// <summary>The List-Id value for <paramref name="list"/>: <c>"Display Name" &lt;name.fromdomain&gt;</c>.</summary>
-    public string ListId(MailingList list)
+    public string ListId(ListIdentity list)
     {
         ArgumentNullException.ThrowIfNull(list);
         var id = ListIdLabel(list.Name) + "." + _fromDomain;
@@ -156,7 +156,7 @@ public sealed class IssueMessageBuilder
     /// spliced in, the DKIM signature when signing is on, and the envelope sender to send it with.
     /// </summary>
     /// <exception cref="ArgumentException">The subscriber's address is not a usable address (contains spaces or control characters, has no '@', or MimeKit cannot parse it).</exception>
-    public OutgoingMessage Build(EncodedIssueBody body, MailingList list, Subscriber subscriber)
+    public OutgoingMessage Build(EncodedIssueBody body, ListIdentity list, Subscriber subscriber)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(list);

@@ -7,7 +7,8 @@ public interface IMailTransport
     string Describe();
 
     /// <summary>Opens a session (for SMTP: connects, secures and authenticates one connection).</summary>
-    /// <exception cref="TransientDeliveryException">The connection could not be made; retry later.</exception>
+    /// <exception cref="DeliveryException">The session could not be opened; <see cref="DeliveryException.Failure"/> says why
+    /// (<see cref="DeliveryFailure.SessionRefused"/> or <see cref="DeliveryFailure.SenderRefused"/>: only a person can fix it).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
     Task<IMailTransportSession> OpenSessionAsync(CancellationToken ct);
 }

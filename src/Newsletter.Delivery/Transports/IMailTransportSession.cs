@@ -4,7 +4,7 @@ namespace Newsletter.Delivery.Transports;
 
 /// <summary>
 /// One open channel to the transport. Not thread-safe: one session per worker, messages sent one at a time.
-/// After a <see cref="TransientDeliveryException"/> the session is unusable; dispose it and open a new one.
+/// After a <see cref="DeliveryException"/> whose <see cref="DeliveryException.SessionIsUsable"/> is false, dispose it and open a new one.
 /// </summary>
 public interface IMailTransportSession : IAsyncDisposable
 {
@@ -18,10 +18,10 @@ public interface IMailTransportSession : IAsyncDisposable
     /// per-recipient VERP address. The pickup transport writes it as the file's first line, a Return-Path header.
     /// </param>
     /// <returns>The server's reply (SMTP) or where the message was written (pickup).</returns>
-    /// <exception cref="RecipientRejectedException">The recipient was refused permanently; the session stays usable.</exception>
-    /// <exception cref="MessageRejectedException">The message was refused permanently; the session stays usable.</exception>
+    /// <exception cref="DeliveryException">The message was not (or not certainly) taken; <see cref="DeliveryException.Failure"/> says how,
+    /// from the closed set <see cref="DeliveryFailure"/>. Cancellation once the whole message is out is
+    /// <see cref="DeliveryFailure.ReplyLost"/>: the server may have taken it.</exception>
     /// <exception cref="Core.DiskFullException">The disk the transport writes to is full (pickup); the session is now unusable.</exception>
-    /// <exception cref="TransientDeliveryException">Anything else (4xx, I/O, timeout); the session is now unusable.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; the session is now unusable.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the message was out; the session is now unusable.</exception>
     Task<string> SendAsync(MimeMessage message, MailboxAddress envelopeSender, CancellationToken ct);
 }

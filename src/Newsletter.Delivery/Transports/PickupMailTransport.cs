@@ -118,7 +118,7 @@ public sealed class PickupMailTransport : IMailTransport
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _broken = true;
-                throw new TransientDeliveryException($"Could not write {path}: {e.Message}", e);
+                throw new DeliveryException(DeliveryFailure.ConnectionLost, $"Could not write {path}: {e.Message}", inner: e);
             }
             finally
             {

@@ -61,8 +61,8 @@ public sealed partial class SmtpMailTransport : IMailTransport
     /// <summary>
     /// Connects, secures and logs in as a send would, then says goodbye (QUIT) without sending anything: for <c>newsletter check</c>.
     /// </summary>
-    /// <exception cref="SessionRefusedException">The login, the certificate or the missing STARTTLS would stop every send.</exception>
-    /// <exception cref="TransientDeliveryException">The relay cannot be reached or answered with an error.</exception>
+    /// <exception cref="DeliveryException"><see cref="DeliveryFailure.SessionRefused"/>: the login, the certificate or the missing
+    /// STARTTLS would stop every send; otherwise the relay cannot be reached or answered with an error.</exception>
     public async Task<RelayProbe> ProbeAsync(CancellationToken ct)
     {
         var (client, validator) = await ConnectAsync(ct).ConfigureAwait(false);
@@ -117,7 +117,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
             {
                 if (!client.Capabilities.HasFlag(SmtpCapabilities.Authentication))
                 {
-                    throw new SessionRefusedException(
+                    throw new DeliveryException(DeliveryFailure.SessionRefused,
                         $"The SMTP relay {Describe()} does not offer AUTH{(client.IsSecure ? "" : " on an unencrypted connection")}, and {Section}:User is set. " +
                         (client.IsSecure ? $"Use the relay's submission port (587 with StartTls, or 465 with SslOnConnect), or remove {Section}:User if it relays without a login."
                                          : $"Set {Section}:Security to StartTls or SslOnConnect (most relays offer AUTH only over TLS), or remove {Section}:User if it relays without a login."));
@@ -138,9 +138,10 @@ public sealed partial class SmtpMailTransport : IMailTransport
         {
             client.Dispose();
             socket?.Dispose();
-            throw new TransientDeliveryException($"Could not open an SMTP session to {Describe()}: {Describe(e)}", e,
-                (e as SmtpCommandException)?.StatusCode is { } code ? (int)code : null,
-                (e as SmtpCommandException)?.Message);
+            var code = (e as SmtpCommandException)?.StatusCode is { } status ? (int)status : (int?)null;
+            // A 5xx while connecting (to EHLO, say) is the server refusing us: waiting will not change it.
+            throw new DeliveryException(code is >= 500 ? DeliveryFailure.SenderRefused : SmtpReplies.IsThrottling(code, e.Message) ? DeliveryFailure.Throttled : DeliveryFailure.ConnectionLost,
+                $"Could not open an SMTP session to {Describe()}: {Describe(e)}", code, (e as SmtpCommandException)?.Message, inner: e);
         }
         catch
         {
@@ -151,20 +152,20 @@ public sealed partial class SmtpMailTransport : IMailTransport
     }
 
     /// <summary>The failures that only a person can fix, as the exception a send pauses on; null for the rest.</summary>
-    private SessionRefusedException? Refusal(Exception e, ServerCertificateValidator validator, SmtpClient client) => e switch
+    private DeliveryException? Refusal(Exception e, ServerCertificateValidator validator, SmtpClient client) => e switch
     {
-        SessionRefusedException refused => refused,
+        DeliveryException { Failure: DeliveryFailure.SessionRefused } refused => refused,
         SslHandshakeException when validator.Problem is { } problem =>
-            new SessionRefusedException($"Refused the SMTP relay {Describe()}: {problem}", e),
+            new DeliveryException(DeliveryFailure.SessionRefused, $"Refused the SMTP relay {Describe()}: {problem}", inner: e),
         NotSupportedException when _smtp.Security == SmtpSecurity.StartTls && !client.IsSecure =>
-            new SessionRefusedException(
+            new DeliveryException(DeliveryFailure.SessionRefused, 
                 $"The SMTP relay {Describe()} does not offer STARTTLS, and {Section}:Security is StartTls: the login and every message would cross " +
                 $"the network unencrypted. Use a port of the relay that offers STARTTLS (587) or TLS (465 with Security SslOnConnect); set Security " +
-                "to StartTlsWhenAvailable only for a relay on this machine or a network you trust.", e),
+                "to StartTlsWhenAvailable only for a relay on this machine or a network you trust.", inner: e),
         AuthenticationException =>
-            new SessionRefusedException(
+            new DeliveryException(DeliveryFailure.SessionRefused,
                 $"The SMTP relay {Describe()} refused the login '{_smtp.User}': {e.Message.Trim()}. Check {Section}:User and the password in the " +
-                "environment variable Newsletter__Delivery__Smtp__Password.", e, ReplyCodeOf(e.Message), e.Message.Trim()),
+                "environment variable Newsletter__Delivery__Smtp__Password.", ReplyCodeOf(e.Message), e.Message.Trim(), inner: e),
         _ => null,
     };
 
@@ -220,7 +221,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
             try
             {
                 if (!IsUsable)
-                    throw new TransientDeliveryException($"The SMTP session to {_server} is no longer usable; open a new one.");
+                    throw new DeliveryException(DeliveryFailure.ConnectionLost, $"The SMTP session to {_server} is no longer usable; open a new one.");
 
                 var recipients = message.To.Mailboxes.ToList();
                 if (recipients.Count == 0)
@@ -230,42 +231,41 @@ public sealed partial class SmtpMailTransport : IMailTransport
                 _lastTotal = null;
                 return await _client.SendAsync(FormatOptions.Default, message, envelopeSender, recipients, ct, this).ConfigureAwait(false);
             }
-            catch (SmtpCommandException e) when (IsPermanent(e) && e.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
-            {
-                // MailKit resets the transaction (RSET) before throwing, so the connection stays usable.
-                throw new RecipientRejectedException(e.Mailbox?.Address ?? string.Join(", ", message.To.Mailboxes.Select(m => m.Address)),
-                    (int)e.StatusCode, e.Message, e);
-            }
-            catch (SmtpCommandException e) when (IsPermanent(e) && e.ErrorCode == SmtpErrorCode.MessageNotAccepted)
-            {
-                throw new MessageRejectedException((int)e.StatusCode, e.Message, e);
-            }
-            catch (SmtpCommandException e) when ((int)e.StatusCode is >= 400 and < 500 && !SmtpReplies.IsThrottling((int)e.StatusCode, e.Message)
-                                                 && _client.IsConnected)
-            {
-                // One message's transient failure (451 4.3.0 to RCPT, 452 mailbox full...): MailKit reset the transaction, so
-                // the connection carries on with the next recipient. Only throttling and 421 say anything about the connection.
-                throw new MessageDeferredException((int)e.StatusCode, e.Message, e);
-            }
             catch (SmtpCommandException e)
             {
-                // Throttling (421, x.7.x), 5xx on MAIL FROM (sender refused: a configuration problem that would hit
-                // every recipient, so it must not mark subscribers failed), or an unexpected code.
-                _broken = true;
-                throw new TransientDeliveryException($"SMTP server {_server} replied {(int)e.StatusCode} {e.Message}", e, (int)e.StatusCode, e.Message);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                _broken = true;
-                throw;
+                var code = (int)e.StatusCode;
+                var failure = Classify(e);
+                // MailKit resets the transaction (RSET) before it throws, so after one message's own failure the connection
+                // carries on with the next recipient; throttling, a refused sender or a closed connection end the session.
+                if (failure is not (DeliveryFailure.RecipientRefused or DeliveryFailure.MessageDeferred or DeliveryFailure.MessageRefused)
+                    || !_client.IsConnected)
+                {
+                    _broken = true;
+                    if (failure == DeliveryFailure.MessageDeferred)
+                        failure = DeliveryFailure.ConnectionLost;
+                }
+
+                var mailbox = e.Mailbox?.Address ?? (failure == DeliveryFailure.RecipientRefused ? RecipientsOf(message) : null);
+                throw new DeliveryException(failure, failure switch
+                {
+                    DeliveryFailure.RecipientRefused => $"Recipient {mailbox} was rejected: {code} {e.Message}",
+                    DeliveryFailure.MessageRefused => $"Message was rejected: {code} {e.Message}",
+                    DeliveryFailure.MessageDeferred => $"Deferred by the server: {code} {e.Message}",
+                    _ => $"SMTP server {_server} replied {code} {e.Message}",
+                }, code, e.Message, mailbox, e);
             }
             catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException or OperationCanceledException or TimeoutException)
             {
                 _broken = true;
-                // Progress is only reported while DATA is written. Once all of it went out, the server may
-                // have queued the message even though its reply never arrived.
-                var mayHaveBeenAccepted = _bytesWritten > 0 && (_lastTotal is not long total || _bytesWritten >= total);
-                throw new TransientDeliveryException($"Lost the SMTP session to {_server}: {e.Message}", e, mayHaveBeenAccepted: mayHaveBeenAccepted);
+                // Progress is only reported while DATA is written. Once all of it went out, the server may have queued the
+                // message even though its reply never arrived: whether the reply was lost to the network, to a timeout, or to
+                // our own cancellation, the message is then uncertain, not unsent.
+                var handedOver = _bytesWritten > 0 && (_lastTotal is not long total || _bytesWritten >= total);
+                if (e is OperationCanceledException && ct.IsCancellationRequested && !handedOver)
+                    throw;
+                throw new DeliveryException(handedOver ? DeliveryFailure.ReplyLost : DeliveryFailure.ConnectionLost,
+                    ct.IsCancellationRequested ? $"Stopped while the reply of {_server} to the message was on its way"
+                                               : $"Lost the SMTP session to {_server}: {e.Message}", inner: e);
             }
             finally
             {
@@ -273,7 +273,26 @@ public sealed partial class SmtpMailTransport : IMailTransport
             }
         }
 
-        private static bool IsPermanent(SmtpCommandException e) => (int)e.StatusCode is >= 500 and < 600;
+        private static string RecipientsOf(MimeMessage message) => string.Join(", ", message.To.Mailboxes.Select(m => m.Address));
+
+        /// <summary>What a refusing reply means, by the command it answered (MailKit's <see cref="SmtpErrorCode"/>) and its code.</summary>
+        private static DeliveryFailure Classify(SmtpCommandException e)
+        {
+            var code = (int)e.StatusCode;
+            if (SmtpReplies.IsThrottling(code, e.Message))
+                return DeliveryFailure.Throttled;
+            return (e.ErrorCode, code) switch
+            {
+                (SmtpErrorCode.RecipientNotAccepted, >= 500 and < 600) => DeliveryFailure.RecipientRefused,
+                (SmtpErrorCode.MessageNotAccepted, >= 500 and < 600) => DeliveryFailure.MessageRefused,
+                // A refused sender is a configuration problem that would hit every recipient: it must not mark subscribers failed.
+                (_, >= 500 and < 600) => DeliveryFailure.SenderRefused,
+                // Any other 4xx (451 4.3.0, 452 mailbox full) is about the message it answered and says nothing about the connection.
+                (_, >= 400 and < 500) => DeliveryFailure.MessageDeferred,
+                // A code that makes no sense here: the connection is not to be trusted further.
+                _ => DeliveryFailure.ConnectionLost,
+            };
+        }
 
         void ITransferProgress.Report(long bytesTransferred, long totalSize)
         {

@@ -132,11 +132,11 @@ public static class CheckCommand
                            $"{DeliveryOptions.SectionName}:Smtp:Security to StartTls (port 587) or SslOnConnect (port 465) unless the relay is on this machine.");
             }
         }
-        catch (SessionRefusedException ex)
+        catch (DeliveryException ex) when (ex.Failure == DeliveryFailure.SessionRefused)
         {
             line(Fail, ex.Message);
         }
-        catch (TransientDeliveryException ex)
+        catch (DeliveryException ex)
         {
             line(Fail, $"{ex.Message}. Check {DeliveryOptions.SectionName}:Smtp:Host, :Port and :Security ({delivery.Smtp.Security}), and that this " +
                        "machine may reach that port (firewalls often block 25 and 587 outbound).");

@@ -6,7 +6,7 @@ using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Configuration;
 using Newsletter.Storage;
-using Newsletter.Worker.Sending;
+using Newsletter.Delivery.Sending;
 
 namespace Newsletter.Worker.Hosting;
 

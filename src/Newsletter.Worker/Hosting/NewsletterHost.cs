@@ -4,6 +4,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Delivery;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Lists;
+using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 using Newsletter.Storage;
 using Newsletter.Worker.Bounces;
@@ -70,6 +71,7 @@ public static class NewsletterHost
         services.AddPublishing();
         // Before any other hosted service: a schedule that cannot be kept stops the start before anything runs.
         services.AddPublishSchedule(keepSchedule: settings.KeepPublishSchedule);
+        services.AddSending();
         services.AddSendJobs(claimsDeliveries: settings.RunJobServer);
         services.AddBounces();
         if (settings.RunBounceProcessor)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 
 namespace Newsletter.Worker.Scheduling;
@@ -11,23 +12,23 @@ namespace Newsletter.Worker.Scheduling;
 /// batches then only splice in each subscriber's name and URL. Keeps the most recent issue only, so a long-running
 /// worker does not grow.
 /// </summary>
-public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages)
+public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages) : IIssueBodySource
 {
     private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> rendered = new();
 
     /// <summary>The issue as the list's members get it, rendered.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
     /// <exception cref="TemplateException">A template does not compile or throws.</exception>
-    public async Task<RenderedIssue> GetAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+    public async Task<RenderedIssue> GetAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken) =>
         (await GetPreparedAsync(issueNumber, list, cancellationToken)).Rendered;
 
     /// <summary>The issue as the list's members get it, rendered and encoded as a message body.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
     /// <exception cref="TemplateException">A template does not compile or throws.</exception>
-    public async Task<EncodedIssueBody> GetBodyAsync(int issueNumber, MailingList list, CancellationToken cancellationToken) =>
+    public async Task<EncodedIssueBody> GetBodyAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken) =>
         (await GetPreparedAsync(issueNumber, list, cancellationToken)).Body;
 
-    private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, MailingList list, CancellationToken cancellationToken)
+    private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken)
     {
         foreach (var stale in rendered.Keys.Where(k => k.Issue < issueNumber))
         {
@@ -48,7 +49,7 @@ public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer rendere
         }
     }
 
-    private async Task<PreparedIssue> RenderAsync(int issueNumber, MailingList list)
+    private async Task<PreparedIssue> RenderAsync(int issueNumber, ListIdentity list)
     {
         var issue = await issues.GetAsync(issueNumber, CancellationToken.None)
             ?? throw new InvalidOperationException($"Issue #{issueNumber} is not in the store.");

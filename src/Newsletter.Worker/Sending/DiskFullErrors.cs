@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Newsletter.Core;
+using Newsletter.Delivery.Sending;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 
@@ -11,7 +12,7 @@ namespace Newsletter.Worker.Sending;
 /// <see cref="DiskFullException"/>), our SQLite store (SQLITE_FULL from Microsoft.Data.Sqlite) and Hangfire's SQLite store
 /// (SQLITE_FULL from sqlite-net), and names the file or folder that could not be written.
 /// </summary>
-public sealed class DiskFullErrors(IOptions<StoreOptions> store, IOptions<JobsOptions> jobs)
+public sealed class DiskFullErrors(IOptions<StoreOptions> store, IOptions<JobsOptions> jobs) : IDiskFullErrors
 {
     /// <summary>SQLite's result codes for "database or disk is full" and for an I/O error.</summary>
     private const int SqliteFull = 13, SqliteIoError = 10;
@@ -19,7 +20,6 @@ public sealed class DiskFullErrors(IOptions<StoreOptions> store, IOptions<JobsOp
     /// <summary>Below this much free space an I/O error from SQLite is taken for a full disk (its shared-memory file needs 32 KB).</summary>
     private const long NearlyFullBytes = 1 << 20;
 
-    /// <returns>The full disk, described, or null when <paramref name="exception"/> (with its inner exceptions) is about something else.</returns>
     public DiskFullException? Recognise(Exception exception)
     {
         var database = Path.GetFullPath(store.Value.Path);

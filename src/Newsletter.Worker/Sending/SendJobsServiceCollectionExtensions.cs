@@ -1,4 +1,4 @@
-using Newsletter.Core.Configuration;
+using Newsletter.Delivery.Sending;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
@@ -6,10 +6,10 @@ namespace Newsletter.Worker.Sending;
 public static class SendJobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds and validates (at start-up) <see cref="SendingOptions"/>, and registers what queues, runs and watches a send:
-    /// <see cref="SendScheduler"/>, <see cref="SendWatcher"/>, the Hangfire jobs (<see cref="FanOutJob"/>, <see cref="SendBatchJob"/>)
-    /// and what they share (<see cref="MailConnectionPool"/>, <see cref="RenderedIssueCache"/>, <see cref="SendHalts"/>,
-    /// <see cref="DiskFullErrors"/>, <see cref="WorkerHeartbeat"/>).
+    /// Registers what queues, runs and watches a send in this worker: <see cref="SendScheduler"/>, <see cref="SendWatcher"/>, the
+    /// Hangfire jobs (<see cref="FanOutJob"/>, <see cref="SendBatchJob"/>), what the send engine asks of the worker
+    /// (<see cref="RenderedIssueCache"/> as its <see cref="IIssueBodySource"/>, <see cref="DiskFullErrors"/> as its
+    /// <see cref="IDiskFullErrors"/>) and the <see cref="WorkerHeartbeat"/>. Needs the engine itself (<c>AddSending()</c>).
     /// </summary>
     /// <param name="claimsDeliveries">
     /// This process runs batch jobs (a job server): it then beats its heartbeat and recovers the claims of workers that died.
@@ -18,11 +18,10 @@ public static class SendJobsServiceCollectionExtensions
     public static IServiceCollection AddSendJobs(this IServiceCollection services, bool claimsDeliveries)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
-        services.AddSingleton<MailConnectionPool>();
         services.AddSingleton<RenderedIssueCache>();
+        services.AddSingleton<IIssueBodySource>(provider => provider.GetRequiredService<RenderedIssueCache>());
         services.AddSingleton<DiskFullErrors>();
-        services.AddSingleton<SendHalts>();
+        services.AddSingleton<IDiskFullErrors>(provider => provider.GetRequiredService<DiskFullErrors>());
         services.AddSingleton<WorkerHeartbeat>();
         if (claimsDeliveries)
         {

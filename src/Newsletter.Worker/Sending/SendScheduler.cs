@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Sending;
 using Newsletter.Core.Monitoring;
 using Hangfire;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Sending;
 using Hangfire;
 using Newsletter.Core.Deliveries;
 using Newsletter.Worker.Hosting;

@@ -1,3 +1,4 @@
+using Newsletter.Delivery.Sending;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
@@ -9,7 +10,7 @@ namespace Newsletter.Worker.Sending;
 /// Keeps this process's claims honoured (a heartbeat in the store), and puts back to work the deliveries whose worker died
 /// mid-send (kill -9, power loss): they go back to pending and their send is queued again. The beat-and-recover loop runs only
 /// where the host registers it as a hosted service, which it does in job-server processes alone (the only ones that claim
-/// deliveries); elsewhere the instance just gives batch jobs and <c>send</c> its <see cref="WorkerId"/>, beat and recovery.
+/// deliveries); elsewhere the instance only lends the send engine its <see cref="WorkerId"/> and <c>send --resume</c> its recovery.
 /// </summary>
 public sealed partial class WorkerHeartbeat(
     IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, TimeProvider clock, ILogger<WorkerHeartbeat> logger)
@@ -21,8 +22,8 @@ public sealed partial class WorkerHeartbeat(
     /// <summary>This process's id in claims: host, process id and a random part, since pids are reused.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>Beats now; batch jobs call it before their first claim so a claim is never older than its worker's heartbeat.</summary>
-    public Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
+    /// <summary>Beats now. The send engine also beats under <see cref="WorkerId"/> before each pass's first claim, so a claim is never older than its worker's heartbeat.</summary>
+    private Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

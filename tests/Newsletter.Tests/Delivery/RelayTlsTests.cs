@@ -88,8 +88,9 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
         var login = relay.CreateLogin();
         const string WrongPassword = "wrong-password-7f3a9c";
 
-        var refused = await Assert.ThrowsAsync<SessionRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() =>
             Transport(relay.StartTlsPort, SmtpSecurity.StartTls, (login.User, WrongPassword)).OpenSessionAsync(CancellationToken.None));
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
 
         Assert.Contains("authentication failed", refused.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(login.User, refused.Message);
@@ -100,8 +101,9 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
     [Fact(Timeout = TestTimeout)]
     public async Task OpenSession_RefusesTheCertificateAndSaysHowToTrustIt_WhenItsCaIsNotTrusted()
     {
-        var refused = await Assert.ThrowsAsync<SessionRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() =>
             Transport(relay.StartTlsPort, SmtpSecurity.StartTls, relay.CreateLogin(), trustTheCa: false).OpenSessionAsync(CancellationToken.None));
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
 
         Assert.Contains("not trusted by this machine", refused.Message);
         Assert.Contains("Newsletter:Delivery:Smtp:TrustedCaFile", refused.Message);
@@ -119,9 +121,10 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
     [Fact(Timeout = TestTimeout)]
     public async Task OpenSession_RefusesTheCertificateNamingTheSetting_WhenItsCaPublishesNoCrlAndRevocationIsStrict()
     {
-        var refused = await Assert.ThrowsAsync<SessionRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() =>
             Transport(relay.StartTlsPort, SmtpSecurity.StartTls, relay.CreateLogin(), revocation: CertificateRevocation.Strict)
                 .OpenSessionAsync(CancellationToken.None));
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
 
         Assert.Contains("revocation status could not be checked", refused.Message);
         Assert.Contains("CertificateRevocation", refused.Message);
@@ -130,8 +133,9 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
     [Fact(Timeout = TestTimeout)]
     public async Task OpenSession_RefusesTheCertificate_WhenItsCrlSaysItIsRevokedAndRevocationIsSoftFail()
     {
-        var refused = await Assert.ThrowsAsync<SessionRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() =>
             Transport(relay.RevokedCertificatePort, SmtpSecurity.StartTls, relay.CreateLogin()).OpenSessionAsync(CancellationToken.None));
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
 
         Assert.Contains("has been revoked", refused.Message);
     }
@@ -147,8 +151,9 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
     [Fact(Timeout = TestTimeout)]
     public async Task OpenSession_RefusesTheRelay_WhenSecurityIsStartTlsAndTheRelayOffersNoStartTls()
     {
-        var refused = await Assert.ThrowsAsync<SessionRefusedException>(() =>
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() =>
             Transport(relay.NoTlsPort, SmtpSecurity.StartTls, relay.CreateLogin()).OpenSessionAsync(CancellationToken.None));
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
 
         Assert.Contains("does not offer STARTTLS", refused.Message);
     }

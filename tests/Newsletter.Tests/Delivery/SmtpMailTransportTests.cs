@@ -59,17 +59,18 @@ public class SmtpMailTransportTests
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task SendAsync_ThrowsRecipientRejected_WhenServerRefusesTheRecipient()
+    public async Task SendAsync_ReportsRecipientRefusedWithTheMailbox_WhenServerRefusesTheRecipient()
     {
         await using var server = new TestSmtpServer();
         server.RefuseRecipient("gone@example.com");
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
 
+        Assert.Equal(DeliveryFailure.RecipientRefused, e.Failure);
         Assert.Equal(550, e.ReplyCode);
-        Assert.Equal("gone@example.com", e.Recipient);
+        Assert.Equal("gone@example.com", e.Mailbox);
         Assert.True(session.IsUsable);
     }
 
@@ -81,7 +82,7 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        await Assert.ThrowsAsync<RecipientRejectedException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
+        await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("gone@example.com"), Envelope, CancellationToken.None));
         await session.SendAsync(MessageTo("here@example.com"), Envelope, CancellationToken.None);
 
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
@@ -90,17 +91,18 @@ public class SmtpMailTransportTests
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task OpenSessionAsync_ThrowsTransient_WhenNothingListens()
+    public async Task OpenSessionAsync_ReportsConnectionLost_WhenNothingListens()
     {
         var port = UnusedPort();
 
-        var e = await Assert.ThrowsAsync<TransientDeliveryException>(() => Transport(port).OpenSessionAsync(CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => Transport(port).OpenSessionAsync(CancellationToken.None));
 
+        Assert.Equal(DeliveryFailure.ConnectionLost, e.Failure);
         Assert.Contains($"smtp://127.0.0.1:{port}", e.Message);
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task SendAsync_ThrowsTransientAndMarksSessionUnusable_WhenServerHasGone()
+    public async Task SendAsync_ReportsConnectionLostAndMarksSessionUnusable_WhenServerHasGone()
     {
         var server = new TestSmtpServer();
         await server.StartAsync();
@@ -108,8 +110,9 @@ public class SmtpMailTransportTests
         await session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None);
 
         await server.DisposeAsync();
-        await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("b@example.com"), Envelope, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("b@example.com"), Envelope, CancellationToken.None));
 
+        Assert.Equal(DeliveryFailure.ConnectionLost, e.Failure);
         Assert.False(session.IsUsable);
         await session.DisposeAsync();
     }
@@ -176,10 +179,11 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        var deferred = await Assert.ThrowsAsync<MessageDeferredException>(() => session.SendAsync(MessageTo("busy@example.com"), Envelope, CancellationToken.None));
+        var deferred = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("busy@example.com"), Envelope, CancellationToken.None));
         server.Faults = SmtpFaults.None;
         await session.SendAsync(MessageTo("next@example.com"), Envelope, CancellationToken.None);
 
+        Assert.Equal(DeliveryFailure.MessageDeferred, deferred.Failure);
         Assert.Equal(451, deferred.ReplyCode);
         Assert.StartsWith("4.3.0", deferred.ReplyText);
         var received = Assert.Single(await server.WaitForMessagesAsync(1, Wait));
@@ -190,7 +194,7 @@ public class SmtpMailTransportTests
     [Theory(Timeout = TestTimeout)]
     [InlineData(451, "4.7.1 Rate limited, try again later")]
     [InlineData(450, "4.7.0 Greylisted")]
-    public async Task SendAsync_ThrowsThrottlingTransient_WhenRcptGetsAnX7xPolicyReply(int code, string text)
+    public async Task SendAsync_ReportsThrottled_WhenRcptGetsAnX7xPolicyReply(int code, string text)
     {
         await using var server = new FaultySmtpServer
         {
@@ -199,10 +203,55 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
-        var e = await Assert.ThrowsAsync<TransientDeliveryException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None));
 
-        Assert.True(e.IsThrottling, e.Message);
+        Assert.Equal(DeliveryFailure.Throttled, e.Failure);
         Assert.Equal(code, e.ReplyCode);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ReportsSenderRefusedAndEndsTheSession_WhenMailFromGetsA5xx()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        server.Script(SmtpFaultCommands.Mail, "", ScriptedReply.With("553 5.7.1 Sender address rejected"));
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, CancellationToken.None));
+
+        Assert.Equal((DeliveryFailure.SenderRefused, 553), (e.Failure, e.ReplyCode));
+        Assert.False(session.IsUsable);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ReportsReplyLost_WhenCancelledOnceTheWholeMessageIsOutAndTheReplyIsOnItsWay()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        server.Script(SmtpFaultCommands.Data, "a@example.com", new ScriptedReply { HoldReply = true });
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource();
+
+        var sending = session.SendAsync(MessageTo("a@example.com"), Envelope, stop.Token);
+        await server.WaitForMessagesAsync(1, Wait);
+        await stop.CancelAsync();
+
+        var e = await Assert.ThrowsAsync<DeliveryException>(() => sending);
+        Assert.Equal(DeliveryFailure.ReplyLost, e.Failure);
+        Assert.False(session.IsUsable);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SendAsync_ThrowsCancelled_WhenCancelledBeforeTheMessageIsOut()
+    {
+        await using var server = new FaultySmtpServer();
+        await server.StartAsync();
+        await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
+        server.Faults = new SmtpFaults { ReplyDelay = TimeSpan.FromMinutes(5) };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.SendAsync(MessageTo("a@example.com"), Envelope, stop.Token));
+        Assert.False(session.IsUsable);
     }
 
     [Theory]

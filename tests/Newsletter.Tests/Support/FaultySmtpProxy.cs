@@ -33,6 +33,7 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Kind, string Key), int> _occurrences = new();
     private readonly ConcurrentQueue<DateTimeOffset> _accepted = new();
     private readonly ConcurrentDictionary<Task, bool> _connections = new();
+    private readonly ConcurrentDictionary<(SmtpFaultCommands Command, string Key), ScriptedReply> _script = new();
     private Task? _accepting;
     private volatile SmtpFaults _faults = SmtpFaults.None;
     private int _connectionsAccepted;
@@ -56,6 +57,18 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
 
     /// <summary>Always 127.0.0.1.</summary>
     public string Host => "127.0.0.1";
+
+    /// <summary>
+    /// Scripts what happens, the next <paramref name="times"/> times, to <paramref name="command"/> for a message to
+    /// <paramref name="recipient"/> (for MAIL, to any message: pass ""). The server never sees a command answered here.
+    /// </summary>
+    /// <param name="reply">The reply instead of the server's, e.g. <c>452 4.2.2 Mailbox full</c>; a 421 closes the connection after it.</param>
+    public void Script(SmtpFaultCommands command, string recipient, ScriptedReply reply, int times = 1)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(reply);
+        _script[(command, recipient.ToLowerInvariant())] = reply with { Remaining = times };
+    }
 
     /// <summary>The port clients connect to; valid after <see cref="Start"/>.</summary>
     public int Port { get; private set; }
@@ -180,6 +193,7 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
         var inData = false;
         var swallowData = false;
         var dropData = false;
+        ScriptedReply? dataScript = null;
         long dataBytes = 0;
         var recipients = new List<string>();
         try
@@ -195,7 +209,7 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                     if (inData)
                     {
                         var isEnd = IsDotLine(line);
-                        if (dropData && (isEnd || dataBytes + line.Length > faults.DropAfterDataBytes))
+                        if (dropData && (isEnd || dataBytes + line.Length > (dataScript?.DropAfterDataBytes ?? faults.DropAfterDataBytes)))
                         {
                             // Forward what came before this line, then vanish without a reply.
                             if (!swallowData)
@@ -214,13 +228,14 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                         inData = false;
                         if (swallowData)
                         {
-                            if (!Inject(c, faults))
+                            if (!(dataScript?.Reply is { } dataReply ? Reply(c, dataReply) : Inject(c, faults)))
                                 return;
                         }
                         else
                         {
                             await WriteAsync(c.UpstreamStream, read.Buffer.Slice(dataStart, line.End), ct).ConfigureAwait(false);
-                            c.Slots.Writer.TryWrite(new Slot(LocalReply: null, EndOfData: true));
+                            c.Slots.Writer.TryWrite(new Slot(LocalReply: null, EndOfData: true, LoseReply: dataScript?.LoseReply ?? false,
+                                HoldReply: dataScript?.HoldReply ?? false));
                         }
 
                         continue;
@@ -232,6 +247,13 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                     {
                         case "MAIL":
                             recipients.Clear();
+                            if (Take(SmtpFaultCommands.Mail, "") is { Reply: { } mailReply })
+                            {
+                                if (!Reply(c, mailReply))
+                                    return;
+                                continue;
+                            }
+
                             if (Roll(faults, SmtpFaultCommands.Mail, ""))
                             {
                                 if (!Inject(c, faults))
@@ -242,6 +264,13 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                             break;
                         case "RCPT":
                             var address = AddressOf(command);
+                            if (Take(SmtpFaultCommands.Rcpt, address) is { Reply: { } rcptReply })
+                            {
+                                if (!Reply(c, rcptReply))
+                                    return;
+                                continue;
+                            }
+
                             if (Roll(faults, SmtpFaultCommands.Rcpt, address))
                             {
                                 if (!Inject(c, faults))
@@ -253,8 +282,9 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                             break;
                         case "DATA":
                             var key = string.Join(",", recipients);
-                            dropData = RollRate(faults, "DROP", key, faults.DropDuringDataRate);
-                            swallowData = Roll(faults, SmtpFaultCommands.Data, key);
+                            dataScript = Take(SmtpFaultCommands.Data, key);
+                            dropData = RollRate(faults, "DROP", key, faults.DropDuringDataRate) || dataScript?.DropAfterDataBytes is not null;
+                            swallowData = Roll(faults, SmtpFaultCommands.Data, key) || dataScript?.Reply is not null;
                             dataBytes = 0;
                             if (swallowData)
                             {
@@ -311,6 +341,29 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
         return !closing;
     }
 
+    /// <summary>Queues a scripted reply; false when it is a 421 and the connection is ending.</summary>
+    private bool Reply(Connection c, string reply)
+    {
+        Interlocked.Increment(ref _transientRepliesInjected);
+        var closing = reply.StartsWith("421", StringComparison.Ordinal);
+        c.Slots.Writer.TryWrite(new Slot(reply + "\r\n", CloseAfter: closing));
+        return !closing;
+    }
+
+    /// <summary>The scripted behaviour for this command and key, if any is left (each use counts down).</summary>
+    private ScriptedReply? Take(SmtpFaultCommands command, string key)
+    {
+        while (_script.TryGetValue((command, key), out var script))
+        {
+            if (script.Remaining <= 0)
+                return null;
+            if (_script.TryUpdate((command, key), script with { Remaining = script.Remaining - 1 }, script))
+                return script;
+        }
+
+        return null;
+    }
+
     /// <summary>Reads the server's replies (multi-line ones whole) into <see cref="Connection.UpstreamReplies"/>.</summary>
     private static async Task PumpUpstreamAsync(Connection c)
     {
@@ -362,6 +415,17 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
                     return;
                 reply = await c.UpstreamReplies.Reader.ReadAsync(ct).ConfigureAwait(false);
             }
+
+            if (slot.LoseReply)
+            {
+                // The server has the message; the client never learns it.
+                Interlocked.Increment(ref _connectionsDropped);
+                c.Close(abort: true);
+                return;
+            }
+
+            if (slot.HoldReply)
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
 
             var delay = _faults.ReplyDelay;
             if (delay > TimeSpan.Zero)
@@ -443,7 +507,10 @@ public sealed class FaultySmtpProxy : IAsyncDisposable
     /// <param name="CloseAfter">Close the connection once this reply is written (421).</param>
     /// <param name="EndOfData">The reply to the end of a message's content: a 2xx is an accepted message.</param>
     /// <param name="Replied">Completed with the reply code once the client has it.</param>
-    private sealed record Slot(string? LocalReply, bool CloseAfter = false, bool EndOfData = false, TaskCompletionSource<int>? Replied = null);
+    /// <param name="LoseReply">Read the server's reply, then cut the connection without passing it on.</param>
+    /// <param name="HoldReply">Read the server's reply, and never pass it on (until the proxy stops).</param>
+    private sealed record Slot(string? LocalReply, bool CloseAfter = false, bool EndOfData = false, TaskCompletionSource<int>? Replied = null,
+        bool LoseReply = false, bool HoldReply = false);
 
     private sealed class Connection(Socket client, Socket upstream, CancellationTokenSource cancellation)
     {

@@ -56,6 +56,12 @@ public sealed class FaultySmtpServer : IAsyncDisposable
     /// <summary>Answers RCPT TO for <paramref name="address"/> with 550 from now on (case-insensitive).</summary>
     public void RefuseRecipient(string address) => _server.RefuseRecipient(address);
 
+    /// <inheritdoc cref="FaultySmtpProxy.Script"/>
+    public void Script(SmtpFaultCommands command, string recipient, ScriptedReply reply, int times = 1) => Proxy.Script(command, recipient, reply, times);
+
+    /// <summary>Sessions (connections) the server itself started: a connection the proxy cut is not reopened to the server.</summary>
+    public int ServerSessions => _server.SessionsStarted;
+
     /// <summary>The most messages accepted in any window of <paramref name="window"/> (e.g. one second, for a rate limit).</summary>
     public int MaxAcceptedInAnyWindow(TimeSpan window) => FaultySmtpProxy.MaxInAnyWindow(AcceptedAt, window);
 

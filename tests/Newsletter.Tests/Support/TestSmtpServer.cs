@@ -43,6 +43,12 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>How long one session may last in total. The package's default (2 min) cuts reused connections mid-batch.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// When set, the server offers AUTH (PLAIN and LOGIN, on the plain connection) and accepts a login when this returns true
+    /// for its user name and password; otherwise it answers 535.
+    /// </summary>
+    public Func<string, string, bool>? Logins { get; init; }
+
     /// <summary>Snapshot of every accepted message, in arrival order.</summary>
     public IReadOnlyList<ReceivedSmtpMessage> Received => _received.ToArray();
 
@@ -61,13 +67,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)).SessionTimeout(SessionTimeout))
+            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)).SessionTimeout(SessionTimeout).AllowUnsecureAuthentication(Logins is not null))
             .Build();
 
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(_listenerFactory);
         services.Add(new Store(this));
         services.Add(new RecipientFilter(this));
+        if (Logins is { } logins)
+            services.Add(new SmtpServer.Authentication.DelegatingUserAuthenticator(logins));
 
         _server = new SmtpServerHost(options, services);
         _server.SessionCreated += (_, args) =>

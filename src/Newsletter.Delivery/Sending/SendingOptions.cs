@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Newsletter.Worker.Sending;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>How sends behave under load and failure (config section <c>Newsletter:Sending</c>).</summary>
 public sealed class SendingOptions

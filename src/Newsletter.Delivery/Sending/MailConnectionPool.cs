@@ -1,10 +1,9 @@
-using Newsletter.Core.Monitoring;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Monitoring;
 using Newsletter.Delivery.Transports;
-using Newsletter.Worker.Monitoring;
 
-namespace Newsletter.Worker.Sending;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>
 /// At most <see cref="SendingOptions.Connections"/> transport sessions per process, kept open between batches so a new batch
@@ -34,7 +33,7 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
             metrics.SmtpConnect(clock.GetElapsedTime(started), succeeded: true);
             return session;
         }
-        catch (TransientDeliveryException)
+        catch (DeliveryException)
         {
             metrics.SmtpConnect(clock.GetElapsedTime(started), succeeded: false);
             throw;
@@ -47,7 +46,7 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         await slots.WaitAsync(cancellationToken);
         while (idle.TryDequeue(out var parked))
         {
-            if (parked.Session.IsUsable && DateTimeOffset.UtcNow - parked.IdleSince < IdleLimit)
+            if (parked.Session.IsUsable && clock.GetUtcNow() - parked.IdleSince < IdleLimit)
             {
                 return new Lease(this, parked.Session);
             }
@@ -55,6 +54,9 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         }
         return new Lease(this, null);
     }
+
+    /// <summary>Keeps a session that is still good for the next batch, noting when it went idle.</summary>
+    private void Park(IMailTransportSession session) => idle.Enqueue((session, clock.GetUtcNow()));
 
     public async ValueTask DisposeAsync()
     {
@@ -70,7 +72,7 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         /// <summary>Whether the session came from an earlier batch (a failure on it may just mean the server dropped it while idle).</summary>
         public bool IsReused { get; private set; } = session is not null;
 
-        /// <exception cref="TransientDeliveryException">The transport cannot be reached.</exception>
+        /// <exception cref="DeliveryException">The transport cannot be reached or refuses the session.</exception>
         public async Task<IMailTransportSession> SessionAsync(CancellationToken cancellationToken)
         {
             if (session is { IsUsable: true })
@@ -97,7 +99,7 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         {
             if (session is { IsUsable: true })
             {
-                pool.idle.Enqueue((session, DateTimeOffset.UtcNow));
+                pool.Park(session);
             }
             else if (session is not null)
             {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 
-namespace Newsletter.Worker.Sending;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>
 /// Sends this process stopped for a reason it may not have been able to record in the store (a full disk under the database),
-/// so that <see cref="SendWatcher"/> in the same process ends with that reason instead of waiting on counts that no longer move.
+/// so that the watcher of a send (<c>send --wait</c>) in the same process ends with that reason instead of waiting on counts that no longer move.
 /// </summary>
 public sealed class SendHalts
 {

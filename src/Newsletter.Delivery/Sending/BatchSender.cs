@@ -1,0 +1,528 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Newsletter.Core;
+using Newsletter.Core.Deliveries;
+using Newsletter.Core.Lists;
+using Newsletter.Core.Monitoring;
+using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Transports;
+using Newsletter.Rendering;
+
+namespace Newsletter.Delivery.Sending;
+
+/// <summary>
+/// The send engine: sends one batch of a send over one pooled connection and decides, one rule per
+/// <see cref="DeliveryFailure"/>, what each outcome does to the delivery, the connection and the send. Knows nothing of the
+/// job system that runs it; the caller runs the batch again at <see cref="BatchOutcome.RunAgainAt"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A batch can run twice, even at the same moment (job systems run a job at least once), so every delivery is claimed in the
+/// delivery log right before it is sent: whoever loses the claim skips it, and each connection has at most one claimed
+/// delivery at a time. Each outcome is recorded as soon as it is known, and once the server may have the message it is
+/// recorded even when the run is being cancelled.
+/// </para>
+/// <para>The rules, by outcome:</para>
+/// <list type="bullet">
+/// <item>2xx: sent, with the server's reply and the Message-ID.</item>
+/// <item><see cref="DeliveryFailure.RecipientRefused"/>: failed, and the address suppressed; the connection goes on.</item>
+/// <item><see cref="DeliveryFailure.MessageRefused"/>: failed, not suppressed (not the subscriber's fault); the connection goes on.</item>
+/// <item><see cref="DeliveryFailure.MessageDeferred"/>: this delivery deferred with backoff; the connection goes on.</item>
+/// <item><see cref="DeliveryFailure.Throttled"/>: deferred, and this connection is dropped and pauses, longer each time.</item>
+/// <item><see cref="DeliveryFailure.ConnectionLost"/> (before or during DATA): deferred, reconnect; three in a row end the run.</item>
+/// <item><see cref="DeliveryFailure.ReplyLost"/> (after DATA, cancellation included): deferred and marked uncertain.</item>
+/// <item><see cref="DeliveryFailure.SenderRefused"/>, <see cref="DeliveryFailure.SessionRefused"/>: the delivery goes back to
+/// pending and the send pauses with the reason: every message would fail the same way.</item>
+/// <item>A deferral past the retry window: failed. Too many permanent failures (<see cref="ErrorBudget"/>): the send pauses.</item>
+/// <item>A message that cannot be built: that subscriber's failure. An issue that cannot be rendered: the send pauses.</item>
+/// <item>A full disk: the send halts and names the file. Cancellation before the message is out: back to pending.</item>
+/// </list>
+/// </remarks>
+public sealed partial class BatchSender
+{
+    /// <summary>A connection that fails this many times in a row ends the run; its deliveries are deferred.</summary>
+    private const int ConnectionFailuresBeforeGivingUp = 3;
+
+    private static readonly TimeSpan ErrorBudgetCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Retries due this soon are waited for in this run; later ones are left to the next run.</summary>
+    private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
+
+    private readonly ISendStore sends;
+    private readonly IDeliveryClaims claims;
+    private readonly IDeliveryProgress progress;
+    private readonly IWorkerHeartbeats heartbeats;
+    private readonly ISuppressionList suppressions;
+    private readonly IRateLimiter rateLimiter;
+    private readonly IIssueBodySource bodies;
+    private readonly IssueMessageBuilder messages;
+    private readonly MailConnectionPool connections;
+    private readonly SendHalts halts;
+    private readonly IDiskFullErrors diskFull;
+    private readonly NewsletterMetrics metrics;
+    private readonly TimeProvider clock;
+    private readonly ILogger logger;
+    private readonly SendingOptions options;
+    private readonly ErrorBudget errorBudget;
+    private readonly IReadOnlyList<RateLimit> rateLimits;
+    private readonly bool timesReplies;
+
+    /// <param name="sends">The send's state: read before each pass, paused by the rules that stop a send.</param>
+    /// <param name="claims">The batch's deliveries, a claim before each message, and each outcome.</param>
+    /// <param name="progress">The send's counts, for the error budget.</param>
+    /// <param name="heartbeats">The heartbeat that keeps this worker's claims honoured.</param>
+    public BatchSender(ISendStore sends, IDeliveryClaims claims, IDeliveryProgress progress, IWorkerHeartbeats heartbeats,
+        ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies, IssueMessageBuilder messages,
+        MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull, IOptions<SendingOptions> sendingOptions,
+        IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
+    {
+        this.sends = sends;
+        this.claims = claims;
+        this.progress = progress;
+        this.heartbeats = heartbeats;
+        this.suppressions = suppressions;
+        this.rateLimiter = rateLimiter;
+        this.bodies = bodies;
+        this.messages = messages;
+        this.connections = connections;
+        this.halts = halts;
+        this.diskFull = diskFull;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.logger = logger;
+        options = sendingOptions.Value;
+        errorBudget = new ErrorBudget(options.ErrorBudget, options.ErrorBudgetMinimumAttempts);
+        // Once, not per message: the limits do not change while the process runs.
+        var limits = new List<RateLimit>(3);
+        if (options.PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
+        if (options.PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
+        if (options.PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
+        rateLimits = limits;
+        // A pickup write has no server reply to time.
+        timesReplies = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
+    }
+
+    /// <summary>
+    /// Sends the batch's open deliveries, pass after pass while retries fall due within 30 seconds, and marks the send finished
+    /// when nothing is left of it.
+    /// </summary>
+    /// <param name="list">The list's identity, for the headers and the footer; its subscribers are in the delivery claims.</param>
+    /// <param name="workerId">This process's id in claims, as its heartbeat registers it.</param>
+    /// <exception cref="OperationCanceledException">Cancelled: the delivery in hand was recorded as the rules say (pending, or
+    /// deferred as uncertain when the server may have it).</exception>
+    public async Task<BatchOutcome> SendAsync(Send send, ListIdentity list, int batchNumber, string workerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(send);
+        ArgumentNullException.ThrowIfNull(list);
+        var started = clock.GetUtcNow();
+        var run = new BatchRun(send, list, batchNumber, workerId);
+        try
+        {
+            await RunPassesAsync(run, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && diskFull.Recognise(ex) is { } full)
+        {
+            // The database (or the job storage) is on a full disk. Retrying cannot help until someone frees space, and retries
+            // would only make a waiting `publish` look stuck: stop, and say which file.
+            await HaltForFullDiskAsync(run, full, claimedDeliveryId: null);
+        }
+
+        if (!run.Stopped)
+        {
+            LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
+            await sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+        }
+        return new BatchOutcome(run.Sent, run.Failed, run.Deferred, run.Skipped, run.Stopped, run.Stopped ? null : run.RunAgainAt);
+    }
+
+    /// <summary>Sends the batch's open deliveries, pass after pass while retries fall due soon.</summary>
+    private async Task RunPassesAsync(BatchRun run, CancellationToken cancellationToken)
+    {
+        var send = run.Send;
+        while (true)
+        {
+            var current = await sends.GetSendAsync(send.Id, cancellationToken);
+            if (current?.State is not (SendState.Scheduled or SendState.Running))
+            {
+                run.Stopped = true;
+                LogSendStopped(send.IssueNumber, run.BatchNumber, current?.State ?? SendState.Cancelled);
+                return;
+            }
+
+            var batch = await claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
+            if (!batch.Any(d => d.State is DeliveryState.Pending or DeliveryState.Deferred))
+            {
+                return;
+            }
+
+            EncodedIssueBody body;
+            try
+            {
+                body = await bodies.GetBodyAsync(send.IssueNumber, run.List, cancellationToken);
+            }
+            catch (TemplateException ex)
+            {
+                // The templates changed after the send was queued (the queuing process rendered them). Every batch would fail
+                // the same way, and retries would only hide it for hours: pause the send with the reason instead.
+                await PauseAsync(run, $"the issue could not be rendered, so nothing more is sent: {ex.Message} Then resume with " +
+                                      $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
+                return;
+            }
+
+            // Before the first claim of the pass, so a claim is never older than its worker's heartbeat.
+            await heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
+            run.StartPass();
+            await using (var lease = await connections.RentAsync(cancellationToken))
+            {
+                foreach (var delivery in batch)
+                {
+                    if (delivery.State is not (DeliveryState.Pending or DeliveryState.Deferred))
+                    {
+                        continue;
+                    }
+                    if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > clock.GetUtcNow())
+                    {
+                        run.Later(due);
+                        continue;
+                    }
+                    if (!await SendOneAsync(run, delivery, body, lease, cancellationToken))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (run.Stopped || run.NextDue is not { } nextDue)
+            {
+                return;
+            }
+
+            var wait = nextDue - clock.GetUtcNow();
+            if (wait > WaitInProcessFor)
+            {
+                // Deferred deliveries are ours to retry: the batch runs again when the first of them is due.
+                run.RunAgainAt = nextDue;
+                return;
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, clock, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Claims, sends and records one delivery. Returns false when the batch must stop.</summary>
+    private async Task<bool> SendOneAsync(BatchRun run, Core.Deliveries.Delivery delivery, EncodedIssueBody body, MailConnectionPool.Lease lease,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (rateLimits.Count > 0)
+        {
+            await WaitForRateLimitAsync(cancellationToken);
+        }
+
+        switch (await claims.TryClaimAsync(delivery.Id, run.WorkerId, cancellationToken))
+        {
+            case ClaimResult.NotAvailable:
+                run.Skipped++;
+                return true;
+            case ClaimResult.Suppressed:
+                run.Skipped++;
+                metrics.Suppressed(run.Send.ListName);
+                return true;
+            case ClaimResult.SendStopped:
+                run.Stopped = true;
+                LogSendStopped(run.Send.IssueNumber, run.BatchNumber, SendState.Paused);
+                return false;
+        }
+
+        OutgoingMessage message;
+        try
+        {
+            message = messages.Build(body, run.List, new Subscriber(delivery.Email, delivery.Name));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
+            await claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
+            run.Failed++;
+            return await WithinErrorBudgetAsync(run, cancellationToken);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var session = await lease.SessionAsync(cancellationToken);
+                var reply = await SendTimedAsync(session, message, cancellationToken);
+                // Once the server has the message, the outcome is recorded even if we are shutting down.
+                await claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                metrics.Sent(run.Send.ListName);
+                run.Sent++;
+                run.ConnectionFailures = 0;
+                run.Throttles = 0;
+                return true;
+            }
+            catch (DeliveryException ex) when (attempt == 1 && lease.IsReused && ex is { Failure: DeliveryFailure.ConnectionLost, ReplyCode: null })
+            {
+                // A pooled connection the server closed while it sat idle: try once more on a fresh one, no harm done.
+                await lease.DiscardAsync();
+            }
+            catch (DeliveryException ex)
+            {
+                if (!ex.SessionIsUsable)
+                {
+                    await lease.DiscardAsync();
+                }
+                return await ApplyAsync(run, delivery, ex, cancellationToken);
+            }
+            catch (DiskFullException ex)
+            {
+                await lease.DiscardAsync();
+                await HaltForFullDiskAsync(run, ex, delivery.Id);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping before the message was out (the transport reports ReplyLost once it was): back to pending.
+                await lease.DiscardAsync();
+                await claims.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The rule for each failure the transport reports. Returns false when the batch must stop.</summary>
+    private async Task<bool> ApplyAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, CancellationToken cancellationToken)
+    {
+        var send = run.Send;
+        switch (ex.Failure)
+        {
+            case DeliveryFailure.RecipientRefused:
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                LogRejected(send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
+                run.Failed++;
+                return await WithinErrorBudgetAsync(run, cancellationToken);
+
+            case DeliveryFailure.MessageRefused:
+                // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
+                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                LogRejected(send.IssueNumber, delivery.Email, ex.Message);
+                metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
+                run.Failed++;
+                return await WithinErrorBudgetAsync(run, cancellationToken);
+
+            case DeliveryFailure.SessionRefused:
+                // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
+                // message the same way, and waiting does not fix it: stop, and say why and what to change.
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await PauseAsync(run, $"{ex.Message} Then `newsletter send {send.IssueNumber} --list {send.ListName} --resume` " +
+                                      "(`newsletter check` tests the settings without sending).");
+                return false;
+
+            case DeliveryFailure.SenderRefused:
+                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
+                                      $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
+                return false;
+
+            case DeliveryFailure.MessageDeferred:
+                // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
+                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: false, throttled: false, cancellationToken);
+
+            case DeliveryFailure.Throttled:
+                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: true, throttled: true, cancellationToken);
+
+            case DeliveryFailure.ReplyLost:
+                // The server may have taken it: sent again later, and counted as uncertain (a possible duplicate).
+                return await DeferAsync(run, delivery, ex, uncertain: true, connectionFault: true, throttled: false, cancellationToken);
+
+            default:
+                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: true, throttled: false, cancellationToken);
+        }
+    }
+
+    /// <summary>Hands the message to the session, timing the server's final reply.</summary>
+    private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        if (!timesReplies)
+        {
+            return await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+        }
+        var handedOver = clock.GetTimestamp();
+        try
+        {
+            var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+            metrics.SmtpReply(clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
+            return reply;
+        }
+        catch (DeliveryException ex)
+        {
+            metrics.SmtpReply(clock.GetElapsedTime(handedOver), ex.ReplyCode);
+            throw;
+        }
+    }
+
+    /// <summary>Records a transient failure of one delivery; returns false when the batch must stop.</summary>
+    /// <param name="uncertain">The server may have taken the message already (its reply was lost).</param>
+    /// <param name="connectionFault">The connection failed or was throttled (not only this message): it counts towards giving up.</param>
+    /// <param name="throttled">The server asked us to slow down: this connection backs off.</param>
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, bool uncertain, bool connectionFault,
+        bool throttled, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var firstAttempt = delivery.FirstAttemptAt ?? now;
+        if (now - firstAttempt >= options.RetryWindow)
+        {
+            await claims.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
+            run.Failed++;
+            return await WithinErrorBudgetAsync(run, cancellationToken);
+        }
+
+        var due = now + options.RetryDelay(delivery.Attempts + 1);
+        await claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
+        metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
+        run.Deferred++;
+        run.Later(due);
+        LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
+        if (!connectionFault)
+        {
+            return true;
+        }
+
+        if (throttled)
+        {
+            // The server asks us to slow down: this connection backs off, longer each time it is asked again.
+            var pause = TimeSpan.FromSeconds(Math.Min(options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
+            LogThrottled(run.Send.IssueNumber, ex.ReplyCode ?? 0, pause);
+            await Task.Delay(pause, clock, cancellationToken);
+        }
+
+        if (++run.ConnectionFailures >= ConnectionFailuresBeforeGivingUp)
+        {
+            // The server is unwell; leave the rest of the batch for the next run instead of hammering it.
+            LogGivingUp(run.Send.IssueNumber, run.BatchNumber, run.ConnectionFailures);
+            return false;
+        }
+        return true;
+    }
+
+    private async Task<bool> WithinErrorBudgetAsync(BatchRun run, CancellationToken cancellationToken)
+    {
+        // Counting the whole send on every failure made a large send with many (tolerated) failures quadratic. The first
+        // failures of a run are always checked, so a broken send stops early; after that, once a second is enough.
+        var now = clock.GetUtcNow();
+        if (run.Failed > options.ErrorBudgetMinimumAttempts && now - run.LastBudgetCheck < ErrorBudgetCheckInterval)
+        {
+            return true;
+        }
+        run.LastBudgetCheck = now;
+
+        var counts = await progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
+        var tried = counts.Sent + counts.Failed;
+        if (!errorBudget.IsExceeded(counts.Failed, tried))
+        {
+            return true;
+        }
+
+        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently: with 99% confidence more than the error budget of " +
+                              $"{options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
+                              $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
+        return false;
+    }
+
+    /// <summary>
+    /// Stops the send because a disk is full: the claimed delivery (not written) goes back to pending, the send pauses with a
+    /// reason naming the full file or folder, and <see cref="SendHalts"/> tells this process's watcher even if the database
+    /// itself is on the full disk and cannot record the pause.
+    /// </summary>
+    private async Task HaltForFullDiskAsync(BatchRun run, DiskFullException full, long? claimedDeliveryId)
+    {
+        var reason = $"{full.Message} Nothing was lost: what was not sent waits, pending. Once there is space, resume with " +
+                     $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.";
+        run.Stopped = true;
+        halts.Halt(run.Send.Id, reason);
+        try
+        {
+            if (claimedDeliveryId is { } id)
+            {
+                await claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
+            }
+            await PauseAsync(run, reason);
+        }
+        catch (Exception ex) when (diskFull.Recognise(ex) is not null)
+        {
+            // The database is on a full disk too. A delivery left claimed is returned to pending by the next
+            // `send --resume` once this process's heartbeat is old, like one from a crashed worker.
+            LogPauseNotRecorded(run.Send.IssueNumber, run.Send.ListName, reason);
+        }
+    }
+
+    private async Task PauseAsync(BatchRun run, string reason)
+    {
+        run.Stopped = true;
+        if (await sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        {
+            LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
+        }
+    }
+
+    private async Task WaitForRateLimitAsync(CancellationToken cancellationToken)
+    {
+        while (await rateLimiter.TryAcquireAsync(connections.Destination, rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock, cancellationToken);
+        }
+    }
+
+    /// <summary>What one run of a batch did, and when its deferred deliveries are next due.</summary>
+    private sealed class BatchRun(Send send, ListIdentity list, int batchNumber, string workerId)
+    {
+        public Send Send { get; } = send;
+        public ListIdentity List { get; } = list;
+        public int BatchNumber { get; } = batchNumber;
+        public string WorkerId { get; } = workerId;
+        public int Sent, Failed, Deferred, Skipped, ConnectionFailures, Throttles;
+        public bool Stopped;
+        public DateTimeOffset LastBudgetCheck;
+        public DateTimeOffset? NextDue { get; private set; }
+        public DateTimeOffset? RunAgainAt { get; set; }
+
+        public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
+
+        /// <summary>Starts another pass over the batch: the earliest due time is recomputed from what is still deferred.</summary>
+        public void StartPass()
+        {
+            NextDue = null;
+            ConnectionFailures = 0;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} batch {BatchNumber}: the send is {State}; nothing sent")]
+    private partial void LogSendStopped(int issueNumber, int batchNumber, SendState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber}: {Email} refused: {Reason}")]
+    private partial void LogRejected(int issueNumber, string email, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber}: {Email} deferred until {Due:u}: {Reason}")]
+    private partial void LogDeferred(int issueNumber, string email, string reason, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber}: the server throttles us ({Code}); this connection pauses {Pause}")]
+    private partial void LogThrottled(int issueNumber, int code, TimeSpan pause);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issue #{IssueNumber} batch {BatchNumber}: {Failures} connection failures in a row; the rest of the batch waits for its retry")]
+    private partial void LogGivingUp(int issueNumber, int batchNumber, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} paused: {Reason}")]
+    private partial void LogPaused(int issueNumber, string listName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} stopped, and the database could not record the pause: {Reason}")]
+    private partial void LogPauseNotRecorded(int issueNumber, string listName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Deferred} deferred, {Skipped} skipped in {Elapsed}")]
+    private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int deferred, int skipped, TimeSpan elapsed);
+}
