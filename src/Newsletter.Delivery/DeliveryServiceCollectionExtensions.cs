@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
@@ -18,8 +17,8 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DkimOptions"/>, <see cref="DeliveryOptions"/> and <see cref="ListsOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
-    /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>), <see cref="MailingListLoader"/> and the <see cref="IMailTransport"/>
+    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
     /// or the current directory when there is no host environment.
@@ -42,16 +41,6 @@ public static class DeliveryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>(sp =>
             new DeliveryOptionsValidator(sp.GetService<IHostEnvironment>())));
 
-        // The section *is* the dictionary (list name -> list). Not validated at start here: reading a large inline list costs
-        // time, and only commands that send need it (the host opts in with ValidateOnStart).
-        services.AddOptions<ListsOptions>()
-            .Configure<IConfiguration>((options, configuration) =>
-            {
-                foreach (var (name, list) in ListsOptions.FromConfiguration(configuration).Lists) options.Lists[name] = list;
-            });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ListsOptions>, ListsOptionsValidator>(sp =>
-            new ListsOptionsValidator(sp.GetService<IHostEnvironment>(), sp.GetService<ILogger<ListsOptionsValidator>>())));
-
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton(sp => UnsubscribeTokens.FromOptions(
@@ -69,10 +58,6 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<UnsubscribeTokens>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DkimSigning>().Signer));
-
-        services.TryAddSingleton(sp => new MailingListLoader(
-            sp.GetRequiredService<IOptions<ListsOptions>>(),
-            sp.GetService<IHostEnvironment>()));
 
         services.TryAddSingleton(sp => new PickupMailTransport(sp.GetRequiredService<IOptions<DeliveryOptions>>(), ContentRoot(sp)));
         services.TryAddSingleton(sp => new SmtpMailTransport(

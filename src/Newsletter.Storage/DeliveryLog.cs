@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
@@ -311,16 +312,6 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     }
 
     /// <inheritdoc />
-    public async Task<DateTimeOffset?> NextAttemptAsync(long sendId, CancellationToken cancellationToken)
-    {
-        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
-        var next = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE send_id = @sendId AND state = 'deferred'",
-            new { sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return DbText.ParseTimestampOrNull(next);
-    }
-
-    /// <inheritdoc />
     public async Task HeartbeatAsync(string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
@@ -386,26 +377,50 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<SendProgress>> ListUnfinishedSendProgressAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SendProgress>> ListUnfinishedSendProgressAsync(CancellationToken cancellationToken) =>
+        QueryProgressAsync("sends.state IN ('scheduled', 'running', 'paused')", null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SendProgress>> GetSendProgressAsync(IReadOnlyCollection<long> sendIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sendIds);
+        // The ids are written into the statement: Dapper expands a list parameter on SQLite but hands Npgsql an array, and no
+        // one IN syntax suits both. They are numbers, so nothing can be injected.
+        return sendIds.Count == 0
+            ? Task.FromResult<IReadOnlyList<SendProgress>>([])
+            : QueryProgressAsync($"sends.id IN ({string.Join(", ", sendIds.Distinct().Select(id => id.ToString(CultureInfo.InvariantCulture)))})", null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The sends that match <paramref name="where"/> with their deliveries counted by state, in one grouped scan of the
+    /// (send_id, state) index however many sends match. A send with no deliveries yet still gets a row (state NULL), so it is
+    /// reported with zero counts.
+    /// </summary>
+    private async Task<IReadOnlyList<SendProgress>> QueryProgressAsync(string where, object? parameters, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // One grouped scan of the (send_id, state) index for all unfinished sends; a send with no deliveries yet still
-        // gets a row (state NULL) so it is reported with zero counts.
-        var rows = await connection.QueryAsync<SendStateCountRow>(new CommandDefinition("""
-            SELECT sends.id AS SendId, sends.issue_number AS IssueNumber, sends.list_name AS ListName, sends.state AS SendState,
-                   deliveries.state AS State, COUNT(deliveries.id) AS Count, COALESCE(SUM(deliveries.uncertain), 0) AS Uncertain
+        // Grouped by the sends' primary key, so PostgreSQL accepts the send's other columns ungrouped.
+        var rows = await connection.QueryAsync<SendCountRow>(new CommandDefinition($"""
+            SELECT sends.id AS Id, sends.issue_number AS IssueNumber, sends.list_name AS ListName, sends.state AS State,
+                   sends.batch_size AS BatchSize, sends.batch_count AS BatchCount, sends.recipient_count AS RecipientCount,
+                   sends.created_at AS CreatedAt, sends.scheduled_for AS ScheduledFor, sends.started_at AS StartedAt,
+                   sends.finished_at AS FinishedAt, sends.pause_reason AS PauseReason,
+                   deliveries.state AS DeliveryState, COUNT(deliveries.id) AS Count, COALESCE(SUM(deliveries.uncertain), 0) AS Uncertain,
+                   MIN(deliveries.next_attempt_at) AS NextAttemptAt
             FROM sends LEFT JOIN deliveries ON deliveries.send_id = sends.id
-            WHERE sends.state IN ('scheduled', 'running', 'paused')
+            WHERE {where}
             GROUP BY sends.id, deliveries.state
             ORDER BY sends.id
-            """, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            """, parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows
-            .GroupBy(r => r.SendId)
+            .GroupBy(r => r.Id)
             .Select(send =>
             {
-                var first = send.First();
-                var counts = ToCounts(send.Where(r => r.State is not null).Select(r => new StateCountRow { State = r.State!, Count = r.Count, Uncertain = r.Uncertain }).ToList());
-                return new SendProgress(first.SendId, first.IssueNumber, first.ListName, DbText.ParseSendState(first.SendState), counts);
+                var counted = send.Where(r => r.DeliveryState is not null).ToList();
+                var counts = ToCounts(counted.Select(r => new StateCountRow { State = r.DeliveryState!, Count = r.Count, Uncertain = r.Uncertain }).ToList());
+                // Only a deferred delivery's next attempt is due; others may keep a stale one from before they were sent.
+                var next = counted.FirstOrDefault(r => r.DeliveryState == "deferred")?.NextAttemptAt;
+                return new SendProgress(send.First().ToSend(), counts, DbText.ParseTimestampOrNull(next));
             })
             .ToList();
     }
@@ -461,18 +476,15 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
         public int Uncertain { get; set; }
     }
 
-    private sealed class SendStateCountRow
+    private sealed class SendCountRow : SendRow
     {
-        public long SendId { get; set; }
-        public int IssueNumber { get; set; }
-        public string ListName { get; set; } = "";
-        public string SendState { get; set; } = "";
-        public string? State { get; set; }
+        public string? DeliveryState { get; set; }
         public int Count { get; set; }
         public int Uncertain { get; set; }
+        public string? NextAttemptAt { get; set; }
     }
 
-    private sealed class SendRow
+    private class SendRow
     {
         public long Id { get; set; }
         public int IssueNumber { get; set; }

@@ -15,8 +15,11 @@ public interface IDeliveryProgress
     /// </summary>
     Task<IReadOnlyList<SendProgress>> ListUnfinishedSendProgressAsync(CancellationToken cancellationToken);
 
-    /// <summary>The earliest next attempt of a deferred delivery of the send, if any.</summary>
-    Task<DateTimeOffset?> NextAttemptAsync(long sendId, CancellationToken cancellationToken);
+    /// <summary>
+    /// The progress of each of these sends (the send as stored now, its counts and its next retry), in id order, read in one
+    /// grouped query however many sends there are: for what <c>status</c>, /sends and the watcher show. Ids with no send are left out.
+    /// </summary>
+    Task<IReadOnlyList<SendProgress>> GetSendProgressAsync(IReadOnlyCollection<long> sendIds, CancellationToken cancellationToken);
 
     /// <summary>Failed deliveries of the issue, with their reasons.</summary>
     Task<IReadOnlyList<Delivery>> ListFailedAsync(int issueNumber, CancellationToken cancellationToken);

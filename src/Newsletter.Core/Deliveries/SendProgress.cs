@@ -1,4 +1,65 @@
+using System.Globalization;
+
 namespace Newsletter.Core.Deliveries;
 
-/// <summary>Where one unfinished send stands: its state and how many of its deliveries are in each state.</summary>
-public sealed record SendProgress(long SendId, int IssueNumber, string ListName, SendState State, DeliveryCounts Counts);
+/// <summary>
+/// Where one send stands: the send, how many of its deliveries are in each state, and when the next deferred delivery is due.
+/// The one description of a send's state as operators read it, for <c>newsletter status</c>, the /sends page, the watcher of
+/// <c>send --wait</c> and the monitoring gauges alike.
+/// </summary>
+/// <param name="NextAttemptAt">The earliest retry of a deferred delivery, if any is deferred.</param>
+public sealed record SendProgress(Send Send, DeliveryCounts Counts, DateTimeOffset? NextAttemptAt = null)
+{
+    /// <summary>
+    /// The send's phase. Never <see cref="SendPhase.Finished"/> while anything is pending, in flight or deferred, whatever the
+    /// stored state says; and a send whose every delivery is done counts as finished before the watcher has marked it so.
+    /// </summary>
+    public SendPhase Phase => Send.State switch
+    {
+        SendState.Finished when Counts.IsComplete => SendPhase.Finished,
+        SendState.Cancelled => SendPhase.Cancelled,
+        SendState.Paused => SendPhase.Paused,
+        SendState.Scheduled when Send.ScheduledFor is not null => SendPhase.Scheduled,
+        _ when Counts.IsComplete && Counts.Total > 0 => SendPhase.Finished,
+        _ => SendPhase.InProgress,
+    };
+
+    /// <summary>The phase in one or two words: "scheduled", "in progress", "paused", "cancelled", "finished" (the <c>status --json</c> values).</summary>
+    public string PhaseName => Phase switch
+    {
+        SendPhase.Scheduled => "scheduled",
+        SendPhase.InProgress => "in progress",
+        SendPhase.Paused => "paused",
+        SendPhase.Cancelled => "cancelled",
+        _ => "finished",
+    };
+
+    /// <summary>
+    /// The phase with what an operator needs next to it: "paused: why", "scheduled for 2026-04-06 07:00 +01:00".
+    /// </summary>
+    /// <param name="zone">The time zone to show a time in: the machine's for the command line, UTC for the web.</param>
+    public string Describe(TimeZoneInfo zone) => Phase switch
+    {
+        SendPhase.Paused when Send.PauseReason is { } reason => $"paused: {reason}",
+        SendPhase.Scheduled => $"scheduled for {Time(Send.ScheduledFor!.Value, zone)}",
+        _ => PhaseName,
+    };
+
+    /// <summary>Pausing makes sense: the send may still claim deliveries.</summary>
+    public bool CanPause => Send.State is SendState.Running or SendState.Scheduled && !Counts.IsComplete;
+
+    public bool CanResume => Send.State is SendState.Paused;
+
+    /// <summary>Cancelling makes sense: the send has not finished and is not cancelled already.</summary>
+    public bool CanCancel => Send.State is not (SendState.Finished or SendState.Cancelled);
+
+    /// <summary>A time as this description writes it: "2026-04-06 06:00 UTC", or with the zone's offset.</summary>
+    public static string Time(DateTimeOffset at, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        return zone == TimeZoneInfo.Utc
+            ? local.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)
+            : local.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
+    }
+}

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
 using Newsletter.Core.Lists;
-using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Unsubscribe;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Newsletter.Delivery.Lists;
+using Newsletter.Core.Lists;
 
 namespace Newsletter.Delivery.Messages;
 

@@ -35,7 +35,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
         _smtp = delivery.Value.Smtp ?? throw new ArgumentException("Newsletter:Delivery:Smtp is missing.", nameof(delivery));
         if (string.IsNullOrWhiteSpace(_smtp.Host))
             throw new ArgumentException("Newsletter:Delivery:Smtp:Host is required when Newsletter:Delivery:Transport is Smtp.", nameof(delivery));
-        if (!Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out _, out var reason))
+        if (!Core.Lists.EmailAddressRules.TryNormalize(sender.Value.FromAddress, out _, out var reason))
             throw new ArgumentException($"{SenderOptions.SectionName}:FromAddress '{sender.Value.FromAddress}' {reason}.", nameof(sender));
         if (!string.IsNullOrWhiteSpace(_smtp.TrustedCaFile))
         {

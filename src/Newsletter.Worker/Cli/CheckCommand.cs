@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
-using Newsletter.Delivery.Lists;
+using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;

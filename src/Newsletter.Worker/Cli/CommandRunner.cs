@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Composition;
+using Newsletter.Core.Errors;
+using Newsletter.Rendering;
 using Hangfire;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
@@ -45,40 +46,61 @@ public static class CommandRunner
                 await host.StopAsync(CancellationToken.None);
             }
         }
-        catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
+        catch (Exception ex) when (ExitCodeFor(ex, host?.Services, database, cancellationToken) is { } exitCode)
+        {
+            return exitCode;
+        }
+        finally
+        {
+            host?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The one mapping from what went wrong to what the operator reads and the exit code, for every command (<c>run</c> included):
+    /// the message goes to stderr without a stack trace. Null for anything unforeseen, which is left to crash with its stack trace.
+    /// </summary>
+    /// <param name="services">The host's services, when it was built (to recognise a full disk by its files).</param>
+    /// <param name="database">The store, when it was resolved (to name it when it cannot be reached).</param>
+    /// <param name="cancellationToken">The command's token: its cancellation is Ctrl+C, not an error.</param>
+    public static int? ExitCodeFor(Exception exception, IServiceProvider? services, StoreDatabase? database, CancellationToken cancellationToken)
+    {
+        if (ConfigurationErrors.TryWrite(exception, Directory.GetCurrentDirectory()))
         {
             return ExitCodes.UsageOrConfig;
         }
-        catch (Exception ex) when (host?.Services.GetService<DiskFullErrors>()?.Recognise(ex) is { } full)
+        if (services?.GetService<DiskFullErrors>()?.Recognise(exception) is { } full)
         {
             // A full disk under the database or the job store: say which file, not a stack trace. Every write is a transaction
             // or a single statement, so what was recorded before it stays, and the same command carries on once there is space.
             Console.Error.WriteLine($"error: {full.Message} Nothing recorded before it was lost: once there is space, run the same command again to carry on.");
             return ExitCodes.PartialFailure;
         }
-        catch (Exception ex) when ((database?.Unavailable(ex) ?? ex as StoreUnavailableException) is { } unavailable)
+        if ((database?.Unavailable(exception) ?? exception as StoreUnavailableException) is { } unavailable)
         {
             Console.Error.WriteLine($"error: {unavailable.Message}");
             return ExitCodes.UsageOrConfig;
         }
-        catch (CommandException ex)
-        {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ex.ExitCode;
-        }
-        catch (Exception ex) when (ex is EmptyWeekException or IssueAlreadyComposedException or Newsletter.Rendering.TemplateException)
-        {
-            Console.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.UsageOrConfig;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             Console.Error.WriteLine("Stopped. Work already recorded is kept; run the same command again to carry on.");
-            return 130;
+            return ExitCodes.Interrupted;
         }
-        finally
+
+        int? exitCode = exception switch
         {
-            host?.Dispose();
+            CommandException command => command.ExitCode,
+            // The send ran but did not reach everyone: what was sent stays sent, like a recipient who failed.
+            SendStoppedException => ExitCodes.PartialFailure,
+            // Nothing was done: an issue, send or list that does not exist, a send in the wrong state, lists or stories to fix.
+            NewsletterException => ExitCodes.UsageOrConfig,
+            TemplateException => ExitCodes.UsageOrConfig,
+            _ => null,
+        };
+        if (exitCode is not null)
+        {
+            Console.Error.WriteLine($"error: {exception.Message}");
         }
+        return exitCode;
     }
 }

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Cli;
@@ -84,7 +85,7 @@ public static class IssueCommands
         {
             var issueNumber = parse.GetValue(issue);
             _ = await services.GetRequiredService<IIssueStore>().GetAsync(issueNumber, token)
-                ?? throw new CommandException($"There is no issue #{issueNumber}. `newsletter issue list` shows the issues.");
+                ?? throw new IssueNotFoundException(issueNumber);
             var catalog = services.GetRequiredService<MailingListCatalog>();
             var target = parse.GetValue(list) is { } name ? catalog.Resolve([name]).Single() : catalog.Resolve([]).FirstOrDefault()
                 ?? new MailingList("preview", "Preview", []);

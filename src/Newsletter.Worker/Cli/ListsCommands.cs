@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
-using Newsletter.Delivery.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
 
 namespace Newsletter.Worker.Cli;
 
@@ -52,8 +52,7 @@ public static partial class ListsCommands
             var lists = result.Lists;
             if (parse.GetValue(name) is { } only)
             {
-                lists = [result.Find(only) ?? throw new CommandException(
-                    $"There is no valid list '{only}' under Newsletter:Lists. Lists: {(result.Lists.Count == 0 ? "none" : string.Join(", ", result.Lists.Select(l => l.Name)))}.")];
+                lists = [result.Find(only) ?? throw new ListNotFoundException(only, result.Lists.Select(l => l.Name).ToList())];
             }
 
             var suppressions = (await services.GetRequiredService<ISuppressionList>().ListAsync(token))

@@ -16,6 +16,7 @@ public static class NewsletterCli
             SendCommands.BuildSend(),
             SendCommands.BuildStatus(),
             SendCommands.BuildPause(),
+            SendCommands.BuildResume(),
             SendCommands.BuildCancel(),
             BouncesCommands.Build(),
             CheckCommand.Build(),

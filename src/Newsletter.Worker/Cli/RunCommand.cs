@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
-using Newsletter.Worker.Web;
 
 namespace Newsletter.Worker.Cli;
 
@@ -20,13 +19,16 @@ public static class RunCommand
             "appsettings.json or their CSV files change. Stop it with Ctrl+C.");
         command.SetAction(async (parse, ct) =>
         {
+            WebApplication? app = null;
+            StoreDatabase? database = null;
             try
             {
-                await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true, KeepPublishSchedule: true));
+                app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true, KeepPublishSchedule: true));
                 // Validated here, before StartAsync, which would also log each failure with a stack trace.
                 app.Services.GetService<IStartupValidator>()?.Validate();
                 // Opened before anything starts, as in every other command (see CommandRunner).
-                await app.Services.GetRequiredService<StoreDatabase>().InitializeAsync(ct);
+                database = app.Services.GetRequiredService<StoreDatabase>();
+                await database.InitializeAsync(ct);
                 _ = app.Services.GetRequiredService<JobStorage>();
 
                 // Starting registers the weekly publish job (PublishScheduleRegistration), refusing a cron Hangfire cannot read.
@@ -38,19 +40,13 @@ public static class RunCommand
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;
             }
-            catch (Exception ex) when (ConfigurationErrors.TryWrite(ex, Directory.GetCurrentDirectory()))
+            catch (Exception ex) when (CommandRunner.ExitCodeFor(ex, app?.Services, database, ct) is { } exitCode)
             {
-                return ExitCodes.UsageOrConfig;
+                return exitCode;
             }
-            catch (StoreUnavailableException ex)
+            finally
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return ExitCodes.UsageOrConfig;
-            }
-            catch (CommandException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return ex.ExitCode;
+                if (app is not null) await app.DisposeAsync();
             }
         });
         return command;

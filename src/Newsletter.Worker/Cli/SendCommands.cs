@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Delivery.Transports;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Cli;
@@ -76,20 +77,28 @@ public static class SendCommands
         return command;
     }
 
-    /// <summary><c>newsletter pause|cancel ISSUE --list NAME</c>.</summary>
+    /// <summary><c>newsletter pause|resume|cancel ISSUE --list NAME</c>, through <see cref="ISendControl"/> as the /sends page's buttons.</summary>
     public static Command BuildPause() => BuildControl("pause",
-        "Pause a send: batches stop before their next message (the one on the wire finishes). `send ISSUE --list NAME --resume` carries on.",
-        async (log, send, token) => await log.PauseSendAsync(send.Id, "paused by an operator.", token)
-            ? $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`."
-            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused."));
+        "Pause a send: batches stop before their next message (the one on the wire finishes). `resume ISSUE --list NAME` carries on.",
+        async (control, send, token) =>
+        {
+            await control.PauseAsync(send.Id, "paused by an operator.", token);
+            return $"Paused issue #{send.IssueNumber} to '{send.ListName}'. Resume with `newsletter resume {send.IssueNumber} --list {send.ListName}`.";
+        });
+
+    public static Command BuildResume() => BuildControl("resume",
+        "Resume a paused send (or carry on an interrupted one): take back what a dead worker left in flight and queue the rest; " +
+        "a send that had not started waits for its time again. `newsletter run` sends it.",
+        async (control, send, token) => await control.ResumeAsync(send.Id, token) is { State: SendState.Scheduled, ScheduledFor: { } at }
+            ? $"Resumed issue #{send.IssueNumber} to '{send.ListName}': it waits for {at.ToLocalTime():yyyy-MM-dd HH:mm zzz}, when `newsletter run` sends it."
+            : $"Resumed issue #{send.IssueNumber} to '{send.ListName}': queued; `newsletter run` sends it, `newsletter status {send.IssueNumber}` shows progress.");
 
     public static Command BuildCancel() => BuildControl("cancel",
         "Cancel a send for good: what was not sent yet is marked cancelled and never sent. Messages already sent stay sent.",
-        async (log, send, token) => await log.CancelSendAsync(send.Id, token) is var cancelled and >= 0
-            ? $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {cancelled:N0} deliveries will not be sent."
-            : throw new CommandException($"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel."));
+        async (control, send, token) =>
+            $"Cancelled issue #{send.IssueNumber} to '{send.ListName}': {await control.CancelAsync(send.Id, token):N0} deliveries will not be sent.");
 
-    private static Command BuildControl(string name, string description, Func<ISendStore, Send, CancellationToken, Task<string>> act)
+    private static Command BuildControl(string name, string description, Func<ISendControl, Send, CancellationToken, Task<string>> act)
     {
         var issue = CliArguments.IssueNumber();
         var list = new Option<string>("--list") { Description = "The list the send goes to.", Required = true, HelpName = "NAME" };
@@ -97,7 +106,7 @@ public static class SendCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var send = await services.GetRequiredService<SendScheduler>().FindAsync(parse.GetValue(issue), parse.GetRequiredValue(list), token);
-            Console.WriteLine(await act(services.GetRequiredService<ISendStore>(), send, token));
+            Console.WriteLine(await act(services.GetRequiredService<ISendControl>(), send, token));
             return ExitCodes.Success;
         }, ct));
         return command;
@@ -115,33 +124,28 @@ public static class SendCommands
         {
             var issueNumber = parse.GetValue(issue);
             var log = services.GetRequiredService<IDeliveryProgress>();
-            var sends = await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, token);
-            var counts = await log.CountAsync(issueNumber, null, token);
-            var failures = await log.ListFailedAsync(issueNumber, token);
+            var sends = await ProgressOfAsync(services, issueNumber, token);
             if (parse.GetValue(json))
             {
-                var perSend = new List<object>();
-                foreach (var send in sends)
+                var counts = sends.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
+                var failures = await log.ListFailedAsync(issueNumber, token);
+                var perSend = sends.Select(p => new
                 {
-                    var c = await log.CountAsync(issueNumber, send.Id, token);
-                    perSend.Add(new
-                    {
-                        list = send.ListName,
-                        state = StateOf(send, c),
-                        pauseReason = send.PauseReason,
-                        sent = c.Sent,
-                        failed = c.Failed,
-                        pending = c.Pending,
-                        sending = c.Sending,
-                        deferred = c.Deferred,
-                        suppressed = c.Suppressed,
-                        cancelled = c.Cancelled,
-                        uncertain = c.Uncertain,
-                        nextAttemptAt = await log.NextAttemptAsync(send.Id, token),
-                        startedAt = send.StartedAt,
-                        finishedAt = send.FinishedAt,
-                    });
-                }
+                    list = p.Send.ListName,
+                    state = p.PhaseName,
+                    pauseReason = p.Send.PauseReason,
+                    sent = p.Counts.Sent,
+                    failed = p.Counts.Failed,
+                    pending = p.Counts.Pending,
+                    sending = p.Counts.Sending,
+                    deferred = p.Counts.Deferred,
+                    suppressed = p.Counts.Suppressed,
+                    cancelled = p.Counts.Cancelled,
+                    uncertain = p.Counts.Uncertain,
+                    nextAttemptAt = p.NextAttemptAt,
+                    startedAt = p.Send.StartedAt,
+                    finishedAt = p.Send.FinishedAt,
+                });
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     issue = issueNumber,
@@ -177,19 +181,13 @@ public static class SendCommands
         var log = services.GetRequiredService<IDeliveryProgress>();
         Console.WriteLine($"Issue #{issueNumber}:");
         var outstanding = 0;
-        foreach (var send in await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, cancellationToken))
+        foreach (var send in await ProgressOfAsync(services, issueNumber, cancellationToken))
         {
-            var c = await log.CountAsync(issueNumber, send.Id, cancellationToken);
+            var c = send.Counts;
             outstanding += c.Outstanding;
-            var state = StateOf(send, c) switch
-            {
-                "paused" => $"paused: {send.PauseReason}",
-                "scheduled" when send.ScheduledFor is { } at => $"scheduled for {at.ToLocalTime():yyyy-MM-dd HH:mm zzz}",
-                var other => other,
-            };
-            Console.WriteLine($"  {send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Suppressed,5:N0} suppressed  " +
-                              $"{c.Pending + c.Sending,7:N0} pending  {c.Deferred,5:N0} deferred   ({state})");
-            if (c.Deferred > 0 && await log.NextAttemptAsync(send.Id, cancellationToken) is { } next)
+            Console.WriteLine($"  {send.Send.ListName,-16} {c.Sent,7:N0} sent  {c.Failed,5:N0} failed  {c.Suppressed,5:N0} suppressed  " +
+                              $"{c.Pending + c.Sending,7:N0} pending  {c.Deferred,5:N0} deferred   ({send.Describe(TimeZoneInfo.Local)})");
+            if (c.Deferred > 0 && send.NextAttemptAt is { } next)
             {
                 Console.WriteLine($"  {"",-16} next retry of deferred deliveries at {next.ToLocalTime():yyyy-MM-dd HH:mm:ss zzz}");
             }
@@ -217,14 +215,8 @@ public static class SendCommands
         return failures.Count > 0 || outstanding > 0 ? ExitCodes.PartialFailure : ExitCodes.Success;
     }
 
-    /// <summary>The send's state as operators read it: never "finished" while anything is pending, in flight or deferred.</summary>
-    private static string StateOf(Send send, DeliveryCounts counts) => send.State switch
-    {
-        SendState.Finished when counts.IsComplete => "finished",
-        SendState.Cancelled => "cancelled",
-        SendState.Paused => "paused",
-        SendState.Scheduled when send.ScheduledFor is not null => "scheduled",
-        _ when counts.IsComplete && counts.Total > 0 => "finished",
-        _ => "in progress",
-    };
+    /// <summary>Every send of the issue with its counts: two queries however many lists it went to.</summary>
+    private static async Task<IReadOnlyList<SendProgress>> ProgressOfAsync(IServiceProvider services, int issueNumber, CancellationToken cancellationToken) =>
+        await services.GetRequiredService<IDeliveryProgress>().GetSendProgressAsync(
+            (await services.GetRequiredService<ISendStore>().ListSendsAsync(issueNumber, cancellationToken)).Select(s => s.Id).ToList(), cancellationToken);
 }

@@ -1,14 +1,11 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Delivery;
 using Newsletter.Delivery.Bounces;
-using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 using Newsletter.Storage;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Bounces;
-using Newsletter.Worker.Lists;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -58,15 +55,7 @@ public static class NewsletterHost
         services.AddStore();
         services.AddRendering();
         services.AddDelivery();
-        if (settings.ValidateListsAtStart)
-        {
-            services.AddOptions<ListsOptions>().ValidateOnStart();
-        }
-        else
-        {
-            services.RemoveAll<IValidateOptions<ListsOptions>>();
-        }
-        services.AddSingleton<MailingListCatalog>();
+        services.AddNewsletterLists(validateAtStart: settings.ValidateListsAtStart);
         services.AddComposition();
         services.AddPublishing();
         // Before any other hosted service: a schedule that cannot be kept stops the start before anything runs.

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
+using Newsletter.Core.Errors;
 using Newsletter.Storage.StoryFiles;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
 
@@ -23,7 +24,10 @@ public sealed partial class IssuePublisher(
 {
     /// <summary>Publishes the issue of the week ending on <paramref name="weekEnding"/>.</summary>
     /// <param name="listNames">The lists to send to; empty means every configured list.</param>
-    /// <exception cref="CommandException">A story file, a list or the week is not fit to publish; nothing was sent.</exception>
+    /// <exception cref="UnreadableStoryFilesException">A story file could not be read; nothing was sent.</exception>
+    /// <exception cref="InvalidListsException">The lists do not validate (see <see cref="MailingListCatalog.Resolve"/>); nothing was sent.</exception>
+    /// <exception cref="ListNotFoundException">A list named in <paramref name="listNames"/> is not configured; nothing was sent.</exception>
+    /// <exception cref="Newsletter.Rendering.TemplateException">A template does not render; nothing was sent.</exception>
     /// <exception cref="EmptyWeekException">The week has no unused stories.</exception>
     public async Task<PublishedIssue> PublishAsync(DateOnly weekEnding, IReadOnlyCollection<string> listNames, Action<string> say, CancellationToken cancellationToken)
     {
@@ -32,10 +36,7 @@ public sealed partial class IssuePublisher(
         say($"Stories: {import.Added} added, {import.Updated} updated, {import.Unchanged} unchanged from {folder}");
         if (import.Errors.Count > 0)
         {
-            throw new CommandException(
-                $"{import.Errors.Count} story file(s) could not be read, so the issue was not published (it would miss them):" + Environment.NewLine +
-                string.Join(Environment.NewLine, import.Errors.Select(e => "  " + e.Message)) + Environment.NewLine +
-                "Fix them, or move them out of the folder, and publish again.");
+            throw new UnreadableStoryFilesException(import.Errors.Select(e => e.Message).ToList());
         }
 
         var targets = lists.Resolve(listNames);

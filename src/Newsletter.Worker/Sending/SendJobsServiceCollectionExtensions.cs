@@ -1,3 +1,4 @@
+using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Sending;
 using Newsletter.Worker.Scheduling;
 
@@ -6,7 +7,8 @@ namespace Newsletter.Worker.Sending;
 public static class SendJobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers what queues, runs and watches a send in this worker: <see cref="SendScheduler"/>, <see cref="SendWatcher"/>, the
+    /// Registers what queues, runs and watches a send in this worker: <see cref="SendScheduler"/> (also as the web's
+    /// <see cref="ISendControl"/>), <see cref="SendWatcher"/>, the
     /// Hangfire jobs (<see cref="FanOutJob"/>, <see cref="SendBatchJob"/>), what the send engine asks of the worker
     /// (<see cref="RenderedIssueCache"/> as its <see cref="IIssueBodySource"/>, <see cref="DiskFullErrors"/> as its
     /// <see cref="IDiskFullErrors"/>) and the <see cref="WorkerHeartbeat"/>. Needs the engine itself (<c>AddSending()</c>).
@@ -28,6 +30,7 @@ public static class SendJobsServiceCollectionExtensions
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
         }
         services.AddTransient<SendScheduler>();
+        services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();

@@ -4,15 +4,19 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
-using Newsletter.Worker.Monitoring;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
 
-/// <summary>Records a send's deliveries, queues (or schedules) its fan-out job, and carries out operators' pause, resume and cancel.</summary>
+/// <summary>
+/// Records a send's deliveries and queues (or schedules) its fan-out job, and carries out operators' pause, resume and cancel
+/// (<see cref="ISendControl"/>). One path queues a send, whether it is new, carried on by <c>send</c> again, or resumed.
+/// </summary>
 public sealed partial class SendScheduler(
     ISendStore log,
     IDeliveryProgress progress,
@@ -21,10 +25,11 @@ public sealed partial class SendScheduler(
     WorkerHeartbeat worker,
     RenderedIssueCache renders,
     SendHalts halts,
+    MailingListCatalog lists,
     IOptions<DeliveryOptions> delivery,
     NewsletterMetrics metrics,
     TimeProvider clock,
-    ILogger<SendScheduler> logger)
+    ILogger<SendScheduler> logger) : ISendControl
 {
     /// <summary>
     /// Creates the send of <paramref name="issueNumber"/> to <paramref name="list"/>, or finds the existing one, and
@@ -34,26 +39,16 @@ public sealed partial class SendScheduler(
     /// </summary>
     /// <param name="resume">Also resume the send if it is paused, and take back deliveries abandoned by a dead worker.</param>
     /// <param name="retryFailed">Put the failed deliveries (except suppressed addresses) back to pending first.</param>
-    /// <exception cref="CommandException">
-    /// The issue does not exist; a template does not render (nothing is recorded or queued; the message names the file and line);
-    /// the send is paused or cancelled and not being resumed; or <paramref name="at"/> asks another time for a send already waiting for its own.
+    /// <exception cref="IssueNotFoundException">The issue does not exist.</exception>
+    /// <exception cref="TemplateException">A template does not render (nothing is recorded or queued; the message names the file and line).</exception>
+    /// <exception cref="SendStateConflictException">
+    /// The send is cancelled, or paused and not being resumed; or <paramref name="at"/> asks another time for a send already waiting for its own.
     /// </exception>
     public async Task<ScheduledSend> ScheduleAsync(int issueNumber, MailingList list, DateTimeOffset? at, CancellationToken cancellationToken,
         bool resume = false, bool retryFailed = false)
     {
-        _ = await issues.GetAsync(issueNumber, cancellationToken)
-            ?? throw new CommandException($"There is no issue #{issueNumber}. `newsletter issue list` shows the issues; `newsletter issue compose` makes one.");
-
-        // Render before anything is recorded or queued: a broken template stops here with its file and line, instead of
-        // failing every batch job later. Batches in this process then find the render done.
-        try
-        {
-            await renders.GetAsync(issueNumber, list, cancellationToken);
-        }
-        catch (TemplateException ex)
-        {
-            throw new CommandException($"Issue #{issueNumber} was not queued for list '{list.Name}': {ex.Message}");
-        }
+        _ = await issues.GetAsync(issueNumber, cancellationToken) ?? throw new IssueNotFoundException(issueNumber);
+        await RenderFirstAsync(issueNumber, list, cancellationToken);
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
         var send = existing ?? await log.CreateSendAsync(issueNumber, list, delivery.Value.BatchSize, at, cancellationToken);
@@ -64,17 +59,89 @@ public sealed partial class SendScheduler(
         }
         if (existing is { State: SendState.Scheduled or SendState.Paused, StartedAt: null } && at is { } asked && asked != existing.ScheduledFor)
         {
-            throw new CommandException(
+            throw new SendStateConflictException(existing,
                 $"The send of issue #{issueNumber} to '{list.Name}' is already " +
                 (existing.ScheduledFor is { } fixedAt ? $"scheduled for {fixedAt.ToLocalTime():yyyy-MM-dd HH:mm zzz}" : "queued to go as soon as a worker runs") +
                 $"; it keeps that time. Run the command without --at to carry it on as it is.");
         }
 
+        return await QueueAsync(send, isNew: existing is null, resume, retryFailed, cancellationToken);
+    }
+
+    /// <summary>Finds the send of an issue to a list.</summary>
+    /// <exception cref="SendNotFoundException">There is none.</exception>
+    public async Task<Send> FindAsync(int issueNumber, string listName, CancellationToken cancellationToken) =>
+        await log.FindSendAsync(issueNumber, listName, cancellationToken) ?? throw new SendNotFoundException(issueNumber, listName);
+
+    /// <inheritdoc />
+    public async Task<Send> PauseAsync(long sendId, string reason, CancellationToken cancellationToken)
+    {
+        var send = await GetAsync(sendId, cancellationToken);
+        if (!await log.PauseSendAsync(sendId, reason, cancellationToken))
+        {
+            throw new SendStateConflictException(send,
+                $"The send of issue #{send.IssueNumber} to '{send.ListName}' is {send.State.ToString().ToLowerInvariant()} and cannot be paused.");
+        }
+        LogPaused(send.IssueNumber, send.ListName, reason);
+        return await GetAsync(sendId, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Send> ResumeAsync(long sendId, CancellationToken cancellationToken)
+    {
+        var send = await GetAsync(sendId, cancellationToken);
+        if (send.State is SendState.Finished)
+        {
+            throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to resume.");
+        }
+        // The send exists, so its list's membership is not read again: only its name and display name matter to the render.
+        await RenderFirstAsync(send.IssueNumber, new ListIdentity(send.ListName, lists.DisplayNameOf(send.ListName)), cancellationToken);
+        return (await QueueAsync(send, isNew: false, resume: true, retryFailed: false, cancellationToken)).Send;
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CancelAsync(long sendId, CancellationToken cancellationToken)
+    {
+        var send = await GetAsync(sendId, cancellationToken);
+        var cancelled = await log.CancelSendAsync(sendId, cancellationToken);
+        if (cancelled < 0)
+        {
+            throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' has finished; there is nothing to cancel.");
+        }
+        LogCancelled(send.IssueNumber, send.ListName, cancelled);
+        return cancelled;
+    }
+
+    private async Task<Send> GetAsync(long sendId, CancellationToken cancellationToken) =>
+        await log.GetSendAsync(sendId, cancellationToken) ?? throw new SendNotFoundException(sendId);
+
+    /// <summary>
+    /// Renders before anything is recorded or queued: a broken template stops here with its file and line, instead of failing
+    /// every batch job later. Batches in this process then find the render done.
+    /// </summary>
+    private async Task RenderFirstAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await renders.GetAsync(issueNumber, list, cancellationToken);
+        }
+        catch (TemplateException ex)
+        {
+            throw new TemplateException($"Issue #{issueNumber} was not queued for list '{list.Name}': {ex.Message}", ex.TemplatePath, ex.Line, ex);
+        }
+    }
+
+    /// <summary>Queues (or schedules) the fan-out of a send that exists, after resuming it or retrying its failures if asked.</summary>
+    private async Task<ScheduledSend> QueueAsync(Send send, bool isNew, bool resume, bool retryFailed, CancellationToken cancellationToken)
+    {
         var retried = retryFailed ? await log.RetryFailedAsync(send.Id, cancellationToken) : 0;
         if (resume)
         {
             await worker.RecoverAsync(cancellationToken);
-            await log.ResumeSendAsync(send.Id, cancellationToken);
+            if (await log.ResumeSendAsync(send.Id, cancellationToken))
+            {
+                LogResumed(send.IssueNumber, send.ListName);
+            }
         }
         send = await log.GetSendAsync(send.Id, cancellationToken) ?? send;
 
@@ -83,10 +150,10 @@ public sealed partial class SendScheduler(
             case SendState.Finished:
                 return new ScheduledSend(send, IsNew: false, AlreadyFinished: true, retried);
             case SendState.Cancelled:
-                throw new CommandException($"The send of issue #{issueNumber} to '{list.Name}' was cancelled; a cancelled send stays cancelled.");
+                throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' was cancelled; a cancelled send stays cancelled.");
             case SendState.Paused:
-                throw new CommandException($"The send of issue #{issueNumber} to '{list.Name}' is paused: {send.PauseReason} " +
-                                           $"Resume it with `newsletter send {issueNumber} --list {list.Name} --resume`.");
+                throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' is paused: {send.PauseReason} " +
+                                                           $"Resume it with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
         }
 
         // Queued again (after space was freed, say): a halt this process noted earlier no longer stands.
@@ -96,26 +163,29 @@ public sealed partial class SendScheduler(
         if (send is { State: SendState.Scheduled, ScheduledFor: { } when } && when > clock.GetUtcNow())
         {
             jobs.Schedule<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None), when);
-            LogScheduled(issueNumber, list.Name, send.RecipientCount, when);
-            return new ScheduledSend(send, IsNew: existing is null, AlreadyFinished: false, retried, ScheduledFor: when);
+            LogScheduled(send.IssueNumber, send.ListName, send.RecipientCount, when);
+            return new ScheduledSend(send, isNew, AlreadyFinished: false, retried, ScheduledFor: when);
         }
 
         jobs.Enqueue<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None));
-        LogQueued(issueNumber, list.Name, send.RecipientCount, existing is not null);
-        return new ScheduledSend(send, IsNew: existing is null, AlreadyFinished: false, retried);
+        LogQueued(send.IssueNumber, send.ListName, send.RecipientCount, !isNew);
+        return new ScheduledSend(send, isNew, AlreadyFinished: false, retried);
     }
-
-    /// <summary>Finds the send of an issue to a list.</summary>
-    /// <exception cref="CommandException">There is none.</exception>
-    public async Task<Send> FindAsync(int issueNumber, string listName, CancellationToken cancellationToken) =>
-        await log.FindSendAsync(issueNumber, listName, cancellationToken)
-        ?? throw new CommandException($"Issue #{issueNumber} has no send to list '{listName}'. `newsletter status {issueNumber}` lists its sends.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: {RecipientCount} recipients, scheduled for {At}")]
     private partial void LogScheduled(int issueNumber, string listName, int recipientCount, DateTimeOffset at);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: {RecipientCount} recipients queued (resumed: {Resumed})")]
     private partial void LogQueued(int issueNumber, string listName, int recipientCount, bool resumed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: paused ({Reason})")]
+    private partial void LogPaused(int issueNumber, string listName, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: resumed")]
+    private partial void LogResumed(int issueNumber, string listName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: cancelled, {Cancelled} deliveries will not be sent")]
+    private partial void LogCancelled(int issueNumber, string listName, int cancelled);
 }
 
 /// <param name="IsNew">The deliveries were recorded by this call.</param>

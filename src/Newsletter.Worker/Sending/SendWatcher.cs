@@ -1,12 +1,13 @@
 using Newsletter.Delivery.Sending;
 using Hangfire;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Sending;
 
 /// <summary>Waits for sends to finish, reporting the counts as they change.</summary>
-public sealed class SendWatcher(ISendStore log, IDeliveryProgress progress, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
+public sealed class SendWatcher(ISendStore log, IDeliveryProgress deliveries, JobStorage jobStorage, SendHalts halts, IConfiguration configuration)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
@@ -21,49 +22,41 @@ public sealed class SendWatcher(ISendStore log, IDeliveryProgress progress, JobS
     }
 
     /// <returns>The final counts, when nothing is outstanding.</returns>
-    /// <exception cref="CommandException">
+    /// <exception cref="SendStoppedException">
     /// The send was paused or cancelled, or stopped by a full disk, or deliveries are pending but no job will ever send them (a batch exhausted its retries).
     /// </exception>
     public async Task<DeliveryCounts> WaitAsync(int issueNumber, IReadOnlyList<Send> sends, Action<DeliveryCounts, DateTimeOffset?> report, CancellationToken cancellationToken)
     {
         var stalledPolls = 0;
+        var sendIds = sends.Select(s => s.Id).ToList();
         while (true)
         {
-            var counts = DeliveryCounts.None;
-            DateTimeOffset? nextAttempt = null;
-            foreach (var send in sends)
-            {
-                counts += await progress.CountAsync(issueNumber, send.Id, cancellationToken);
-                if (await progress.NextAttemptAsync(send.Id, cancellationToken) is { } next && (nextAttempt is null || next < nextAttempt))
-                {
-                    nextAttempt = next;
-                }
-            }
-            report(counts, nextAttempt);
+            var progress = await deliveries.GetSendProgressAsync(sendIds, cancellationToken);
+            var counts = progress.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
+            report(counts, progress.Min(send => send.NextAttemptAt));
 
             if (counts.IsComplete)
             {
-                foreach (var send in sends)
+                foreach (var send in progress)
                 {
-                    await log.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+                    await log.TryMarkSendFinishedAsync(send.Send.Id, cancellationToken);
                 }
                 return counts;
             }
 
-            foreach (var send in sends)
+            foreach (var send in progress)
             {
-                if (halts.TryGetReason(send.Id, out var halted))
+                if (halts.TryGetReason(send.Send.Id, out var halted))
                 {
-                    throw new CommandException($"The send of issue #{issueNumber} to '{send.ListName}' stopped: {halted} " +
-                                               $"{counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                    throw new SendStoppedException(issueNumber, counts.Outstanding, $"The send of issue #{issueNumber} to '{send.Send.ListName}' stopped: {halted} " +
+                                                                                    $"{counts.Outstanding:N0} deliveries were not sent.");
                 }
-                var now = await log.GetSendAsync(send.Id, cancellationToken);
-                if (now?.State is SendState.Paused or SendState.Cancelled)
+                if (send.Phase is SendPhase.Paused or SendPhase.Cancelled)
                 {
-                    throw new CommandException(
-                        $"The send of issue #{issueNumber} to '{send.ListName}' is {now.State.ToString().ToLowerInvariant()}" +
-                        (now.PauseReason is { } reason ? $": {reason}" : ".") +
-                        $" {counts.Outstanding:N0} deliveries were not sent.", ExitCodes.PartialFailure);
+                    var state = send.Describe(TimeZoneInfo.Local);
+                    throw new SendStoppedException(issueNumber, counts.Outstanding,
+                        $"The send of issue #{issueNumber} to '{send.Send.ListName}' is {state}{(state.EndsWith('.') ? "" : ".")} " +
+                        $"{counts.Outstanding:N0} deliveries were not sent.");
                 }
             }
 
@@ -73,11 +66,10 @@ public sealed class SendWatcher(ISendStore log, IDeliveryProgress progress, JobS
             stalledPolls = idle ? stalledPolls + 1 : 0;
             if (stalledPolls >= StalledPollsBeforeGivingUp)
             {
-                throw new CommandException(
+                throw new SendStoppedException(issueNumber, counts.Outstanding,
                     $"{counts.Outstanding} deliveries of issue #{issueNumber} are unfinished, but no job is queued, scheduled or running " +
                     $"({jobs.Failed} failed jobs in Hangfire). See why on the dashboard (`newsletter run`, then {DashboardUrl()}) " +
-                    $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.",
-                    ExitCodes.PartialFailure);
+                    $"or in the log above, fix it, and run `newsletter send {issueNumber} --list NAME --resume --wait` to finish the send.");
             }
 
             await Task.Delay(PollInterval, cancellationToken);

@@ -63,6 +63,49 @@ public sealed class SendScheduleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resume_KeepsTheAtTime_WhenAPausedScheduledSendIsResumed()
+    {
+        var at = DateTimeOffset.UtcNow.AddDays(2);
+        Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers", "--at", at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))).ExitCode);
+        var paused = await RunAsync("pause", "1", "--list", "readers");
+        Assert.Contains("`newsletter resume 1 --list readers`", paused.Output);
+
+        var resumed = await RunAsync("resume", "1", "--list", "readers");
+
+        Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
+        Assert.Contains("it waits for", resumed.Output);
+        var (scheduled, other) = FanOutJobs();
+        Assert.Equal(0, other);
+        Assert.NotEmpty(scheduled);
+        Assert.All(scheduled, due => Assert.Equal(at.UtcDateTime, due, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task PauseAndResume_ExitTwoWithTheReason_WhenTheSendIsCancelled()
+    {
+        var at = DateTimeOffset.UtcNow.AddDays(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers", "--at", at)).ExitCode);
+        var cancelled = await RunAsync("cancel", "1", "--list", "readers");
+        Assert.Contains("Cancelled issue #1 to 'readers': 3 deliveries will not be sent.", cancelled.Output);
+
+        var pause = await RunAsync("pause", "1", "--list", "readers");
+        var resume = await RunAsync("resume", "1", "--list", "readers");
+
+        Assert.Equal((2, 2), (pause.ExitCode, resume.ExitCode));
+        Assert.Contains("error: The send of issue #1 to 'readers' is cancelled and cannot be paused.", pause.Error);
+        Assert.Contains("error: The send of issue #1 to 'readers' was cancelled; a cancelled send stays cancelled.", resume.Error);
+    }
+
+    [Fact]
+    public async Task Pause_ExitsTwoNamingTheCommandThatListsSends_WhenTheIssueHasNoSendToThatList()
+    {
+        var pause = await RunAsync("pause", "1", "--list", "nobody");
+
+        Assert.Equal(2, pause.ExitCode);
+        Assert.Contains("error: Issue #1 has no send to list 'nobody'. `newsletter status 1` lists its sends.", pause.Error);
+    }
+
+    [Fact]
     public async Task Send_RefusesAnotherTime_ForASendAlreadyWaitingForItsOwn()
     {
         var at = DateTimeOffset.UtcNow.AddDays(2).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

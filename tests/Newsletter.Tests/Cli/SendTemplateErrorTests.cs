@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
-using Newsletter.Worker;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Cli;
@@ -78,7 +78,7 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
             var send = (await log.FindSendAsync(1, "readers", CancellationToken.None))!;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 
-            var stopped = await Assert.ThrowsAsync<CommandException>(() =>
+            var stopped = await Assert.ThrowsAsync<SendStoppedException>(() =>
                 worker.Services.GetRequiredService<SendWatcher>().WaitAsync(1, [send], (_, _) => { }, timeout.Token));
 
             Assert.Contains(brokenAt, stopped.Message);

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery;
-using Newsletter.Delivery.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 
@@ -25,8 +24,6 @@ public class DeliveryOptionsTests
         ["Newsletter:Sender:PublicBaseUrl"] = "https://newsletter.example.com",
         ["Newsletter:Unsubscribe:SecretKey"] = "0123456789abcdef0123456789",
         ["Newsletter:Delivery:PickupDirectory"] = Path.Combine(root, "outbox"),
-        ["Newsletter:Lists:sample:DisplayName"] = "Sample readers",
-        ["Newsletter:Lists:sample:Subscribers:0:Email"] = "ada@example.com",
     };
 
     [Fact]
@@ -104,31 +101,6 @@ public class DeliveryOptionsTests
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<DeliveryOptions>>().Value);
 
         Assert.Contains("BatchSize", e.Message);
-    }
-
-    [Fact]
-    public void AddDelivery_BindsListsAndFailsWithLoaderMessage_WhenAnAddressIsInvalid()
-    {
-        using var folder = new TempFolder();
-        var settings = ValidSettings(folder.Path);
-        settings["Newsletter:Lists:sample:Subscribers:1:Email"] = "bob@@example";
-        using var services = Services(settings);
-
-        var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ListsOptions>>().Value);
-
-        Assert.Contains("Newsletter:Lists:sample:Subscribers:1:Email: 'bob@@example'", e.Message);
-    }
-
-    [Fact]
-    public void AddDelivery_LoadsConfiguredList_WhenValid()
-    {
-        using var folder = new TempFolder();
-        using var services = Services(ValidSettings(folder.Path));
-
-        var result = services.GetRequiredService<MailingListLoader>().Load();
-
-        var list = Assert.Single(result.Lists);
-        Assert.Equal(("sample", "Sample readers", "ada@example.com"), (list.Name, list.DisplayName, list.Subscribers.Single().Email));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
-using Newsletter.Worker;
-using Newsletter.Worker.Lists;
+using Newsletter.Core.Errors;
+using Newsletter.Storage.Lists;
 
 namespace Newsletter.Tests.Lists;
 
@@ -43,7 +43,7 @@ public sealed class MailingListCatalogTests
     {
         configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
 
-        var error = Assert.Throws<CommandException>(() => Catalog().Resolve(["weekly"]));
+        var error = Assert.Throws<InvalidListsException>(() => Catalog().Resolve(["weekly"]));
 
         Assert.Contains("'broken'", error.Message);
     }

@@ -1,4 +1,4 @@
-using Newsletter.Delivery.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Tests.Delivery;
 
 namespace Newsletter.Tests.Lists;

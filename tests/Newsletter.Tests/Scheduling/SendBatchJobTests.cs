@@ -6,7 +6,7 @@ using Newsletter.Storage.StoryFiles;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Tests.Scheduling;

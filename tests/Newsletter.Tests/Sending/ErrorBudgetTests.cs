@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Errors;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Tests.Sending;
@@ -36,7 +36,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
 
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
-        var stopped = await Assert.ThrowsAsync<CommandException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
+        var stopped = await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
         var log = host.Services.GetRequiredService<DeliveryLog>();
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
@@ -102,7 +102,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
 
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
         await host.StartAsync();
-        await Assert.ThrowsAsync<CommandException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3)));
+        await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3)));
         var log = host.Services.GetRequiredService<DeliveryLog>();
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);

@@ -5,7 +5,6 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Tests.Sending;
 

@@ -283,10 +283,10 @@ public abstract class DeliveryLogContract : StoreContract
 
         Assert.Equal(
             [
-                new SendProgress(running.Id, 1, "weekly", SendState.Running, new DeliveryCounts(Pending: 1, Sending: 1, Sent: 1, Failed: 1)),
-                new SendProgress(paused.Id, 1, "friends", SendState.Paused, new DeliveryCounts(Pending: 1, Sending: 0, Sent: 0, Failed: 0)),
+                (running.Id, 1, "weekly", SendState.Running, new DeliveryCounts(Pending: 1, Sending: 1, Sent: 1, Failed: 1)),
+                (paused.Id, 1, "friends", SendState.Paused, new DeliveryCounts(Pending: 1, Sending: 0, Sent: 0, Failed: 0)),
             ],
-            progress);
+            progress.Select(p => (p.Send.Id, p.Send.IssueNumber, p.Send.ListName, p.Send.State, p.Counts)));
     }
 
     [Fact]
@@ -296,7 +296,67 @@ public abstract class DeliveryLogContract : StoreContract
 
         var progress = Assert.Single(await _log.ListUnfinishedSendProgressAsync(None));
 
-        Assert.Equal(new SendProgress(empty.Id, 1, "nobody", SendState.Scheduled, DeliveryCounts.None), progress);
+        Assert.Equal(new SendProgress(empty, DeliveryCounts.None), progress);
+    }
+
+    [Fact]
+    public async Task GetSendProgressAsync_GivesEachAskedSendAsStoredNow_WithItsCountsByState_InIdOrder()
+    {
+        var weekly = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "c@x.test"), 10, null, None);
+        var batch = await _log.GetBatchAsync(weekly.Id, 0, None);
+        await _log.TryClaimAsync(batch[0].Id, "w1", None);
+        await _log.RecordSentAsync(batch[0].Id, "250 OK", null, None);
+        await _log.TryClaimAsync(batch[1].Id, "w1", None);
+        await _log.RecordFailedAsync(batch[1].Id, "550 no", None);
+        var friends = await _log.CreateSendAsync(1, List("friends", "e@x.test"), 10, null, None);
+        await _log.PauseSendAsync(friends.Id, "paused by an operator.", None);
+        var other = await _log.CreateSendAsync(2, List("weekly", "a@x.test"), 10, null, None);
+
+        var progress = await _log.GetSendProgressAsync([friends.Id, weekly.Id, friends.Id + other.Id + 1000], None);
+
+        Assert.Equal(
+            [
+                (weekly.Id, SendState.Scheduled, (string?)null, new DeliveryCounts(Pending: 1, Sending: 0, Sent: 1, Failed: 1)),
+                (friends.Id, SendState.Paused, "paused by an operator.", new DeliveryCounts(Pending: 1, Sending: 0, Sent: 0, Failed: 0)),
+            ],
+            progress.Select(p => (p.Send.Id, p.Send.State, p.Send.PauseReason, p.Counts)));
+        Assert.Equal(await _log.GetSendAsync(weekly.Id, None), progress[0].Send);
+    }
+
+    [Fact]
+    public async Task GetSendProgressAsync_GivesTheEarliestRetryOfADeferredDelivery_AndNoneWhenNothingIsDeferred()
+    {
+        var deferred = await _log.CreateSendAsync(1, List("weekly", "a@x.test", "b@x.test", "c@x.test"), 10, null, None);
+        var batch = await _log.GetBatchAsync(deferred.Id, 0, None);
+        var soon = new DateTimeOffset(2026, 4, 6, 9, 0, 0, TimeSpan.Zero);
+        foreach (var (delivery, at) in new[] { (batch[0], soon.AddHours(1)), (batch[1], soon) })
+        {
+            await _log.TryClaimAsync(delivery.Id, "w1", None);
+            await _log.RecordDeferredAsync(delivery.Id, "451 try later", at, uncertain: false, None);
+        }
+        var plain = await _log.CreateSendAsync(1, List("friends", "e@x.test"), 10, null, None);
+
+        var progress = await _log.GetSendProgressAsync([deferred.Id, plain.Id], None);
+
+        Assert.Equal([(deferred.Id, (DateTimeOffset?)soon, 2), (plain.Id, null, 0)], progress.Select(p => (p.Send.Id, p.NextAttemptAt, p.Counts.Deferred)));
+    }
+
+    [Fact]
+    public async Task GetSendProgressAsync_ReportsZeroCounts_WhenASendHasNoDeliveries()
+    {
+        var empty = await _log.CreateSendAsync(1, List("nobody"), 10, null, None);
+
+        var progress = Assert.Single(await _log.GetSendProgressAsync([empty.Id], None));
+
+        Assert.Equal(new SendProgress(empty, DeliveryCounts.None), progress);
+    }
+
+    [Fact]
+    public async Task GetSendProgressAsync_ReturnsNothing_WhenAskedForNoSends()
+    {
+        await _log.CreateSendAsync(1, List("weekly", "a@x.test"), 10, null, None);
+
+        Assert.Empty(await _log.GetSendProgressAsync([], None));
     }
 
     [Fact]

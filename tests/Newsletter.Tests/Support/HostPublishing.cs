@@ -12,7 +12,7 @@ public static class HostPublishing
     public static readonly DateOnly SampleWeek = new(2026, 4, 6);
 
     /// <summary>Publishes the sample week to <paramref name="list"/>; the returned task ends when the send does.</summary>
-    /// <exception cref="Newsletter.Worker.CommandException">The send paused or got stuck (see <see cref="SendWatcher"/>).</exception>
+    /// <exception cref="Newsletter.Core.Errors.SendStoppedException">The send paused or got stuck (see <see cref="SendWatcher"/>).</exception>
     public static async Task<(PublishedIssue Published, DeliveryCounts Counts)> PublishAndWaitAsync(this IHost host, string list, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);

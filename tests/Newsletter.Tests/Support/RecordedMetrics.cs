@@ -2,7 +2,6 @@ using Newsletter.Core.Monitoring;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Newsletter.Worker.Monitoring;
 
 namespace Newsletter.Tests.Support;
 

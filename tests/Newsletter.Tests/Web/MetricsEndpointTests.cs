@@ -7,7 +7,6 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Monitoring;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Newsletter.Worker.Web;
+using Newsletter.Web;
 
 namespace Newsletter.Tests.Web;
 

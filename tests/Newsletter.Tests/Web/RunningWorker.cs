@@ -7,10 +7,10 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Stories;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Lists;
+using Newsletter.Storage.Lists;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Sending;
-using Newsletter.Worker.Web;
+using Newsletter.Web;
 
 namespace Newsletter.Tests.Web;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -98,6 +99,77 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Resume_Answers409WithTheReason_WhenTheSendIsCancelled()
+    {
+        var send = await ScheduleLaterAsync("cancelled-then-resumed");
+        using var client = BrowserClient();
+        // The operator's page still shows the send as it was when another operator (or the CLI) cancelled it.
+        var page = await client.GetStringAsync("/sends");
+        await Log.CancelSendAsync(send.Id, CancellationToken.None);
+
+        using var response = await PressAsync(client, page, send.Id, "resume");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("was cancelled; a cancelled send stays cancelled.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Pause_Answers409WithTheReason_WhenTheSendIsCancelled()
+    {
+        var send = await ScheduleLaterAsync("cancelled-then-paused");
+        using var client = BrowserClient();
+        var page = await client.GetStringAsync("/sends");
+        await Log.CancelSendAsync(send.Id, CancellationToken.None);
+
+        using var response = await PressAsync(client, page, send.Id, "pause");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("is cancelled and cannot be paused.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Cancelled, (await Log.GetSendAsync(send.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Cancel_Answers409_WhenTheSendHasFinished()
+    {
+        await ScheduleLaterAsync("gives-the-page-a-form");
+        var finished = (await Log.FindSendAsync(fixture.Issue.Number, "readers", CancellationToken.None))!;
+        using var client = BrowserClient();
+
+        using var response = await PressAsync(client, await client.GetStringAsync("/sends"), finished.Id, "cancel");
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("has finished; there is nothing to cancel.", await response.Content.ReadAsStringAsync());
+        Assert.Equal(SendState.Finished, (await Log.GetSendAsync(finished.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Control_Answers404NamingTheSend_WhenNoSendHasThatId()
+    {
+        var send = await ScheduleLaterAsync("has-a-button");
+        using var client = BrowserClient();
+
+        using var response = await PressAsync(client, await client.GetStringAsync("/sends"), send.Id + 987_654, "pause");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains($"There is no send {send.Id + 987_654}.", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task StatusAndSendsPage_DescribeAPausedSendInTheSameWords()
+    {
+        var send = await ScheduleLaterAsync("paused-for-both");
+        await Log.PauseSendAsync(send.Id, "paused to check the copy.", CancellationToken.None);
+        using var client = BrowserClient();
+
+        var page = await client.GetStringAsync("/sends");
+        var status = await CliProcess.RunAsync(fixture.Environment, null, "status", send.IssueNumber.ToString(CultureInfo.InvariantCulture));
+
+        Assert.Contains("<td>paused: paused to check the copy.</td>", page);
+        Assert.Contains("(paused: paused to check the copy.)", status.Output);
     }
 
     [Fact]

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace Newsletter.Storage.Lists;
+
+/// <summary>
+/// In <c>newsletter run</c>: re-reads the lists as soon as appsettings.json or a CSV file it names changes, so the log says
+/// at once whether the edit took (and the dashboard's /sends page shows a rejected one). Sends do not depend on it: they
+/// read the lists afresh anyway.
+/// </summary>
+public sealed partial class ListsReloader(MailingListCatalog catalog, IConfiguration configuration, ILogger<ListsReloader> logger) : BackgroundService
+{
+    /// <summary>Editors save in several writes; wait for the burst to end before reading.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
+
+    private readonly SemaphoreSlim changed = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        catalog.Refresh(stoppingToken);
+        using var configChanges = ChangeToken.OnChange(configuration.GetReloadToken, Signal);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var files = WatchSubscriberFiles();
+            await changed.WaitAsync(stoppingToken);
+            await Task.Delay(Settle, stoppingToken);
+            while (changed.CurrentCount > 0) await changed.WaitAsync(stoppingToken);
+            try
+            {
+                catalog.Refresh(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogReloadFailed(ex);
+            }
+        }
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A reload is already due.
+        }
+    }
+
+    /// <summary>One watcher per folder holding a CSV file, re-created after each reload because the set of files may change.</summary>
+    private CompositeDisposable WatchSubscriberFiles()
+    {
+        var watchers = new CompositeDisposable();
+        foreach (var folder in catalog.SubscriberFiles().GroupBy(f => Path.GetDirectoryName(f)!))
+        {
+            if (!Directory.Exists(folder.Key)) continue;
+            var provider = new PhysicalFileProvider(folder.Key);
+            watchers.Add(provider);
+            foreach (var file in folder)
+            {
+                watchers.Add(ChangeToken.OnChange(() => provider.Watch(Path.GetFileName(file)), Signal));
+            }
+        }
+        return watchers;
+    }
+
+    private sealed class CompositeDisposable : IDisposable
+    {
+        private readonly List<IDisposable> items = [];
+
+        public void Add(IDisposable item) => items.Add(item);
+
+        public void Dispose()
+        {
+            foreach (var item in items) item.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 5104, Level = LogLevel.Error, Message = "Could not re-read the lists after an edit; the last good lists stay in force")]
+    private partial void LogReloadFailed(Exception exception);
+}

@@ -1,0 +1,9 @@
+namespace Newsletter.Storage.Lists;
+
+/// <summary>One inline subscriber under <c>Newsletter:Lists:{name}:Subscribers</c>.</summary>
+public sealed class SubscriberOptions
+{
+    public string? Email { get; set; }
+
+    public string? Name { get; set; }
+}

@@ -1,0 +1,156 @@
+using Newsletter.Core.Monitoring;
+using System.Diagnostics.Metrics;
+using Hangfire;
+using Newsletter.Core.Deliveries;
+
+namespace Newsletter.Web.Monitoring;
+
+/// <summary>
+/// The gauges of what is going on now, read from the delivery log and from Hangfire's storage: each unfinished send's
+/// deliveries by state, the sends by state, and the job queues.
+/// </summary>
+/// <remarks>
+/// Observable-gauge callbacks are synchronous and run once per instrument, so they only read the readings taken last;
+/// <see cref="RefreshAsync"/> takes them, asynchronously and once for all gauges, right before each scrape is answered. The
+/// delivery log answers in one grouped query however many sends are open. A source that cannot be read reports no values
+/// (rather than stale ones) until it can again, and <c>/healthz</c> says which.
+/// </remarks>
+public sealed partial class GaugeReadings
+{
+    /// <summary>Two scrapes this close together (an HA pair of Prometheus servers) share one reading.</summary>
+    private static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
+
+    private static readonly SendState[] UnfinishedSendStates = [SendState.Scheduled, SendState.Running, SendState.Paused];
+
+    private readonly IDeliveryProgress log;
+    private readonly JobStorage jobs;
+    private readonly TimeProvider clock;
+    private readonly ILogger<GaugeReadings> logger;
+    private readonly SemaphoreSlim refreshing = new(1, 1);
+    private volatile Readings latest = Readings.None;
+
+    public GaugeReadings(NewsletterMetrics metrics, IDeliveryProgress log, JobStorage jobs, TimeProvider clock, ILogger<GaugeReadings> logger)
+    {
+        this.log = log;
+        this.jobs = jobs;
+        this.clock = clock;
+        this.logger = logger;
+        var meter = metrics.Meter;
+        meter.CreateObservableGauge("newsletter.send.deliveries", ObserveDeliveries, "{delivery}",
+            "Deliveries of each unfinished (scheduled, running or paused) send, by issue, list and state.");
+        meter.CreateObservableGauge("newsletter.sends", ObserveSends, "{send}",
+            "Unfinished sends by state (scheduled, running, paused).");
+        meter.CreateObservableGauge("newsletter.jobs.enqueued", ObserveQueues, "{job}",
+            "Hangfire jobs waiting in each queue.");
+        meter.CreateObservableGauge("newsletter.jobs", ObserveJobs, "{job}",
+            "Hangfire jobs by state (scheduled, processing, failed).");
+    }
+
+    /// <summary>Reads the delivery log and Hangfire's storage, unless that was done less than a second ago.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            var now = clock.GetUtcNow();
+            if (now - latest.TakenAt < Reuse)
+            {
+                return;
+            }
+
+            IReadOnlyList<SendProgress>? sends = null;
+            try
+            {
+                sends = await log.ListUnfinishedSendProgressAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogUnreadable("the delivery log", ex.Message);
+            }
+
+            JobReadings? jobReadings = null;
+            try
+            {
+                jobReadings = ReadJobs();
+            }
+            catch (Exception ex)
+            {
+                // Hangfire's storages throw their own drivers' exceptions; any of them means no reading this time.
+                LogUnreadable("Hangfire's storage", ex.Message);
+            }
+
+            latest = new Readings(now, sends, jobReadings);
+        }
+        finally
+        {
+            refreshing.Release();
+        }
+    }
+
+    private JobReadings ReadJobs()
+    {
+        var monitoring = jobs.GetMonitoringApi();
+        // Queues() lists only queues that hold jobs; the default queue is reported even when empty so a graph never gaps.
+        var queues = monitoring.Queues().ToDictionary(q => q.Name, q => q.Length);
+        queues.TryAdd("default", 0);
+        return new JobReadings(queues, monitoring.ScheduledCount(), monitoring.ProcessingCount(), monitoring.FailedCount());
+    }
+
+    private IEnumerable<Measurement<long>> ObserveDeliveries()
+    {
+        foreach (var send in latest.Sends ?? [])
+        {
+            var c = send.Counts;
+            // Every state, zeros included, so sent / (sent + pending + …) is always computable.
+            yield return Delivery(send, "pending", c.Pending);
+            yield return Delivery(send, "sending", c.Sending);
+            yield return Delivery(send, "deferred", c.Deferred);
+            yield return Delivery(send, "sent", c.Sent);
+            yield return Delivery(send, "failed", c.Failed);
+            yield return Delivery(send, "suppressed", c.Suppressed);
+        }
+    }
+
+    private static Measurement<long> Delivery(SendProgress send, string state, int count) => new(count,
+        new KeyValuePair<string, object?>("issue", send.Send.IssueNumber),
+        new KeyValuePair<string, object?>("list", send.Send.ListName),
+        new KeyValuePair<string, object?>("state", state));
+
+    private IEnumerable<Measurement<long>> ObserveSends()
+    {
+        if (latest.Sends is not { } sends)
+        {
+            yield break;
+        }
+        foreach (var state in UnfinishedSendStates)
+        {
+            yield return new Measurement<long>(sends.Count(s => s.Send.State == state),
+                new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant()));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveQueues() =>
+        latest.Jobs?.Enqueued.Select(q => new Measurement<long>(q.Value, new KeyValuePair<string, object?>("queue", q.Key))) ?? [];
+
+    private IEnumerable<Measurement<long>> ObserveJobs()
+    {
+        if (latest.Jobs is not { } j)
+        {
+            yield break;
+        }
+        yield return new Measurement<long>(j.Scheduled, new KeyValuePair<string, object?>("state", "scheduled"));
+        yield return new Measurement<long>(j.Processing, new KeyValuePair<string, object?>("state", "processing"));
+        yield return new Measurement<long>(j.Failed, new KeyValuePair<string, object?>("state", "failed"));
+    }
+
+    /// <summary>One reading of every source; a null source could not be read.</summary>
+    private sealed record Readings(DateTimeOffset TakenAt, IReadOnlyList<SendProgress>? Sends, JobReadings? Jobs)
+    {
+        public static readonly Readings None = new(DateTimeOffset.MinValue, null, null);
+    }
+
+    private sealed record JobReadings(Dictionary<string, long> Enqueued, long Scheduled, long Processing, long Failed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics: cannot read {Source}; its gauges report nothing until it can: {Reason}")]
+    private partial void LogUnreadable(string source, string reason);
+}
