@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Newsletter.Core.Deliveries;
@@ -45,6 +46,16 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
         _time = time ?? TimeProvider.System;
+        ClaimSql = $"""
+            UPDATE deliveries
+            SET state = CASE WHEN {IsSuppressed} THEN 'suppressed' ELSE 'sending' END,
+                detail = CASE WHEN {IsSuppressed} THEN 'suppressed before sending' ELSE detail END,
+                claimed_by = @claimedBy, claimed_at = @now, updated_at = @now,
+                attempts = attempts + CASE WHEN {IsSuppressed} THEN 0 ELSE 1 END,
+                first_attempt_at = COALESCE(first_attempt_at, @now)
+            WHERE {_database.ClaimableDelivery(IsClaimable)}
+            RETURNING state
+            """;
     }
 
     /// <inheritdoc />
@@ -258,21 +269,40 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(claimedBy);
         await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
-        // One statement is the whole guarantee: of any number of claimers exactly one sees the row claimable and changes it
-        // (how each database ensures it: StoreDatabase.ClaimableDelivery). The same statement skips a stopped send and turns a
-        // suppressed address into 'suppressed'.
-        var now = DbText.Timestamp(_time.GetUtcNow());
-        var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition($"""
-            UPDATE deliveries
-            SET state = CASE WHEN {IsSuppressed} THEN 'suppressed' ELSE 'sending' END,
-                detail = CASE WHEN {IsSuppressed} THEN 'suppressed before sending' ELSE detail END,
-                claimed_by = @claimedBy, claimed_at = @now, updated_at = @now,
-                attempts = attempts + CASE WHEN {IsSuppressed} THEN 0 ELSE 1 END,
-                first_attempt_at = COALESCE(first_attempt_at, @now)
-            WHERE {_database.ClaimableDelivery(IsClaimable)}
-            RETURNING state
-            """,
-            new { deliveryId, claimedBy, now }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(ClaimSql,
+            new { deliveryId, claimedBy, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await ClaimResultOfAsync(connection, deliveryId, state, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="claimedBy"/> is empty.</exception>
+    public async Task<IDeliveryClaimSession> OpenSessionAsync(string claimedBy, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(claimedBy);
+        var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DeliveryClaimSession.OpenAsync(this, connection, claimedBy, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The claim of <c>@deliveryId</c> by <c>@claimedBy</c> at <c>@now</c>, returning the delivery's new state ('sending' or
+    /// 'suppressed'), or no row when it was not claimable. One statement is the whole guarantee: of any number of claimers
+    /// exactly one sees the row claimable and changes it (how each database ensures it: StoreDatabase.ClaimableDelivery). The
+    /// same statement skips a stopped send and turns a suppressed address into 'suppressed'.
+    /// </summary>
+    internal string ClaimSql { get; }
+
+    /// <summary>What a claim statement's result means; when nothing was claimed, asks whether the send was stopped.</summary>
+    internal static async Task<ClaimResult> ClaimResultOfAsync(DbConnection connection, long deliveryId, string? state,
+        CancellationToken cancellationToken)
+    {
         switch (state)
         {
             case "sending":
@@ -290,14 +320,21 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
     public Task ReleaseAsync(long deliveryId, string reason, CancellationToken cancellationToken) =>
-        MoveAsync(deliveryId, from: "state = 'sending'", to: "pending", reason, "release", cancellationToken);
+        MoveAsync(null, deliveryId, Release, reason, cancellationToken);
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
     public async Task RecordDeferredAsync(long deliveryId, string reason, DateTimeOffset nextAttemptAt, bool uncertain, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(reason);
         await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        await RecordDeferredAsync(connection, deliveryId, reason, nextAttemptAt, uncertain, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
+    internal async Task RecordDeferredAsync(DbConnection connection, long deliveryId, string reason, DateTimeOffset nextAttemptAt,
+        bool uncertain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
         var changed = await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE deliveries
             SET state = 'deferred', detail = @reason, next_attempt_at = @next, uncertain = uncertain | @uncertain, updated_at = @now
@@ -344,8 +381,7 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>
     public Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken) =>
-        MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "sent", serverReply, "record as sent", cancellationToken,
-            messageId?.Trim('<', '>'));
+        MoveAsync(null, deliveryId, Sent, serverReply, cancellationToken, messageId);
 
     /// <inheritdoc />
     public async Task<Delivery?> FindByMessageIdAsync(string messageId, CancellationToken cancellationToken)
@@ -361,7 +397,7 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The delivery does not exist or is already sent or failed.</exception>
     public Task RecordFailedAsync(long deliveryId, string reason, CancellationToken cancellationToken) =>
-        MoveAsync(deliveryId, from: "state IN ('pending', 'sending')", to: "failed", reason, "record as failed", cancellationToken);
+        MoveAsync(null, deliveryId, Failed, reason, cancellationToken);
 
     /// <inheritdoc />
     public async Task<DeliveryCounts> CountAsync(int issueNumber, long? sendId, CancellationToken cancellationToken)
@@ -449,24 +485,58 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
         return rows.Select(r => r.ToDelivery()).ToList();
     }
 
-    private async Task MoveAsync(long deliveryId, string from, string to, string detail, string action, CancellationToken cancellationToken,
-        string? messageId = null)
+    /// <summary>A move of one delivery from the states in <see cref="From"/> to <see cref="To"/>, named for error messages.</summary>
+    internal sealed record Move(string From, string To, string Action)
+    {
+        /// <summary>The move of <c>@deliveryId</c>, setting <c>@detail</c>, <c>@now</c> and (if not null) <c>@messageId</c>.</summary>
+        public string Sql { get; } =
+            $"UPDATE deliveries SET state = '{To}', detail = @detail, updated_at = @now, message_id = COALESCE(@messageId, message_id) WHERE id = @deliveryId AND {From}";
+    }
+
+    internal static readonly Move Sent = new("state IN ('pending', 'sending')", "sent", "record as sent");
+    internal static readonly Move Failed = new("state IN ('pending', 'sending')", "failed", "record as failed");
+    internal static readonly Move Release = new("state = 'sending'", "pending", "release");
+
+    /// <summary>The Message-ID as stored: without angle brackets, so a bounce quoting it either way finds it.</summary>
+    internal static string? StoredMessageId(string? messageId) => messageId?.Trim('<', '>');
+
+    /// <param name="connection">The connection to use, or null for one of its own.</param>
+    /// <param name="at">When the outcome was known; now when null.</param>
+    /// <exception cref="InvalidOperationException">The delivery does not exist or is not in a state the move starts from.</exception>
+    internal async Task MoveAsync(DbConnection? connection, long deliveryId, Move move, string detail, CancellationToken cancellationToken,
+        string? messageId = null, DateTimeOffset? at = null)
     {
         ArgumentNullException.ThrowIfNull(detail);
-        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(
-            $"UPDATE deliveries SET state = @to, detail = @detail, updated_at = @now, message_id = COALESCE(@messageId, message_id) WHERE id = @deliveryId AND {from}",
-            new { deliveryId, to, detail, messageId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (changed == 1)
+        var own = connection is null ? await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
         {
-            return;
+            var db = connection ?? own!;
+            var changed = await db.ExecuteAsync(new CommandDefinition(move.Sql,
+                new { deliveryId, detail, messageId = StoredMessageId(messageId), now = DbText.Timestamp(at ?? _time.GetUtcNow()) },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (changed != 1)
+            {
+                throw await NotMovedAsync(db, deliveryId, move, cancellationToken).ConfigureAwait(false);
+            }
         }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
+    /// <summary>The error for a move that changed no row, naming the delivery's state.</summary>
+    internal static async Task<InvalidOperationException> NotMovedAsync(DbConnection connection, long deliveryId, Move move,
+        CancellationToken cancellationToken)
+    {
         var state = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "SELECT state FROM deliveries WHERE id = @deliveryId", new { deliveryId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        throw new InvalidOperationException(state is null
-            ? $"Cannot {action} delivery {deliveryId}: there is no such delivery."
-            : $"Cannot {action} delivery {deliveryId}: it is {state}.");
+        return new InvalidOperationException(state is null
+            ? $"Cannot {move.Action} delivery {deliveryId}: there is no such delivery."
+            : $"Cannot {move.Action} delivery {deliveryId}: it is {state}.");
     }
 
     private sealed class StateCountRow

@@ -11,7 +11,7 @@ internal sealed record BenchmarkOptions
           --subscribers N     subscribers in the generated list (default 10000)
           --connections C     SMTP connections: Hangfire workers for us, -s C for smtp-source (default 4)
           --repeat R          runs of each side; medians are printed (default 3)
-          --batch-size B      Newsletter:Delivery:BatchSize (default 100, as in appsettings.json)
+          --batch-size B      Newsletter:Delivery:BatchSize (default 1000, as in appsettings.json)
           --set KEY=VALUE     any other setting, e.g. --set Newsletter:Jobs:PollIntervalSeconds=0.2 (repeatable)
           --label TEXT        name of this configuration in the output (default "full pipeline")
           --profile           also time each stage on its own (render, build, serialise, SMTP, delivery log)
@@ -26,7 +26,7 @@ internal sealed record BenchmarkOptions
 
     public int Repeat { get; init; } = 3;
 
-    public int BatchSize { get; init; } = 100;
+    public int BatchSize { get; init; } = 1000;
 
     public string Label { get; init; } = "full pipeline";
 

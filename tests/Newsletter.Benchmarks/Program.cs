@@ -8,6 +8,8 @@ using Newsletter.Benchmarks;
 // A benchmark is a program that prints figures: medians of several runs, and a ratio to a baseline measured in the same run.
 // It never fails on timing; it exits 1 only when a run did not deliver to everyone.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.FirstOrDefault() == "--store")
+    return await StoreBenchmark.RunAsync(args);
 BenchmarkOptions options;
 try
 {

@@ -3,9 +3,12 @@
 # Postfix's smtp-source on the same sink. Installs Postfix if it is missing (Debian/Ubuntu), builds in Release, then:
 #   run.sh                 10,000 subscribers x 3 runs with the per-stage profile, then 200,000 subscribers for memory
 #   run.sh ARGS...         one invocation with your arguments (run.sh --help lists them), e.g. run.sh --smoke
+#   run.sh --store         the store micro-benchmark: claims + records per message, before vs now, SQLite and PostgreSQL
 # Environment: REPEAT_200K (runs at 200k, default 1); DOTNET_gcServer=1 measures server GC.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# run.sh --store ...: the delivery log's claims and records alone (store.sh), no Postfix needed.
+if [ "${1:-}" = --store ]; then exec tests/Newsletter.Benchmarks/store.sh "${@:2}"; fi
 
 if [ ! -x /usr/sbin/smtp-sink ] || [ ! -x /usr/sbin/smtp-source ]; then
   sudo=""

@@ -7,6 +7,13 @@ namespace Newsletter.Core.Deliveries;
 /// </summary>
 public interface IDeliveryClaims
 {
+    /// <summary>
+    /// Opens a session for one sending loop, on a database connection of its own held until the session is disposed: the
+    /// loop's claims and outcomes then cost one commit per message instead of two (see <see cref="IDeliveryClaimSession"/>).
+    /// </summary>
+    /// <param name="claimedBy">The claiming worker's id, as registered with <see cref="IWorkerHeartbeats.HeartbeatAsync"/>.</param>
+    Task<IDeliveryClaimSession> OpenSessionAsync(string claimedBy, CancellationToken cancellationToken);
+
     /// <summary>The deliveries of one batch, in order.</summary>
     Task<IReadOnlyList<Delivery>> GetBatchAsync(long sendId, int batchNumber, CancellationToken cancellationToken);
 

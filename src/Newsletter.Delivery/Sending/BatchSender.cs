@@ -173,7 +173,10 @@ public sealed partial class BatchSender
             await heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
             run.StartPass();
             await using (var lease = await connections.RentAsync(cancellationToken))
+            // This connection's claims and outcomes on one database connection: one commit per message (IDeliveryClaimSession).
+            await using (var session = await claims.OpenSessionAsync(run.WorkerId, cancellationToken))
             {
+                run.Claims = session;
                 foreach (var delivery in batch)
                 {
                     if (delivery.State is not (DeliveryState.Pending or DeliveryState.Deferred))
@@ -218,10 +221,10 @@ public sealed partial class BatchSender
         cancellationToken.ThrowIfCancellationRequested();
         if (rateLimits.Count > 0)
         {
-            await WaitForRateLimitAsync(cancellationToken);
+            await WaitForRateLimitAsync(run, cancellationToken);
         }
 
-        switch (await claims.TryClaimAsync(delivery.Id, run.WorkerId, cancellationToken))
+        switch (await run.Claims.TryClaimAsync(delivery.Id, cancellationToken))
         {
             case ClaimResult.NotAvailable:
                 run.Skipped++;
@@ -244,7 +247,7 @@ public sealed partial class BatchSender
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
-            await claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
+            await run.Claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
@@ -257,7 +260,7 @@ public sealed partial class BatchSender
                 var session = await lease.SessionAsync(cancellationToken);
                 var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
-                await claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
+                await run.Claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
@@ -287,7 +290,7 @@ public sealed partial class BatchSender
             {
                 // Stopping before the message was out (the transport reports ReplyLost once it was): back to pending.
                 await lease.DiscardAsync();
-                await claims.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
+                await run.Claims.ReleaseAsync(delivery.Id, "the worker stopped before the send completed", CancellationToken.None);
                 throw;
             }
         }
@@ -300,7 +303,7 @@ public sealed partial class BatchSender
         switch (ex.Failure)
         {
             case DeliveryFailure.RecipientRefused:
-                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
@@ -309,7 +312,7 @@ public sealed partial class BatchSender
 
             case DeliveryFailure.MessageRefused:
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
-                await claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
                 metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
@@ -318,13 +321,13 @@ public sealed partial class BatchSender
             case DeliveryFailure.SessionRefused:
                 // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
                 // message the same way, and waiting does not fix it: stop, and say why and what to change.
-                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await run.Claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await PauseAsync(run, $"{ex.Message} Then `newsletter send {send.IssueNumber} --list {send.ListName} --resume` " +
                                       "(`newsletter check` tests the settings without sending).");
                 return false;
 
             case DeliveryFailure.SenderRefused:
-                await claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
+                await run.Claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
                 await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
                                       $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
                 return false;
@@ -377,14 +380,14 @@ public sealed partial class BatchSender
         var firstAttempt = delivery.FirstAttemptAt ?? now;
         if (now - firstAttempt >= options.RetryWindow)
         {
-            await claims.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            await run.Claims.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
             metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
         var due = now + options.RetryDelay(delivery.Attempts + 1);
-        await claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
+        await run.Claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
         metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
         run.Deferred++;
         run.Later(due);
@@ -471,10 +474,12 @@ public sealed partial class BatchSender
         }
     }
 
-    private async Task WaitForRateLimitAsync(CancellationToken cancellationToken)
+    private async Task WaitForRateLimitAsync(BatchRun run, CancellationToken cancellationToken)
     {
         while (await rateLimiter.TryAcquireAsync(connections.Destination, rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
         {
+            // The previous message's "sent" is written before waiting, so a crash during the wait cannot send it again.
+            await run.Claims.FlushAsync(cancellationToken);
             await Task.Delay(wait, clock, cancellationToken);
         }
     }
@@ -491,6 +496,9 @@ public sealed partial class BatchSender
         public DateTimeOffset LastBudgetCheck;
         public DateTimeOffset? NextDue { get; private set; }
         public DateTimeOffset? RunAgainAt { get; set; }
+
+        /// <summary>The current pass's claims and outcomes, on its connection's own database connection.</summary>
+        public IDeliveryClaimSession Claims { get; set; } = null!;
 
         public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
 

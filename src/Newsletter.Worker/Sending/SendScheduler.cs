@@ -9,6 +9,7 @@ using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
 using Newsletter.Storage.Lists;
+using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
@@ -27,6 +28,7 @@ public sealed partial class SendScheduler(
     SendHalts halts,
     MailingListCatalog lists,
     IOptions<DeliveryOptions> delivery,
+    IOptions<JobsOptions> jobsOptions,
     NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendScheduler> logger) : ISendControl
@@ -51,7 +53,8 @@ public sealed partial class SendScheduler(
         await RenderFirstAsync(issueNumber, list, cancellationToken);
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
-        var send = existing ?? await log.CreateSendAsync(issueNumber, list, delivery.Value.BatchSize, at, cancellationToken);
+        var batchSize = BatchSizing.For(list.SubscriberCount, delivery.Value.BatchSize, jobsOptions.Value.WorkerCount);
+        var send = existing ?? await log.CreateSendAsync(issueNumber, list, batchSize, at, cancellationToken);
         if (existing is null)
         {
             // Addresses already on the suppression list are recorded suppressed as the send is created, never claimed.

@@ -60,7 +60,7 @@ public class DeliveryOptionsTests
         using var services = Services(ValidSettings(folder.Path));
 
         Assert.IsType<PickupMailTransport>(services.GetRequiredService<IMailTransport>());
-        Assert.Equal(100, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.BatchSize);
+        Assert.Equal(1000, services.GetRequiredService<IOptions<DeliveryOptions>>().Value.BatchSize);
     }
 
     [Fact]

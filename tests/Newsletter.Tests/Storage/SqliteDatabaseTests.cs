@@ -31,6 +31,28 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_ReturnsConfiguredConnections_WhenThePoolReusesOrReplacesPhysicalConnections()
+    {
+        // The settings are applied once per physical connection: a reused one must still have them, and so must every new
+        // one (two open at once are two physical connections; clearing the pool makes fresh ones).
+        for (var round = 0; round < 3; round++)
+        {
+            await using var first = await _temp.Database.OpenAsync(CancellationToken.None);
+            await using var second = await _temp.Database.OpenAsync(CancellationToken.None);
+            foreach (var connection in new[] { first, second })
+            {
+                Assert.Equal((int)SqliteDatabase.BusyTimeout.TotalMilliseconds, await connection.ExecuteScalarAsync<int>("PRAGMA busy_timeout"));
+                Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
+                Assert.Equal(1, await connection.ExecuteScalarAsync<int>("PRAGMA synchronous")); // NORMAL
+            }
+            if (round == 1)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            }
+        }
+    }
+
+    [Fact]
     public async Task InitializeAsync_LeavesSchemaAtCurrentVersion_WhenRunFromTwoInstancesOnOneFile()
     {
         await _temp.Database.InitializeAsync(CancellationToken.None);
