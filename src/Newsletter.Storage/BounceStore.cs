@@ -1,13 +1,11 @@
 using Dapper;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
-/// <summary>
-/// What the bounce processor asks of the store beyond the delivery log and the suppression list: the last message sent
-/// to an address, and the count of soft bounces on consecutive issues (the <c>soft_bounces</c> table).
-/// </summary>
-public sealed class BounceStore
+/// <summary>The <see cref="IBounceStore"/> on either provider: the <c>deliveries</c> and <c>soft_bounces</c> tables.</summary>
+public sealed class BounceStore : IBounceStore
 {
     private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
@@ -19,8 +17,6 @@ public sealed class BounceStore
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>The most recent issue sent to the address (matched by <see cref="EmailKey"/>), or null when it was never sent anything.</summary>
-    /// <returns>The delivery's id, its issue, and the address as the list spells it.</returns>
     public async Task<SentDelivery?> FindLastSentAsync(string email, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
@@ -34,11 +30,6 @@ public sealed class BounceStore
         return row is null ? null : new SentDelivery(row.DeliveryId, row.IssueNumber, row.Email);
     }
 
-    /// <summary>
-    /// Records a soft bounce of <paramref name="issueNumber"/> to the address (again for the same issue changes nothing) and
-    /// returns on how many consecutive issues, ending with this one, the address soft-bounced. Issues the address was not
-    /// sent do not break the run; an issue it was sent without a soft bounce does.
-    /// </summary>
     public async Task<int> RecordSoftBounceAsync(string email, int issueNumber, string status, string? detail, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);

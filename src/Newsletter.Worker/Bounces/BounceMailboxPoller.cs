@@ -1,11 +1,12 @@
 using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Worker.Bounces;
 
 /// <summary>Runs the <see cref="BounceProcessor"/> every <see cref="BounceOptions.PollSeconds"/> in <c>run</c>, when enabled.</summary>
 public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOptions<BounceOptions> options, NewsletterMetrics metrics,
-    ILogger<BounceMailboxPoller> logger) : BackgroundService
+    TimeProvider clock, ILogger<BounceMailboxPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,7 +17,7 @@ public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOpti
         }
 
         LogStarted(settings.User, settings.Host, settings.Folder, settings.PollSeconds);
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.PollSeconds));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.PollSeconds), clock);
         do
         {
             try

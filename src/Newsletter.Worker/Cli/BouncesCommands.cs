@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
-using Newsletter.Worker.Bounces;
+using Newsletter.Core.Bounces;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;

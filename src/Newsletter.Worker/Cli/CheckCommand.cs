@@ -1,12 +1,11 @@
 using System.CommandLine;
-using MailKit;
-using MailKit.Net.Imap;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
-using Newsletter.Worker.Bounces;
+using Newsletter.Core.Bounces;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;
@@ -62,7 +61,7 @@ public static class CheckCommand
         var dkim = services.GetRequiredService<IOptions<DkimOptions>>().Value;
 
         await CheckRelayAsync(services, delivery, Line, cancellationToken);
-        await CheckBounceMailboxAsync(services.GetRequiredService<IOptions<BounceOptions>>().Value, contentRoot, Line, cancellationToken);
+        await CheckBounceMailboxAsync(services, Line, cancellationToken);
         var dkimRecord = CheckDkim(dkim, contentRoot, Line);
 
         var fromDomain = EmailAddressRules.TryNormalize(sender.FromAddress, out var from, out _) ? from[(from.LastIndexOf('@') + 1)..] : "";
@@ -144,38 +143,23 @@ public static class CheckCommand
         }
     }
 
-    private static async Task CheckBounceMailboxAsync(BounceOptions options, string contentRoot, Action<string, string> line, CancellationToken cancellationToken)
+    private static async Task CheckBounceMailboxAsync(IServiceProvider services, Action<string, string> line, CancellationToken cancellationToken)
     {
+        var options = services.GetRequiredService<IOptions<BounceOptions>>().Value;
         if (!options.Enabled)
         {
             line(Skip, $"bounce mailbox: off ({BounceOptions.SectionName}:Enabled is false; bounces are not read).");
             return;
         }
 
-        var where = $"imap://{options.Host}:{options.Port}";
         try
         {
-            using var client = new ImapClient { Timeout = options.TimeoutSeconds * 1000 };
-            await BounceProcessor.ConnectAsync(client, options, contentRoot, cancellationToken);
-            var folder = options.Folder.Trim().Equals("INBOX", StringComparison.OrdinalIgnoreCase)
-                ? client.Inbox
-                : await client.GetFolderAsync(options.Folder.Trim(), cancellationToken);
-            await folder.StatusAsync(StatusItems.Count, cancellationToken);
-            var tls = client.IsSecure ? $"TLS {client.SslProtocol}" : "no TLS";
-            line(Pass, $"bounce mailbox {where}: logged in as '{options.User}' ({tls}); folder {folder.FullName} holds {folder.Count} message(s).");
-            await client.DisconnectAsync(quit: true, cancellationToken);
+            var probe = await services.GetRequiredService<ImapBounceMailbox>().ProbeAsync(cancellationToken);
+            line(Pass, $"bounce mailbox {probe.Server}: logged in as '{probe.User}' ({probe.Tls ?? "no TLS"}); folder {probe.Folder} holds {probe.Count} message(s).");
         }
         catch (BounceMailboxException ex)
         {
             line(Fail, ex.Message);
-        }
-        catch (FolderNotFoundException)
-        {
-            line(Fail, $"bounce mailbox {where}: logged in, but there is no folder '{options.Folder}' ({BounceOptions.SectionName}:Folder). Name the folder bounces arrive in.");
-        }
-        catch (Exception ex) when (ex is IOException or ImapProtocolException or ImapCommandException or TimeoutException)
-        {
-            line(Fail, $"bounce mailbox {where}: {ex.Message} Check {BounceOptions.SectionName}:Host, :Port and :Security.");
         }
     }
 

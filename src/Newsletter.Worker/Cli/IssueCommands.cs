@@ -31,7 +31,7 @@ public static class IssueCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
             var weekEnding = parse.GetValue(date)
-                ?? PublishCommand.Today(services.GetRequiredService<IOptions<ScheduleOptions>>().Value, services.GetRequiredService<TimeProvider>());
+                ?? ScheduleCalendar.Today(services.GetRequiredService<IOptions<ScheduleOptions>>().Value, services.GetRequiredService<TimeProvider>());
             var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(weekEnding, token);
             Console.WriteLine($"Composed issue #{issue.Number} for {issue.WeekStarting:yyyy-MM-dd} to {issue.WeekEnding:yyyy-MM-dd}");
             Console.WriteLine($"  Subject:   {issue.Subject}");
@@ -109,7 +109,7 @@ public static class IssueCommands
             Console.WriteLine($"  {stem}.eml  (envelope sender {message.EnvelopeSender.Address}{(messages.Signs ? ", DKIM-signed" : ", not DKIM-signed")})");
             if (!parse.GetValue(noScreenshots))
             {
-                foreach (var png in await Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))
+                foreach (var png in await Rendering.Preview.IssueScreenshots.TryWriteAsync(content.Html, stem, Console.Out, token))
                     Console.WriteLine($"  {png}");
             }
             return ExitCodes.Success;

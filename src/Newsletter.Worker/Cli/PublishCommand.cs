@@ -25,7 +25,7 @@ public static class PublishCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: true, ValidateListsAtStart: true), async (services, token) =>
         {
             var schedule = services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
-            var weekEnding = parse.GetValue(date) ?? Today(schedule, services.GetRequiredService<TimeProvider>());
+            var weekEnding = parse.GetValue(date) ?? ScheduleCalendar.Today(schedule, services.GetRequiredService<TimeProvider>());
             var publisher = services.GetRequiredService<IssuePublisher>();
             var published = await publisher.PublishAsync(weekEnding, parse.GetValue(lists) ?? [], Console.WriteLine, token);
 
@@ -44,7 +44,4 @@ public static class PublishCommand
         }, ct));
         return command;
     }
-
-    public static DateOnly Today(ScheduleOptions schedule, TimeProvider clock) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone)).DateTime);
 }

@@ -23,7 +23,7 @@ public static class RunCommand
             StoreDatabase? database = null;
             try
             {
-                app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true));
+                app = NewsletterWebApp.Build(new HostSettings(RunJobServer: true, ValidateListsAtStart: true, RunBounceProcessor: true, KeepPublishSchedule: true));
                 // Validated here, before StartAsync, which would also log each failure with a stack trace.
                 app.Services.GetService<IStartupValidator>()?.Validate();
                 // Opened before anything starts, as in every other command (see CommandRunner).
@@ -31,27 +31,9 @@ public static class RunCommand
                 await database.InitializeAsync(ct);
                 _ = app.Services.GetRequiredService<JobStorage>();
 
-                var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
-                var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-                if (schedule.Enabled)
-                {
-                    try
-                    {
-                        recurring.AddOrUpdate<PublishJob>(PublishJob.RecurringJobId, job => job.RunAsync(CancellationToken.None), schedule.Cron,
-                            new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone) });
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new CommandException($"{ScheduleOptions.SectionName}:Cron '{schedule.Cron}' is not a cron expression ({ex.Message}). " +
-                                                   "Write five fields, e.g. \"0 7 * * 1\" for Mondays at 07:00.");
-                    }
-                }
-                else
-                {
-                    recurring.RemoveIfExists(PublishJob.RecurringJobId);
-                }
-
+                // Starting registers the weekly publish job (PublishScheduleRegistration), refusing a cron Hangfire cannot read.
                 await app.StartAsync(ct);
+                var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker");
                 logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe, /metrics, /healthz. Weekly publish: {Schedule}",
                     string.Join(", ", app.Urls), schedule.Enabled ? $"'{schedule.Cron}' ({schedule.TimeZone})" : "off");

@@ -65,14 +65,8 @@ public sealed class ConfigurationSecrets
         return failures;
     }
 
-    /// <summary>Checks at start, through options validation, so every command reports it like any other configuration error (exit 2).</summary>
-    internal static void AddCheck(IServiceCollection services)
-    {
-        services.AddOptions<ConfigurationSecrets>().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConfigurationSecrets>, Validator>();
-    }
-
-    private sealed class Validator(IConfiguration configuration) : IValidateOptions<ConfigurationSecrets>
+    /// <summary>Fails start-up validation with <see cref="FindInFiles"/>; registered by <see cref="HostingServiceCollectionExtensions.AddSecretsCheck"/>.</summary>
+    internal sealed class Validator(IConfiguration configuration) : IValidateOptions<ConfigurationSecrets>
     {
         public ValidateOptionsResult Validate(string? name, ConfigurationSecrets options) =>
             FindInFiles(configuration) is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -13,8 +13,7 @@ public sealed partial class PublishJob(IssuePublisher publisher, IOptions<Schedu
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var zone = TimeZoneInfo.FindSystemTimeZoneById(schedule.Value.TimeZone);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.GetUtcNow(), zone).DateTime);
+        var today = ScheduleCalendar.Today(schedule.Value, clock);
         try
         {
             await publisher.PublishAsync(today, schedule.Value.Lists, message => LogProgress(message), cancellationToken);

@@ -7,10 +7,13 @@ using Newsletter.Worker.Scheduling;
 namespace Newsletter.Worker.Sending;
 
 /// <summary>
-/// Keeps this process's claims honoured (a heartbeat in the store), and in job-server processes puts back to work the
-/// deliveries whose worker died mid-send (kill -9, power loss): they go back to pending and their send is queued again.
+/// Keeps this process's claims honoured (a heartbeat in the store), and puts back to work the deliveries whose worker died
+/// mid-send (kill -9, power loss): they go back to pending and their send is queued again. The beat-and-recover loop runs only
+/// where the host registers it as a hosted service, which it does in job-server processes alone (the only ones that claim
+/// deliveries); elsewhere the instance only lends the send engine its <see cref="WorkerId"/> and <c>send --resume</c> its recovery.
 /// </summary>
-public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, ILogger<WorkerHeartbeat> logger)
+public sealed partial class WorkerHeartbeat(
+    IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, TimeProvider clock, ILogger<WorkerHeartbeat> logger)
     : BackgroundService
 {
     /// <summary>A third of the shortest worker timeout allowed, so a live worker never misses enough beats to look dead.</summary>
@@ -19,24 +22,18 @@ public sealed partial class WorkerHeartbeat(IWorkerHeartbeats log, IServiceProvi
     /// <summary>This process's id in claims: host, process id and a random part, since pids are reused.</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>Whether this process also recovers abandoned claims (only processes that run batch jobs do).</summary>
-    public bool RecoversAbandonedClaims { get; set; }
-
     /// <summary>Beats now. The send engine also beats under <see cref="WorkerId"/> before each pass's first claim, so a claim is never older than its worker's heartbeat.</summary>
     private Task BeatAsync(CancellationToken cancellationToken) => log.HeartbeatAsync(WorkerId, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(Interval, clock);
         do
         {
             try
             {
                 await BeatAsync(stoppingToken);
-                if (RecoversAbandonedClaims)
-                {
-                    await RecoverAsync(stoppingToken);
-                }
+                await RecoverAsync(stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,4 +1,6 @@
 using MimeKit;
+using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Transports;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Bounces;
@@ -26,6 +28,23 @@ internal static class BounceFixtures
 
     /// <summary>A multipart/report whose delivery-status part has no Action or Status.</summary>
     public const string Malformed = "malformed-report.eml";
+
+    /// <summary>Enabled options reading <paramref name="login"/>'s INBOX on the test Dovecot in plain text, with a short timeout.</summary>
+    public static BounceOptions Options(DovecotServer dovecot, (string User, string Password) login, Action<BounceOptions>? change = null)
+    {
+        var options = new BounceOptions
+        {
+            Enabled = true,
+            Host = dovecot.Host,
+            Port = dovecot.Port,
+            Security = MailboxSecurity.None,
+            User = login.User,
+            Password = login.Password,
+            TimeoutSeconds = 10,
+        };
+        change?.Invoke(options);
+        return options;
+    }
 
     public static MimeMessage Load(string name) =>
         MimeMessage.Load(Path.Combine(RepoPaths.Root, "tests", "Newsletter.Tests", "Bounces", "Fixtures", name));

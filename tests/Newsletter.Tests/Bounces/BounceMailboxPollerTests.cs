@@ -5,6 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Hosting;
 

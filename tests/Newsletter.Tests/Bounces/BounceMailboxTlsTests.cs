@@ -3,7 +3,8 @@ using Newsletter.Core.Lists;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Bounces;
+using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Tests.Bounces;
 
@@ -20,8 +21,9 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
         _temp.Dispose();
     }
 
-    private BounceProcessor Processor((string User, string Password) mailbox, MailboxSecurity security, int port, bool trustTheCa = true) =>
-        new(Microsoft.Extensions.Options.Options.Create(new BounceOptions
+    private BounceProcessor Processor((string User, string Password) mailbox, MailboxSecurity security, int port, bool trustTheCa = true)
+    {
+        var settings = Microsoft.Extensions.Options.Options.Create(new BounceOptions
             {
                 Enabled = true,
                 Host = dovecot.Host,
@@ -31,9 +33,11 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
                 Password = mailbox.Password,
                 TrustedCaFile = trustTheCa ? dovecot.CertificateAuthority.CaFile : null,
                 TimeoutSeconds = 10,
-            }),
+            });
+        return new(new ImapBounceMailbox(settings), settings,
             new DeliveryLog(_temp.Database), new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
             _metrics.Metrics, new RecordingLogger<BounceProcessor>());
+    }
 
     private async Task<bool> IsSuppressedAsync(string email) =>
         (await new SuppressionList(_temp.Database).ListAsync(CancellationToken.None))

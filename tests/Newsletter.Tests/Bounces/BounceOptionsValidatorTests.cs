@@ -1,4 +1,4 @@
-using Newsletter.Worker.Bounces;
+using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Tests.Bounces;
 

@@ -6,7 +6,8 @@ using Newsletter.Core.Lists;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Bounces;
+using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Tests.Bounces;
 
@@ -35,25 +36,14 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
         return Task.CompletedTask;
     }
 
-    private BounceOptions Options(Action<BounceOptions>? change = null)
-    {
-        var options = new BounceOptions
-        {
-            Enabled = true,
-            Host = dovecot.Host,
-            Port = dovecot.Port,
-            Security = MailboxSecurity.None,
-            User = _mailbox.User,
-            Password = _mailbox.Password,
-            TimeoutSeconds = 10,
-        };
-        change?.Invoke(options);
-        return options;
-    }
+    private BounceOptions Options(Action<BounceOptions>? change = null) => BounceFixtures.Options(dovecot, _mailbox, change);
 
-    private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(options ?? Options()), _log, _log, _suppressions, new BounceStore(_temp.Database),
+    private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null)
+    {
+        var settings = Microsoft.Extensions.Options.Options.Create(options ?? Options());
+        return new(new ImapBounceMailbox(settings), settings, _log, _log, _suppressions, new BounceStore(_temp.Database),
             _metrics.Metrics, logger ?? new RecordingLogger<BounceProcessor>());
+    }
 
     private Task SeedAsync(string fixture) => dovecot.AppendAsync(_mailbox, "INBOX", BounceFixtures.Load(fixture));
 

@@ -1,4 +1,4 @@
-using Newsletter.Worker.Preview;
+using Newsletter.Rendering.Preview;
 
 namespace Newsletter.Tests.Browser;
 

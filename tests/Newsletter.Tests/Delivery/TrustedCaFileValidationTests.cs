@@ -1,6 +1,6 @@
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
-using Newsletter.Worker.Bounces;
+using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Tests.Delivery;
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Newsletter.Rendering.Preview;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Web;
@@ -6,6 +8,8 @@ namespace Newsletter.Tests.Web;
 [Collection(HangfireCollection.Name)]
 public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
 {
+    private static readonly CancellationToken None = CancellationToken.None;
+
     [Theory]
     [InlineData("/issues")]
     [InlineData("/issues/1")]
@@ -57,27 +61,29 @@ public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture) : IClas
         {
             Assert.Contains("<script>document.documentElement.dataset.pwned", await client.GetStringAsync(page));
         }
-        await using var browser = await HeadlessChromium.StartAsync();
+        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
+        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
 
-        await browser.NavigateAsync(page);
-        var ranOnLoad = await browser.EvaluateAsync("document.documentElement.dataset.pwned ?? null");
-        await browser.EvaluateAsync("document.getElementById('slipped-link').click()");
+        await browser.NavigateAsync(page, None);
+        var ranOnLoad = await browser.EvaluateAsync("document.documentElement.dataset.pwned ?? null", None);
+        await browser.EvaluateAsync("document.getElementById('slipped-link').click()", None);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
-        Assert.Null(ranOnLoad);
-        Assert.Null(await browser.EvaluateAsync("document.documentElement.dataset.pwned ?? null"));
+        Assert.Equal(JsonValueKind.Null, ranOnLoad.ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await browser.EvaluateAsync("document.documentElement.dataset.pwned ?? null", None)).ValueKind);
         Assert.Contains(browser.LogEntries, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task HangfireDashboard_RunsItsOwnScriptsWithoutPolicyViolations_WhenLoadedFromLoopback()
     {
-        await using var browser = await HeadlessChromium.StartAsync();
+        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
+        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
 
-        await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/hangfire"));
+        await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/hangfire"), None);
         await Task.Delay(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(true, (await browser.EvaluateAsync("typeof window.jQuery === 'function'"))?.GetValue<bool>());
+        Assert.Equal(JsonValueKind.True, (await browser.EvaluateAsync("typeof window.jQuery === 'function'", None)).ValueKind);
         Assert.DoesNotContain(browser.LogEntries, e => e.Contains("Content Security Policy", StringComparison.Ordinal));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Lists;
+using Newsletter.Rendering.Preview;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Web;
@@ -8,20 +9,23 @@ namespace Newsletter.Tests.Web;
 [Collection(HangfireCollection.Name)]
 public sealed class UnsubscribeBrowserTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
 {
+    private static readonly CancellationToken None = CancellationToken.None;
+
     [Fact]
     public async Task UnsubscribePage_InABrowser_UnsubscribesOnlyWhenTheButtonIsClicked_AndConfirms()
     {
         var email = fixture.Subscribers[6];
         var suppressions = fixture.Worker.Services.GetRequiredService<ISuppressionList>();
-        await using var browser = await HeadlessChromium.StartAsync();
+        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
+        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
 
-        await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/unsubscribe/" + fixture.Tokens.Create("readers", email)));
-        Assert.Contains("Unsubscribe from readers readers?", await browser.TextAsync());
+        await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/unsubscribe/" + fixture.Tokens.Create("readers", email)), None);
+        Assert.Contains("Unsubscribe from readers readers?", await browser.TextAsync(None));
         Assert.False(await suppressions.IsSuppressedAsync(email, "readers", CancellationToken.None));
 
-        await browser.ClickAndWaitForLoadAsync("#unsubscribe");
+        await browser.ClickAndWaitForLoadAsync("#unsubscribe", None);
 
-        var confirmation = await browser.TextAsync();
+        var confirmation = await browser.TextAsync(None);
         Assert.Contains("You are unsubscribed", confirmation);
         Assert.Contains(email, confirmation);
         Assert.Contains("Resubscribe", confirmation);

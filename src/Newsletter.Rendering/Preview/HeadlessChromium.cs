@@ -5,12 +5,12 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Newsletter.Worker.Preview;
+namespace Newsletter.Rendering.Preview;
 
 /// <summary>
-/// A headless Chromium (Debian's <c>chromium</c> package) driven over the DevTools protocol, for screenshots of the
-/// email and for browser tests. Pages get a true <c>width</c> CSS-pixel viewport through
-/// <c>Emulation.setDeviceMetricsOverride</c>: a headless window is never narrower than 500 px, so
+/// A headless Chromium (Debian's <c>chromium</c> package) driven over the DevTools protocol: the screenshots of
+/// <c>issue preview</c>, and the browser tests. Each <see cref="ChromiumPage"/> is a tab with a true <c>width</c> CSS-pixel
+/// viewport through <c>Emulation.setDeviceMetricsOverride</c>: a headless window is never narrower than 500 px, so
 /// <c>--window-size=375,…</c> alone would test the wrong width. No driver package: a WebSocket and JSON.
 /// One instance is one browser process; dispose it to end the process and delete its profile folder.
 /// </summary>
@@ -30,6 +30,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     private readonly string _profile;
     private readonly ClientWebSocket _socket;
     private readonly ConcurrentDictionary<int, TaskCompletionSource<JsonElement>> _pending = new();
+    private readonly ConcurrentDictionary<string, ChromiumPage> _pages = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiving;
@@ -74,7 +75,8 @@ public sealed class HeadlessChromium : IAsyncDisposable
         {
             "--headless", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-            "--disable-default-apps", "--mute-audio", "--hide-scrollbars", "--remote-debugging-port=0",
+            "--disable-default-apps", "--disable-dev-shm-usage", "--mute-audio", "--hide-scrollbars",
+            "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
             "--remote-allow-origins=*", $"--user-data-dir={profile}", "about:blank",
         })
         {
@@ -113,96 +115,105 @@ public sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads <paramref name="html"/> at a <paramref name="width"/> CSS-pixel viewport and returns the value of a JavaScript expression.</summary>
-    /// <exception cref="TimeoutException">The page did not finish within <see cref="OperationTimeout"/>.</exception>
-    /// <exception cref="InvalidOperationException">The expression threw.</exception>
-    public Task<JsonElement> EvaluateAsync(string html, int width, string expression, CancellationToken ct) =>
-        WithPageAsync(html, width, dark: false, async (session, token) => await EvaluateInAsync(session, expression, token).ConfigureAwait(false), ct);
-
     /// <summary>
-    /// A PNG of the whole page at a <paramref name="width"/> CSS-pixel viewport (the image is that many pixels wide and as tall
-    /// as the page), in the light or dark colour scheme.
+    /// Opens a tab with a <paramref name="width"/> CSS-pixel viewport (below 600 px it behaves as a phone: the viewport meta tag
+    /// applies and media queries see the device width), in the light or dark colour scheme. Dispose it to close the tab.
     /// </summary>
-    /// <exception cref="TimeoutException">The page did not finish within <see cref="OperationTimeout"/>.</exception>
-    public Task<byte[]> ScreenshotAsync(string html, int width, bool dark, CancellationToken ct) =>
-        WithPageAsync(html, width, dark, async (session, token) =>
-        {
-            var height = (await EvaluateInAsync(session, "Math.ceil(document.documentElement.scrollHeight)", token).ConfigureAwait(false)).GetInt32();
-            var shot = await SendAsync("Page.captureScreenshot", new JsonObject
-            {
-                ["format"] = "png",
-                ["captureBeyondViewport"] = true,
-                ["clip"] = new JsonObject { ["x"] = 0, ["y"] = 0, ["width"] = width, ["height"] = Math.Max(height, 1), ["scale"] = 1 },
-            }, session, token).ConfigureAwait(false);
-            return Convert.FromBase64String(shot.GetProperty("data").GetString()!);
-        }, ct);
-
-    private async Task<T> WithPageAsync<T>(string html, int width, bool dark, Func<string, CancellationToken, Task<T>> use, CancellationToken ct)
+    /// <exception cref="TimeoutException">Chromium did not open the tab within <see cref="OperationTimeout"/>.</exception>
+    public async Task<ChromiumPage> OpenPageAsync(int width, bool dark, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(html);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 200);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(OperationTimeout);
-        var token = limit.Token;
+        using var limit = Limit(ct);
         string? targetId = null;
         try
         {
-            targetId = (await SendAsync("Target.createTarget", new JsonObject { ["url"] = "about:blank" }, null, token).ConfigureAwait(false))
+            targetId = (await SendAsync("Target.createTarget", new JsonObject { ["url"] = "about:blank" }, null, limit.Token).ConfigureAwait(false))
                 .GetProperty("targetId").GetString()!;
-            var session = (await SendAsync("Target.attachToTarget", new JsonObject { ["targetId"] = targetId, ["flatten"] = true }, null, token).ConfigureAwait(false))
-                .GetProperty("sessionId").GetString()!;
+            var session = (await SendAsync("Target.attachToTarget", new JsonObject { ["targetId"] = targetId, ["flatten"] = true }, null, limit.Token)
+                .ConfigureAwait(false)).GetProperty("sessionId").GetString()!;
+            var page = new ChromiumPage(this, targetId, session, width);
+            _pages[session] = page;
 
             await SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject
             {
                 ["width"] = width,
                 ["height"] = 800,
                 ["deviceScaleFactor"] = 1,
-                // Phone widths behave like a phone: the viewport meta tag applies and media queries see the device width.
                 ["mobile"] = width < 600,
-            }, session, token).ConfigureAwait(false);
+            }, session, limit.Token).ConfigureAwait(false);
             await SendAsync("Emulation.setEmulatedMedia", new JsonObject
             {
                 ["features"] = new JsonArray(new JsonObject { ["name"] = "prefers-color-scheme", ["value"] = dark ? "dark" : "light" }),
-            }, session, token).ConfigureAwait(false);
-
-            var url = "data:text/html;charset=utf-8;base64," + Convert.ToBase64String(Encoding.UTF8.GetBytes(html));
-            await SendAsync("Page.navigate", new JsonObject { ["url"] = url }, session, token).ConfigureAwait(false);
-            while ((await EvaluateInAsync(session, "document.readyState + '|' + location.protocol", token).ConfigureAwait(false)).GetString() != "complete|data:")
-                await Task.Delay(25, token).ConfigureAwait(false);
-
-            return await use(session, token).ConfigureAwait(false);
+            }, session, limit.Token).ConfigureAwait(false);
+            // Load events tell the page when a navigation has finished; log entries carry what the page's security policy refused.
+            await SendAsync("Page.enable", new JsonObject(), session, limit.Token).ConfigureAwait(false);
+            await SendAsync("Log.enable", new JsonObject(), session, limit.Token).ConfigureAwait(false);
+            return page;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"Chromium did not render the page within {OperationTimeout.TotalSeconds:N0} s.");
+            await CloseTargetAsync(targetId).ConfigureAwait(false);
+            throw new TimeoutException($"Chromium did not open a tab within {OperationTimeout.TotalSeconds:N0} s.");
         }
-        finally
+        catch
         {
-            if (targetId is not null && _socket.State == WebSocketState.Open)
-            {
-                using var close = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try
-                {
-                    await SendAsync("Target.closeTarget", new JsonObject { ["targetId"] = targetId }, null, close.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or WebSocketException)
-                {
-                    // The browser goes away with this instance anyway.
-                }
-            }
+            await CloseTargetAsync(targetId).ConfigureAwait(false);
+            throw;
         }
     }
 
-    private async Task<JsonElement> EvaluateInAsync(string session, string expression, CancellationToken ct)
+    /// <summary>Loads <paramref name="html"/> at a <paramref name="width"/> CSS-pixel viewport and returns the value of a JavaScript expression.</summary>
+    /// <exception cref="TimeoutException">The page did not finish within <see cref="OperationTimeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The expression threw.</exception>
+    public async Task<JsonElement> EvaluateAsync(string html, int width, string expression, CancellationToken ct)
     {
-        var result = await SendAsync("Runtime.evaluate", new JsonObject { ["expression"] = expression, ["returnByValue"] = true, ["awaitPromise"] = true }, session, ct)
-            .ConfigureAwait(false);
-        if (result.TryGetProperty("exceptionDetails", out var error))
-            throw new InvalidOperationException($"The page script failed: {error}");
-        return result.GetProperty("result").TryGetProperty("value", out var value) ? value : default;
+        await using var page = await OpenPageAsync(width, dark: false, ct).ConfigureAwait(false);
+        await page.LoadHtmlAsync(html, ct).ConfigureAwait(false);
+        return await page.EvaluateAsync(expression, ct).ConfigureAwait(false);
     }
 
-    private async Task<JsonElement> SendAsync(string method, JsonObject parameters, string? session, CancellationToken ct)
+    /// <summary>
+    /// A PNG of the whole page at a <paramref name="width"/> CSS-pixel viewport (the image is that many pixels wide and as tall
+    /// as the page), in the light or dark colour scheme.
+    /// </summary>
+    /// <exception cref="TimeoutException">The page did not finish within <see cref="OperationTimeout"/>.</exception>
+    public async Task<byte[]> ScreenshotAsync(string html, int width, bool dark, CancellationToken ct)
+    {
+        await using var page = await OpenPageAsync(width, dark, ct).ConfigureAwait(false);
+        await page.LoadHtmlAsync(html, ct).ConfigureAwait(false);
+        return await page.ScreenshotAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A token that ends after <see cref="OperationTimeout"/> or with <paramref name="ct"/>.</summary>
+    internal CancellationTokenSource Limit(CancellationToken ct)
+    {
+        var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(OperationTimeout);
+        return limit;
+    }
+
+    internal async Task ClosePageAsync(ChromiumPage page)
+    {
+        _pages.TryRemove(page.Session, out _);
+        await CloseTargetAsync(page.TargetId).ConfigureAwait(false);
+    }
+
+    private async Task CloseTargetAsync(string? targetId)
+    {
+        if (targetId is null || _socket.State != WebSocketState.Open)
+            return;
+        using var close = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await SendAsync("Target.closeTarget", new JsonObject { ["targetId"] = targetId }, null, close.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or WebSocketException)
+        {
+            // The browser goes away with this instance anyway.
+        }
+    }
+
+    internal async Task<JsonElement> SendAsync(string method, JsonObject parameters, string? session, CancellationToken ct)
     {
         var id = Interlocked.Increment(ref _nextId);
         var message = new JsonObject { ["id"] = id, ["method"] = method, ["params"] = parameters };
@@ -248,13 +259,18 @@ public sealed class HeadlessChromium : IAsyncDisposable
                 using (var document = JsonDocument.Parse(message.GetBuffer().AsMemory(0, (int)message.Length)))
                 {
                     var root = document.RootElement;
-                    // Events (no id) are not needed: page load is detected by polling readyState.
                     if (root.TryGetProperty("id", out var idElement) && _pending.TryGetValue(idElement.GetInt32(), out var waiter))
                     {
                         if (root.TryGetProperty("error", out var error))
                             waiter.TrySetException(new InvalidOperationException($"Chromium refused the request: {error}"));
                         else
                             waiter.TrySetResult(root.GetProperty("result").Clone());
+                    }
+                    else if (root.TryGetProperty("method", out var method) && root.TryGetProperty("sessionId", out var session)
+                             && _pages.TryGetValue(session.GetString()!, out var page))
+                    {
+                        // Events belong to the tab whose session sent them.
+                        page.OnEvent(method.GetString()!, root.TryGetProperty("params", out var parameters) ? parameters : default);
                     }
                 }
                 message.SetLength(0);

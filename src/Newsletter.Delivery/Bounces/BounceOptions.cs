@@ -1,6 +1,7 @@
 using Newsletter.Delivery.Tls;
+using Newsletter.Delivery.Transports;
 
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Delivery.Bounces;
 
 /// <summary>The mailbox that receives bounces, and what to do with them. Section <c>Newsletter:Bounces</c>; off by default.</summary>
 public sealed class BounceOptions

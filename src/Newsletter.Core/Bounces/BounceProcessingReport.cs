@@ -1,6 +1,4 @@
-using Newsletter.Core.Bounces;
-
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Core.Bounces;
 
 /// <summary>What one pass over the bounce mailbox did, message by message, in mailbox order.</summary>
 public sealed record BounceProcessingReport(IReadOnlyList<BounceOutcome> Messages)

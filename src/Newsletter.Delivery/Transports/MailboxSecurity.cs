@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Delivery.Transports;
 
 /// <summary>How the IMAP connection to the bounce mailbox is secured.</summary>
 public enum MailboxSecurity

@@ -1,9 +1,7 @@
-using Newsletter.Core.Bounces;
-
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Core.Bounces;
 
 /// <summary>One message of the bounce mailbox and what became of it.</summary>
-/// <param name="Uid">Its IMAP UID in the folder it was read from.</param>
+/// <param name="Uid">Its id in the folder it was read from (the IMAP UID).</param>
 /// <param name="Email">The subscriber it was matched to, if any.</param>
 /// <param name="IssueNumber">The issue that bounced, if matched.</param>
 /// <param name="MatchedBy">How: <c>Message-ID</c>, <c>VERP</c>, <c>Original-Recipient</c> or <c>Final-Recipient</c>.</param>

@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
 
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Delivery.Bounces;
 
 /// <summary>Checks <see cref="BounceOptions"/> when the processor is enabled; a disabled one may be left half-filled.</summary>
 public sealed class BounceOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<BounceOptions>

@@ -1,4 +1,4 @@
-namespace Newsletter.Worker.Preview;
+namespace Newsletter.Rendering.Preview;
 
 /// <summary>PNG screenshots of a rendered issue at phone and desktop width, for <c>issue preview</c>.</summary>
 public static class IssueScreenshots
