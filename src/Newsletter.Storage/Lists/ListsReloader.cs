@@ -51,14 +51,18 @@ public sealed partial class ListsReloader(MailingListCatalog catalog, IConfigura
         }
     }
 
-    /// <summary>One watcher per folder holding a CSV file, re-created after each reload because the set of files may change.</summary>
+    /// <summary>
+    /// One provider per folder holding a CSV file, re-created after each reload because the set of files may change. It polls
+    /// just those files (about every 4 seconds): a FileSystemWatcher would watch the folder's whole tree and wake for every
+    /// unrelated write in it, such as the delivery log's SQLite writes when a list sits beside data/.
+    /// </summary>
     private CompositeDisposable WatchSubscriberFiles()
     {
         var watchers = new CompositeDisposable();
         foreach (var folder in catalog.SubscriberFiles().GroupBy(f => Path.GetDirectoryName(f)!))
         {
             if (!Directory.Exists(folder.Key)) continue;
-            var provider = new PhysicalFileProvider(folder.Key);
+            var provider = new PhysicalFileProvider(folder.Key) { UsePollingFileWatcher = true, UseActivePolling = true };
             watchers.Add(provider);
             foreach (var file in folder)
             {

@@ -32,9 +32,10 @@ public static class NewsletterHost
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = args,
+            Args = ConfigurationFilePolling.WithUnwatchedDefaults(args),
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
+        ConfigurationFilePolling.WatchJsonFilesByPolling(builder);
         builder.AddNewsletter(settings);
         return builder.Build();
     }

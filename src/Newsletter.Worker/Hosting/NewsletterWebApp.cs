@@ -18,7 +18,12 @@ public static class NewsletterWebApp
     /// <param name="configure">Last changes to the builder (tests add configuration files and log capture).</param>
     public static WebApplication Build(HostSettings settings, string? urls = null, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = ConfigurationFilePolling.WithUnwatchedDefaults(null),
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        ConfigurationFilePolling.WatchJsonFilesByPolling(builder);
         builder.AddNewsletter(settings);
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Primitives;
+using Newsletter.Tests.Support;
+using Newsletter.Worker.Hosting;
+
+namespace Newsletter.Tests.Hosting;
+
+/// <summary>
+/// appsettings.json still reloads on change, but by polling that file: a FileSystemWatcher on the content root woke for every
+/// SQLite write under data/.
+/// </summary>
+public sealed class ConfigurationFilePollingTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private readonly TestEnvironment _environment = new();
+
+    public void Dispose() => _environment.Dispose();
+
+    [Fact]
+    public void HostAppSettings_AreWatchedByPollingTheFile_NotByAWatcherOnTheContentRoot()
+    {
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, _environment.Settings));
+
+        var root = Assert.IsAssignableFrom<IConfigurationRoot>(host.Services.GetService(typeof(IConfiguration)));
+        var appSettings = Assert.Single(root.Providers.OfType<JsonConfigurationProvider>(), p => p.Source.Path == "appsettings.json");
+        Assert.True(appSettings.Source.ReloadOnChange);
+        var files = Assert.IsType<PhysicalFileProvider>(appSettings.Source.FileProvider);
+        Assert.True(files.UseActivePolling);
+        // A FileSystemWatcher-backed provider hands out a bare cancellation token; a polling one adds a token that checks
+        // just this file's time stamp (and, with active polling, starts no FileSystemWatcher).
+        var token = Assert.IsType<CompositeChangeToken>(files.Watch("appsettings.json"));
+        Assert.Contains(token.ChangeTokens, t => t is PollingFileChangeToken);
+    }
+
+    [Fact]
+    public async Task AppSettingsEdit_IsReloaded_WhenWatchedByPolling()
+    {
+        var settingsFile = Path.Combine(_environment.Directory, "appsettings.json");
+        await File.WriteAllTextAsync(settingsFile, """{ "Probe": "before" }""");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = ConfigurationFilePolling.WithUnwatchedDefaults(null),
+            ContentRootPath = _environment.Directory,
+        });
+        ConfigurationFilePolling.WatchJsonFilesByPolling(builder);
+        using var host = builder.Build();
+        var configuration = (IConfiguration)host.Services.GetService(typeof(IConfiguration))!;
+        Assert.Equal("before", configuration["Probe"]);
+        // Writes beside the file, as the delivery log does under data/, change nothing.
+        Directory.CreateDirectory(Path.Combine(_environment.Directory, "data"));
+        await File.WriteAllTextAsync(Path.Combine(_environment.Directory, "data", "other.db-wal"), "x");
+
+        await File.WriteAllTextAsync(settingsFile, """{ "Probe": "after" }""");
+
+        var deadline = DateTime.UtcNow + Wait;
+        while (configuration["Probe"] != "after")
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"appsettings.json was not reloaded within {Wait}");
+            await Task.Delay(100);
+        }
+    }
+}
