@@ -5,9 +5,17 @@
 #   dovecot-imapd   the bounce mailbox (IMAP) and SASL AUTH for the relay tests; each test class starts its own Dovecot
 #   postfix         the submission relay tests (STARTTLS, AUTH); each test class starts its own instance
 #   postgresql      the second store; one cluster for the whole run, in a temporary folder on 127.0.0.1, removed at exit
+# A full run (no arguments) first checks the code against .editorconfig with `dotnet format --verify-no-changes`.
 # Arguments are passed to `dotnet test`, e.g. tests/run.sh --filter "FullyQualifiedName~Storage".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ $# -eq 0 ]; then
+  # The build enforces naming (EnforceCodeStyleInBuild); this catches layout, whitespace and using order too.
+  echo "Checking code style against .editorconfig (dotnet format --verify-no-changes)" >&2
+  dotnet format Newsletter.sln --verify-no-changes \
+    || { echo "The code differs from .editorconfig: run \`dotnet format Newsletter.sln\` and commit the result." >&2; exit 1; }
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -58,7 +58,10 @@ public static class PrivateFiles
     {
         var options = new FileStreamOptions
         {
-            Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = bufferSize,
+            Mode = System.IO.FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = bufferSize,
             Options = async ? FileOptions.Asynchronous : FileOptions.None,
         };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode;

@@ -1,5 +1,5 @@
-using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Configuration;
 
 namespace Newsletter.Rendering;
 

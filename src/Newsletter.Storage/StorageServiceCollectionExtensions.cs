@@ -1,8 +1,8 @@
-using Newsletter.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Bounces;
 using Newsletter.Core.Composition;
+using Newsletter.Core.Configuration;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Stories;

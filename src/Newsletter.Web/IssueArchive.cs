@@ -21,7 +21,7 @@ public sealed class IssueArchive(
     IOptions<SenderOptions> sender)
 {
     private const int CachedPages = 32;
-    private readonly ConcurrentDictionary<int, Lazy<Task<string>>> pages = new();
+    private readonly ConcurrentDictionary<int, Lazy<Task<string>>> _pages = new();
 
     /// <summary>Issues that went out to at least one subscriber, newest first.</summary>
     public async Task<IReadOnlyList<Issue>> ListSentAsync(CancellationToken cancellationToken)
@@ -37,20 +37,20 @@ public sealed class IssueArchive(
     /// <summary>The HTML page of a sent issue, or null when there is no such issue or it has not gone out yet.</summary>
     public async Task<string?> PageAsync(int number, CancellationToken cancellationToken)
     {
-        if (pages.TryGetValue(number, out var cached)) return await cached.Value.WaitAsync(cancellationToken);
+        if (_pages.TryGetValue(number, out var cached)) return await cached.Value.WaitAsync(cancellationToken);
         if (!await IsSentAsync(number, cancellationToken)) return null;
         var issue = await issues.GetAsync(number, cancellationToken);
         if (issue is null) return null;
 
-        if (pages.Count >= CachedPages) pages.Clear();
-        var entry = pages.GetOrAdd(number, _ => new Lazy<Task<string>>(() => RenderAsync(issue)));
+        if (_pages.Count >= CachedPages) _pages.Clear();
+        var entry = _pages.GetOrAdd(number, _ => new Lazy<Task<string>>(() => RenderAsync(issue)));
         try
         {
             return await entry.Value.WaitAsync(cancellationToken);
         }
         catch when (entry.Value.IsFaulted)
         {
-            pages.TryRemove(new KeyValuePair<int, Lazy<Task<string>>>(number, entry));
+            _pages.TryRemove(new KeyValuePair<int, Lazy<Task<string>>>(number, entry));
             throw;
         }
     }

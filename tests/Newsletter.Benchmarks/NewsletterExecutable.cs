@@ -83,8 +83,8 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
     /// </summary>
     internal sealed class Output : IDisposable
     {
-        private readonly Queue<string> lines = new();
-        private readonly StringBuilder stdout = new();
+        private readonly Queue<string> _lines = new();
+        private readonly StringBuilder _stdout = new();
 
         public Output(Process process)
         {
@@ -101,8 +101,8 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
         {
             get
             {
-                lock (lines)
-                    return stdout.ToString();
+                lock (_lines)
+                    return _stdout.ToString();
             }
         }
 
@@ -111,8 +111,8 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
         {
             get
             {
-                lock (lines)
-                    return string.Join(Environment.NewLine, lines.Skip(Math.Max(0, lines.Count - 30)));
+                lock (_lines)
+                    return string.Join(Environment.NewLine, _lines.Skip(Math.Max(0, _lines.Count - 30)));
             }
         }
 
@@ -122,14 +122,14 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
         {
             if (line is null)
                 return;
-            lock (lines)
+            lock (_lines)
             {
                 // A `run` process logs for as long as it lives; only a command's output is kept whole.
-                if (toStdout && stdout.Length < 1_000_000)
-                    stdout.AppendLine(line);
-                lines.Enqueue(line);
-                if (lines.Count > 200)
-                    lines.Dequeue();
+                if (toStdout && _stdout.Length < 1_000_000)
+                    _stdout.AppendLine(line);
+                _lines.Enqueue(line);
+                if (_lines.Count > 200)
+                    _lines.Dequeue();
             }
         }
     }

@@ -96,7 +96,10 @@ internal static class StoreBenchmark
             var sqliteConnectionString = new SqliteConnectionStringBuilder
             {
                 // The settings SqliteDatabase uses, for the code before (which opened its own connection per call).
-                DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 10,
+                DataSource = path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = true,
+                DefaultTimeout = 10,
             }.ToString();
             var sqlite = new SqliteDatabase(path);
             await MeasureAsync("SQLite (WAL, synchronous=NORMAL)", new Context(sqlite, new DeliveryLog(sqlite), sqliteConnectionString), messages, repeat, workers, null);

@@ -20,50 +20,50 @@ public sealed class NewsletterMetrics
     /// <summary>SMTP replies and connects: from a few milliseconds on loopback to the minute of a slow relay's timeout.</summary>
     private static readonly IReadOnlyList<double> SmtpSecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-    private readonly Counter<long> sent;
-    private readonly Counter<long> failed;
-    private readonly Counter<long> deferred;
-    private readonly Counter<long> suppressed;
-    private readonly Histogram<double> smtpReply;
-    private readonly Histogram<double> smtpConnect;
-    private readonly Counter<long> bounces;
-    private readonly Counter<long> bouncePasses;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _deferred;
+    private readonly Counter<long> _suppressed;
+    private readonly Histogram<double> _smtpReply;
+    private readonly Histogram<double> _smtpConnect;
+    private readonly Counter<long> _bounces;
+    private readonly Counter<long> _bouncePasses;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
         // From the host's factory, so two hosts in one process (the tests) each export only their own measurements.
         Meter = meters.Create(MeterName);
-        sent = Meter.CreateCounter<long>("newsletter.messages.sent", "{message}", "Messages the mail server accepted (2xx), by list.");
-        failed = Meter.CreateCounter<long>("newsletter.messages.failed", "{message}",
+        _sent = Meter.CreateCounter<long>("newsletter.messages.sent", "{message}", "Messages the mail server accepted (2xx), by list.");
+        _failed = Meter.CreateCounter<long>("newsletter.messages.failed", "{message}",
             "Messages that failed for good, by list and reason (recipient_refused, message_refused, unbuildable, retries_exhausted).");
-        deferred = Meter.CreateCounter<long>("newsletter.messages.deferred", "{message}",
+        _deferred = Meter.CreateCounter<long>("newsletter.messages.deferred", "{message}",
             "Transient failures, each retried later, by list and reason (throttled, reply_4xx, connection).");
-        suppressed = Meter.CreateCounter<long>("newsletter.messages.suppressed", "{message}",
+        _suppressed = Meter.CreateCounter<long>("newsletter.messages.suppressed", "{message}",
             "Deliveries skipped because the address is on the suppression list, by list.");
-        smtpReply = Meter.CreateHistogram<double>("newsletter.smtp.reply.duration", "s",
+        _smtpReply = Meter.CreateHistogram<double>("newsletter.smtp.reply.duration", "s",
             "From handing a message to the SMTP connection to the server's final reply, by reply class (2xx, 4xx, 5xx, none).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SmtpSecondsBuckets });
-        smtpConnect = Meter.CreateHistogram<double>("newsletter.smtp.connect.duration", "s",
+        _smtpConnect = Meter.CreateHistogram<double>("newsletter.smtp.connect.duration", "s",
             "Opening an SMTP session: TCP connect, TLS, EHLO and AUTH, by outcome (ok, failed).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SmtpSecondsBuckets });
-        bounces = Meter.CreateCounter<long>("newsletter.bounces.processed", "{message}",
+        _bounces = Meter.CreateCounter<long>("newsletter.bounces.processed", "{message}",
             "Messages read from the bounce mailbox, by outcome.");
-        bouncePasses = Meter.CreateCounter<long>("newsletter.bounces.passes", "{pass}",
+        _bouncePasses = Meter.CreateCounter<long>("newsletter.bounces.passes", "{pass}",
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
     public Meter Meter { get; }
 
-    public void Sent(string list) => sent.Add(1, new KeyValuePair<string, object?>("list", list));
+    public void Sent(string list) => _sent.Add(1, new KeyValuePair<string, object?>("list", list));
 
     public void Failed(string list, FailureReason reason) =>
-        failed.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", Label(reason)));
+        _failed.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", Label(reason)));
 
     /// <param name="throttled">The server asked us to slow down (421 or an x.7.x status), as the send classified it.</param>
     /// <param name="replyCode">The server's reply code, or null when none came (the connection dropped, a timeout).</param>
     public void Deferred(string list, bool throttled, int? replyCode) =>
-        deferred.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", (throttled, replyCode) switch
+        _deferred.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", (throttled, replyCode) switch
         {
             (true, _) => "throttled",
             (_, >= 400 and < 500) => "reply_4xx",
@@ -72,17 +72,17 @@ public sealed class NewsletterMetrics
 
     public void Suppressed(string list, int count = 1)
     {
-        if (count > 0) suppressed.Add(count, new KeyValuePair<string, object?>("list", list));
+        if (count > 0) _suppressed.Add(count, new KeyValuePair<string, object?>("list", list));
     }
 
     /// <param name="replyCode">The server's final reply code, or null when none came (the connection dropped, a timeout).</param>
     public void SmtpReply(TimeSpan elapsed, int? replyCode) =>
-        smtpReply.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("reply", replyCode is >= 200 and < 600 ? $"{replyCode / 100}xx" : "none"));
+        _smtpReply.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("reply", replyCode is >= 200 and < 600 ? $"{replyCode / 100}xx" : "none"));
 
     public void SmtpConnect(TimeSpan elapsed, bool succeeded) =>
-        smtpConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "failed"));
+        _smtpConnect.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", succeeded ? "ok" : "failed"));
 
-    public void BounceProcessed(BounceOutcomeKind kind) => bounces.Add(1, new KeyValuePair<string, object?>("outcome", kind switch
+    public void BounceProcessed(BounceOutcomeKind kind) => _bounces.Add(1, new KeyValuePair<string, object?>("outcome", kind switch
     {
         BounceOutcomeKind.HardBounceSuppressed => "hard_bounce_suppressed",
         BounceOutcomeKind.SoftBounceCounted => "soft_bounce_counted",
@@ -92,7 +92,7 @@ public sealed class NewsletterMetrics
         _ => "unrecognised",
     }));
 
-    public void BouncePass(bool succeeded) => bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
+    public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 
     private static string Label(FailureReason reason) => reason switch
     {

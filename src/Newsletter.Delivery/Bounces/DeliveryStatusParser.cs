@@ -1,8 +1,8 @@
-using Newsletter.Core.Lists;
-using Newsletter.Delivery.Messages;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.RegularExpressions;
 using MimeKit;
+using Newsletter.Core.Lists;
+using Newsletter.Delivery.Messages;
 
 namespace Newsletter.Delivery.Bounces;
 

@@ -48,24 +48,24 @@ public sealed partial class BatchSender
     /// <summary>Retries due this soon are waited for in this run; later ones are left to the next run.</summary>
     private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
 
-    private readonly ISendStore sends;
-    private readonly IDeliveryClaims claims;
-    private readonly IDeliveryProgress progress;
-    private readonly IWorkerHeartbeats heartbeats;
-    private readonly ISuppressionList suppressions;
-    private readonly IRateLimiter rateLimiter;
-    private readonly IIssueBodySource bodies;
-    private readonly IssueMessageBuilder messages;
-    private readonly MailConnectionPool connections;
-    private readonly SendHalts halts;
-    private readonly IDiskFullErrors diskFull;
-    private readonly NewsletterMetrics metrics;
-    private readonly TimeProvider clock;
-    private readonly ILogger logger;
-    private readonly SendingOptions options;
-    private readonly ErrorBudget errorBudget;
-    private readonly IReadOnlyList<RateLimit> rateLimits;
-    private readonly bool timesReplies;
+    private readonly ISendStore _sends;
+    private readonly IDeliveryClaims _claims;
+    private readonly IDeliveryProgress _progress;
+    private readonly IWorkerHeartbeats _heartbeats;
+    private readonly ISuppressionList _suppressions;
+    private readonly IRateLimiter _rateLimiter;
+    private readonly IIssueBodySource _bodies;
+    private readonly IssueMessageBuilder _messages;
+    private readonly MailConnectionPool _connections;
+    private readonly SendHalts _halts;
+    private readonly IDiskFullErrors _diskFull;
+    private readonly NewsletterMetrics _metrics;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly SendingOptions _options;
+    private readonly ErrorBudget _errorBudget;
+    private readonly IReadOnlyList<RateLimit> _rateLimits;
+    private readonly bool _timesReplies;
 
     /// <param name="sends">The send's state: read before each pass, paused by the rules that stop a send.</param>
     /// <param name="claims">The batch's deliveries, a claim before each message, and each outcome.</param>
@@ -76,30 +76,30 @@ public sealed partial class BatchSender
         MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull, IOptions<SendingOptions> sendingOptions,
         IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
     {
-        this.sends = sends;
-        this.claims = claims;
-        this.progress = progress;
-        this.heartbeats = heartbeats;
-        this.suppressions = suppressions;
-        this.rateLimiter = rateLimiter;
-        this.bodies = bodies;
-        this.messages = messages;
-        this.connections = connections;
-        this.halts = halts;
-        this.diskFull = diskFull;
-        this.metrics = metrics;
-        this.clock = clock;
-        this.logger = logger;
-        options = sendingOptions.Value;
-        errorBudget = new ErrorBudget(options.ErrorBudget, options.ErrorBudgetMinimumAttempts);
+        _sends = sends;
+        _claims = claims;
+        _progress = progress;
+        _heartbeats = heartbeats;
+        _suppressions = suppressions;
+        _rateLimiter = rateLimiter;
+        _bodies = bodies;
+        _messages = messages;
+        _connections = connections;
+        _halts = halts;
+        _diskFull = diskFull;
+        _metrics = metrics;
+        _clock = clock;
+        _logger = logger;
+        _options = sendingOptions.Value;
+        _errorBudget = new ErrorBudget(_options.ErrorBudget, _options.ErrorBudgetMinimumAttempts);
         // Once, not per message: the limits do not change while the process runs.
         var limits = new List<RateLimit>(3);
-        if (options.PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
-        if (options.PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
-        if (options.PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
-        rateLimits = limits;
+        if (_options.PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
+        if (_options.PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
+        if (_options.PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
+        _rateLimits = limits;
         // A pickup write has no server reply to time.
-        timesReplies = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
+        _timesReplies = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
     }
 
     /// <summary>
@@ -114,13 +114,13 @@ public sealed partial class BatchSender
     {
         ArgumentNullException.ThrowIfNull(send);
         ArgumentNullException.ThrowIfNull(list);
-        var started = clock.GetUtcNow();
+        var started = _clock.GetUtcNow();
         var run = new BatchRun(send, list, batchNumber, workerId);
         try
         {
             await RunPassesAsync(run, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && diskFull.Recognise(ex) is { } full)
+        catch (Exception ex) when (ex is not OperationCanceledException && _diskFull.Recognise(ex) is { } full)
         {
             // The database (or the job storage) is on a full disk. Retrying cannot help until someone frees space, and retries
             // would only make a waiting `publish` look stuck: stop, and say which file.
@@ -129,8 +129,8 @@ public sealed partial class BatchSender
 
         if (!run.Stopped)
         {
-            LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, clock.GetUtcNow() - started);
-            await sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+            LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, _clock.GetUtcNow() - started);
+            await _sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
         }
         return new BatchOutcome(run.Sent, run.Failed, run.Deferred, run.Skipped, run.Stopped, run.Stopped ? null : run.RunAgainAt);
     }
@@ -141,7 +141,7 @@ public sealed partial class BatchSender
         var send = run.Send;
         while (true)
         {
-            var current = await sends.GetSendAsync(send.Id, cancellationToken);
+            var current = await _sends.GetSendAsync(send.Id, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 run.Stopped = true;
@@ -149,7 +149,7 @@ public sealed partial class BatchSender
                 return;
             }
 
-            var batch = await claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
+            var batch = await _claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
             if (!batch.Any(d => d.State is DeliveryState.Pending or DeliveryState.Deferred))
             {
                 return;
@@ -158,7 +158,7 @@ public sealed partial class BatchSender
             EncodedIssueBody body;
             try
             {
-                body = await bodies.GetBodyAsync(send.IssueNumber, run.List, cancellationToken);
+                body = await _bodies.GetBodyAsync(send.IssueNumber, run.List, cancellationToken);
             }
             catch (TemplateException ex)
             {
@@ -170,11 +170,11 @@ public sealed partial class BatchSender
             }
 
             // Before the first claim of the pass, so a claim is never older than its worker's heartbeat.
-            await heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
+            await _heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
             run.StartPass();
-            await using (var lease = await connections.RentAsync(cancellationToken))
+            await using (var lease = await _connections.RentAsync(cancellationToken))
             // This connection's claims and outcomes on one database connection: one commit per message (IDeliveryClaimSession).
-            await using (var session = await claims.OpenSessionAsync(run.WorkerId, cancellationToken))
+            await using (var session = await _claims.OpenSessionAsync(run.WorkerId, cancellationToken))
             {
                 run.Claims = session;
                 foreach (var delivery in batch)
@@ -183,7 +183,7 @@ public sealed partial class BatchSender
                     {
                         continue;
                     }
-                    if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > clock.GetUtcNow())
+                    if (delivery is { State: DeliveryState.Deferred, NextAttemptAt: { } due } && due > _clock.GetUtcNow())
                     {
                         run.Later(due);
                         continue;
@@ -200,7 +200,7 @@ public sealed partial class BatchSender
                 return;
             }
 
-            var wait = nextDue - clock.GetUtcNow();
+            var wait = nextDue - _clock.GetUtcNow();
             if (wait > WaitInProcessFor)
             {
                 // Deferred deliveries are ours to retry: the batch runs again when the first of them is due.
@@ -209,7 +209,7 @@ public sealed partial class BatchSender
             }
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait, clock, cancellationToken);
+                await Task.Delay(wait, _clock, cancellationToken);
             }
         }
     }
@@ -219,7 +219,7 @@ public sealed partial class BatchSender
         CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (rateLimits.Count > 0)
+        if (_rateLimits.Count > 0)
         {
             await WaitForRateLimitAsync(run, cancellationToken);
         }
@@ -231,7 +231,7 @@ public sealed partial class BatchSender
                 return true;
             case ClaimResult.Suppressed:
                 run.Skipped++;
-                metrics.Suppressed(run.Send.ListName);
+                _metrics.Suppressed(run.Send.ListName);
                 return true;
             case ClaimResult.SendStopped:
                 run.Stopped = true;
@@ -242,13 +242,13 @@ public sealed partial class BatchSender
         OutgoingMessage message;
         try
         {
-            message = messages.Build(body, run.List, new Subscriber(delivery.Email, delivery.Name));
+            message = _messages.Build(body, run.List, new Subscriber(delivery.Email, delivery.Name));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A message that cannot be built for one subscriber is that subscriber's failure, not the batch's.
             await run.Claims.RecordFailedAsync(delivery.Id, $"could not build the message: {ex.Message}", CancellationToken.None);
-            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
+            _metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.Unbuildable);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
@@ -261,7 +261,7 @@ public sealed partial class BatchSender
                 var reply = await SendTimedAsync(session, message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
                 await run.Claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
-                metrics.Sent(run.Send.ListName);
+                _metrics.Sent(run.Send.ListName);
                 run.Sent++;
                 run.ConnectionFailures = 0;
                 run.Throttles = 0;
@@ -304,9 +304,9 @@ public sealed partial class BatchSender
         {
             case DeliveryFailure.RecipientRefused:
                 await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
-                await suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                await _suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
-                metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
+                _metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
 
@@ -314,7 +314,7 @@ public sealed partial class BatchSender
                 // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
                 await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
-                metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
+                _metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
 
@@ -351,20 +351,20 @@ public sealed partial class BatchSender
     /// <summary>Hands the message to the session, timing the server's final reply.</summary>
     private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
     {
-        if (!timesReplies)
+        if (!_timesReplies)
         {
             return await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
         }
-        var handedOver = clock.GetTimestamp();
+        var handedOver = _clock.GetTimestamp();
         try
         {
             var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
-            metrics.SmtpReply(clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
+            _metrics.SmtpReply(_clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
             return reply;
         }
         catch (DeliveryException ex)
         {
-            metrics.SmtpReply(clock.GetElapsedTime(handedOver), ex.ReplyCode);
+            _metrics.SmtpReply(_clock.GetElapsedTime(handedOver), ex.ReplyCode);
             throw;
         }
     }
@@ -376,19 +376,19 @@ public sealed partial class BatchSender
     private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, bool uncertain, bool connectionFault,
         bool throttled, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         var firstAttempt = delivery.FirstAttemptAt ?? now;
-        if (now - firstAttempt >= options.RetryWindow)
+        if (now - firstAttempt >= _options.RetryWindow)
         {
-            await run.Claims.RecordFailedAsync(delivery.Id, $"gave up after {options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
-            metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
+            await run.Claims.RecordFailedAsync(delivery.Id, $"gave up after {_options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
+            _metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
             run.Failed++;
             return await WithinErrorBudgetAsync(run, cancellationToken);
         }
 
-        var due = now + options.RetryDelay(delivery.Attempts + 1);
+        var due = now + _options.RetryDelay(delivery.Attempts + 1);
         await run.Claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
-        metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
+        _metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
         run.Deferred++;
         run.Later(due);
         LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
@@ -400,9 +400,9 @@ public sealed partial class BatchSender
         if (throttled)
         {
             // The server asks us to slow down: this connection backs off, longer each time it is asked again.
-            var pause = TimeSpan.FromSeconds(Math.Min(options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
+            var pause = TimeSpan.FromSeconds(Math.Min(_options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
             LogThrottled(run.Send.IssueNumber, ex.ReplyCode ?? 0, pause);
-            await Task.Delay(pause, clock, cancellationToken);
+            await Task.Delay(pause, _clock, cancellationToken);
         }
 
         if (++run.ConnectionFailures >= ConnectionFailuresBeforeGivingUp)
@@ -418,22 +418,22 @@ public sealed partial class BatchSender
     {
         // Counting the whole send on every failure made a large send with many (tolerated) failures quadratic. The first
         // failures of a run are always checked, so a broken send stops early; after that, once a second is enough.
-        var now = clock.GetUtcNow();
-        if (run.Failed > options.ErrorBudgetMinimumAttempts && now - run.LastBudgetCheck < ErrorBudgetCheckInterval)
+        var now = _clock.GetUtcNow();
+        if (run.Failed > _options.ErrorBudgetMinimumAttempts && now - run.LastBudgetCheck < ErrorBudgetCheckInterval)
         {
             return true;
         }
         run.LastBudgetCheck = now;
 
-        var counts = await progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
+        var counts = await _progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
         var tried = counts.Sent + counts.Failed;
-        if (!errorBudget.IsExceeded(counts.Failed, tried))
+        if (!_errorBudget.IsExceeded(counts.Failed, tried))
         {
             return true;
         }
 
         await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently: with 99% confidence more than the error budget of " +
-                              $"{options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
+                              $"{_options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
                               $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
         return false;
     }
@@ -448,16 +448,16 @@ public sealed partial class BatchSender
         var reason = $"{full.Message} Nothing was lost: what was not sent waits, pending. Once there is space, resume with " +
                      $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.";
         run.Stopped = true;
-        halts.Halt(run.Send.Id, reason);
+        _halts.Halt(run.Send.Id, reason);
         try
         {
             if (claimedDeliveryId is { } id)
             {
-                await claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
+                await _claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
             }
             await PauseAsync(run, reason);
         }
-        catch (Exception ex) when (diskFull.Recognise(ex) is not null)
+        catch (Exception ex) when (_diskFull.Recognise(ex) is not null)
         {
             // The database is on a full disk too. A delivery left claimed is returned to pending by the next
             // `send --resume` once this process's heartbeat is old, like one from a crashed worker.
@@ -468,7 +468,7 @@ public sealed partial class BatchSender
     private async Task PauseAsync(BatchRun run, string reason)
     {
         run.Stopped = true;
-        if (await sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        if (await _sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
         {
             LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
         }
@@ -476,11 +476,11 @@ public sealed partial class BatchSender
 
     private async Task WaitForRateLimitAsync(BatchRun run, CancellationToken cancellationToken)
     {
-        while (await rateLimiter.TryAcquireAsync(connections.Destination, rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
+        while (await _rateLimiter.TryAcquireAsync(_connections.Destination, _rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
         {
             // The previous message's "sent" is written before waiting, so a crash during the wait cannot send it again.
             await run.Claims.FlushAsync(cancellationToken);
-            await Task.Delay(wait, clock, cancellationToken);
+            await Task.Delay(wait, _clock, cancellationToken);
         }
     }
 

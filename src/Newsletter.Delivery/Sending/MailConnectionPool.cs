@@ -15,8 +15,8 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
     /// <summary>Servers drop idle connections; one idle for longer is closed rather than reused.</summary>
     private static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(20);
 
-    private readonly SemaphoreSlim slots = new(options.Value.Connections, options.Value.Connections);
-    private readonly ConcurrentQueue<(IMailTransportSession Session, DateTimeOffset IdleSince)> idle = new();
+    private readonly SemaphoreSlim _slots = new(options.Value.Connections, options.Value.Connections);
+    private readonly ConcurrentQueue<(IMailTransportSession Session, DateTimeOffset IdleSince)> _idle = new();
 
     public string Destination => transport.Describe();
 
@@ -43,8 +43,8 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
     /// <summary>Waits for a free slot. The lease opens a session only when the first message needs it.</summary>
     public async Task<Lease> RentAsync(CancellationToken cancellationToken)
     {
-        await slots.WaitAsync(cancellationToken);
-        while (idle.TryDequeue(out var parked))
+        await _slots.WaitAsync(cancellationToken);
+        while (_idle.TryDequeue(out var parked))
         {
             if (parked.Session.IsUsable && clock.GetUtcNow() - parked.IdleSince < IdleLimit)
             {
@@ -56,11 +56,11 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
     }
 
     /// <summary>Keeps a session that is still good for the next batch, noting when it went idle.</summary>
-    private void Park(IMailTransportSession session) => idle.Enqueue((session, clock.GetUtcNow()));
+    private void Park(IMailTransportSession session) => _idle.Enqueue((session, clock.GetUtcNow()));
 
     public async ValueTask DisposeAsync()
     {
-        while (idle.TryDequeue(out var parked))
+        while (_idle.TryDequeue(out var parked))
         {
             await parked.Session.DisposeAsync();
         }
@@ -106,7 +106,7 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
                 await session.DisposeAsync();
             }
             session = null;
-            pool.slots.Release();
+            pool._slots.Release();
         }
     }
 }

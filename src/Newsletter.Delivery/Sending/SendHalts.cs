@@ -8,11 +8,11 @@ namespace Newsletter.Delivery.Sending;
 /// </summary>
 public sealed class SendHalts
 {
-    private readonly ConcurrentDictionary<long, string> reasons = new();
+    private readonly ConcurrentDictionary<long, string> _reasons = new();
 
-    public void Halt(long sendId, string reason) => reasons[sendId] = reason;
+    public void Halt(long sendId, string reason) => _reasons[sendId] = reason;
 
-    public void Clear(long sendId) => reasons.TryRemove(sendId, out _);
+    public void Clear(long sendId) => _reasons.TryRemove(sendId, out _);
 
-    public bool TryGetReason(long sendId, out string reason) => reasons.TryGetValue(sendId, out reason!);
+    public bool TryGetReason(long sendId, out string reason) => _reasons.TryGetValue(sendId, out reason!);
 }

@@ -158,7 +158,7 @@ public sealed partial class SmtpMailTransport : IMailTransport
         SslHandshakeException when validator.Problem is { } problem =>
             new DeliveryException(DeliveryFailure.SessionRefused, $"Refused the SMTP relay {Describe()}: {problem}", inner: e),
         NotSupportedException when _smtp.Security == SmtpSecurity.StartTls && !client.IsSecure =>
-            new DeliveryException(DeliveryFailure.SessionRefused, 
+            new DeliveryException(DeliveryFailure.SessionRefused,
                 $"The SMTP relay {Describe()} does not offer STARTTLS, and {Section}:Security is StartTls: the login and every message would cross " +
                 $"the network unencrypted. Use a port of the relay that offers STARTTLS (587) or TLS (465 with Security SslOnConnect); set Security " +
                 "to StartTlsWhenAvailable only for a relay on this machine or a network you trust.", inner: e),

@@ -16,7 +16,7 @@ public sealed partial class ListsReloader(MailingListCatalog catalog, IConfigura
     /// <summary>Editors save in several writes; wait for the burst to end before reading.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
 
-    private readonly SemaphoreSlim changed = new(0, 1);
+    private readonly SemaphoreSlim _changed = new(0, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,9 +25,9 @@ public sealed partial class ListsReloader(MailingListCatalog catalog, IConfigura
         while (!stoppingToken.IsCancellationRequested)
         {
             using var files = WatchSubscriberFiles();
-            await changed.WaitAsync(stoppingToken);
+            await _changed.WaitAsync(stoppingToken);
             await Task.Delay(Settle, stoppingToken);
-            while (changed.CurrentCount > 0) await changed.WaitAsync(stoppingToken);
+            while (_changed.CurrentCount > 0) await _changed.WaitAsync(stoppingToken);
             try
             {
                 catalog.Refresh(stoppingToken);
@@ -43,7 +43,7 @@ public sealed partial class ListsReloader(MailingListCatalog catalog, IConfigura
     {
         try
         {
-            changed.Release();
+            _changed.Release();
         }
         catch (SemaphoreFullException)
         {
@@ -74,13 +74,13 @@ public sealed partial class ListsReloader(MailingListCatalog catalog, IConfigura
 
     private sealed class CompositeDisposable : IDisposable
     {
-        private readonly List<IDisposable> items = [];
+        private readonly List<IDisposable> _items = [];
 
-        public void Add(IDisposable item) => items.Add(item);
+        public void Add(IDisposable item) => _items.Add(item);
 
         public void Dispose()
         {
-            foreach (var item in items) item.Dispose();
+            foreach (var item in _items) item.Dispose();
         }
     }
 

@@ -16,21 +16,21 @@ namespace Newsletter.Storage.Lists;
 /// </summary>
 public sealed partial class MailingListCatalog(IConfiguration configuration, ILogger<MailingListCatalog> logger, IHostEnvironment? environment = null)
 {
-    private readonly Lock gate = new();
-    private MailingListLoadResult? lastGood;
-    private volatile MailingListLoadResult? latest;
-    private IReadOnlyList<string> rejected = [];
+    private readonly Lock _gate = new();
+    private MailingListLoadResult? _lastGood;
+    private volatile MailingListLoadResult? _latest;
+    private IReadOnlyList<string> _rejected = [];
 
     /// <summary>Why the current configuration was rejected (empty when it validates).</summary>
     public IReadOnlyList<string> Rejected
     {
-        get { lock (gate) return rejected; }
+        get { lock (_gate) return _rejected; }
     }
 
     /// <summary>The lists last seen valid, if any were.</summary>
     public MailingListLoadResult? LastGood
     {
-        get { lock (gate) return lastGood; }
+        get { lock (_gate) return _lastGood; }
     }
 
     /// <summary>Reads and validates every list now, exactly as configured (errors included); <c>lists validate</c> reports it as it is.</summary>
@@ -93,7 +93,7 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
 
     /// <summary>The display name for List-Id and the footer; the list's key if it has left the config since the send began.</summary>
     public string DisplayNameOf(string listName) =>
-        (LastGood ?? latest ?? Load()).Find(listName)?.DisplayName ?? listName;
+        (LastGood ?? _latest ?? Load()).Find(listName)?.DisplayName ?? listName;
 
     /// <summary>The CSV files the current configuration names, as full paths (for watching them).</summary>
     public IReadOnlyList<string> SubscriberFiles() =>
@@ -145,17 +145,17 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
 
     private void Remember(MailingListLoadResult result)
     {
-        lock (gate)
+        lock (_gate)
         {
-            latest = result;
+            _latest = result;
             if (result.HasErrors)
             {
-                rejected = result.Errors.Select(e => e.ToString()).ToList();
+                _rejected = result.Errors.Select(e => e.ToString()).ToList();
             }
             else
             {
-                lastGood = result;
-                rejected = [];
+                _lastGood = result;
+                _rejected = [];
             }
         }
     }

@@ -254,8 +254,8 @@ public sealed class MailingListLoader
     /// </summary>
     private sealed class AddressSet(bool remember)
     {
-        private readonly Dictionary<ulong, int> positions = [];
-        private readonly HashSet<ulong> hashes = [];
+        private readonly Dictionary<ulong, int> _positions = [];
+        private readonly HashSet<ulong> _hashes = [];
 
         /// <summary>Records the address; returns the position it was first seen at when it is a duplicate.</summary>
         public int? FirstPositionOf(string email, int position)
@@ -263,12 +263,12 @@ public sealed class MailingListLoader
             var hash = Hash(email);
             if (remember)
             {
-                if (positions.TryGetValue(hash, out var first))
+                if (_positions.TryGetValue(hash, out var first))
                     return first;
-                positions[hash] = position;
+                _positions[hash] = position;
                 return null;
             }
-            return hashes.Add(hash) ? null : 0;
+            return _hashes.Add(hash) ? null : 0;
         }
 
         private static ulong Hash(string email)

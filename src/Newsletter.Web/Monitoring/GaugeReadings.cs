@@ -1,7 +1,7 @@
-using Newsletter.Core.Monitoring;
 using System.Diagnostics.Metrics;
 using Hangfire;
 using Newsletter.Core.Deliveries;
+using Newsletter.Core.Monitoring;
 
 namespace Newsletter.Web.Monitoring;
 
@@ -22,19 +22,19 @@ public sealed partial class GaugeReadings
 
     private static readonly SendState[] UnfinishedSendStates = [SendState.Scheduled, SendState.Running, SendState.Paused];
 
-    private readonly IDeliveryProgress log;
-    private readonly JobStorage jobs;
-    private readonly TimeProvider clock;
-    private readonly ILogger<GaugeReadings> logger;
-    private readonly SemaphoreSlim refreshing = new(1, 1);
-    private volatile Readings latest = Readings.None;
+    private readonly IDeliveryProgress _log;
+    private readonly JobStorage _jobs;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<GaugeReadings> _logger;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private volatile Readings _latest = Readings.None;
 
     public GaugeReadings(NewsletterMetrics metrics, IDeliveryProgress log, JobStorage jobs, TimeProvider clock, ILogger<GaugeReadings> logger)
     {
-        this.log = log;
-        this.jobs = jobs;
-        this.clock = clock;
-        this.logger = logger;
+        _log = log;
+        _jobs = jobs;
+        _clock = clock;
+        _logger = logger;
         var meter = metrics.Meter;
         meter.CreateObservableGauge("newsletter.send.deliveries", ObserveDeliveries, "{delivery}",
             "Deliveries of each unfinished (scheduled, running or paused) send, by issue, list and state.");
@@ -49,11 +49,11 @@ public sealed partial class GaugeReadings
     /// <summary>Reads the delivery log and Hangfire's storage, unless that was done less than a second ago.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        await refreshing.WaitAsync(cancellationToken);
+        await _refreshing.WaitAsync(cancellationToken);
         try
         {
-            var now = clock.GetUtcNow();
-            if (now - latest.TakenAt < Reuse)
+            var now = _clock.GetUtcNow();
+            if (now - _latest.TakenAt < Reuse)
             {
                 return;
             }
@@ -61,7 +61,7 @@ public sealed partial class GaugeReadings
             IReadOnlyList<SendProgress>? sends = null;
             try
             {
-                sends = await log.ListUnfinishedSendProgressAsync(cancellationToken);
+                sends = await _log.ListUnfinishedSendProgressAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -79,17 +79,17 @@ public sealed partial class GaugeReadings
                 LogUnreadable("Hangfire's storage", ex.Message);
             }
 
-            latest = new Readings(now, sends, jobReadings);
+            _latest = new Readings(now, sends, jobReadings);
         }
         finally
         {
-            refreshing.Release();
+            _refreshing.Release();
         }
     }
 
     private JobReadings ReadJobs()
     {
-        var monitoring = jobs.GetMonitoringApi();
+        var monitoring = _jobs.GetMonitoringApi();
         // Queues() lists only queues that hold jobs; the default queue is reported even when empty so a graph never gaps.
         var queues = monitoring.Queues().ToDictionary(q => q.Name, q => q.Length);
         queues.TryAdd("default", 0);
@@ -98,7 +98,7 @@ public sealed partial class GaugeReadings
 
     private IEnumerable<Measurement<long>> ObserveDeliveries()
     {
-        foreach (var send in latest.Sends ?? [])
+        foreach (var send in _latest.Sends ?? [])
         {
             var c = send.Counts;
             // Every state, zeros included, so sent / (sent + pending + …) is always computable.
@@ -118,7 +118,7 @@ public sealed partial class GaugeReadings
 
     private IEnumerable<Measurement<long>> ObserveSends()
     {
-        if (latest.Sends is not { } sends)
+        if (_latest.Sends is not { } sends)
         {
             yield break;
         }
@@ -130,11 +130,11 @@ public sealed partial class GaugeReadings
     }
 
     private IEnumerable<Measurement<long>> ObserveQueues() =>
-        latest.Jobs?.Enqueued.Select(q => new Measurement<long>(q.Value, new KeyValuePair<string, object?>("queue", q.Key))) ?? [];
+        _latest.Jobs?.Enqueued.Select(q => new Measurement<long>(q.Value, new KeyValuePair<string, object?>("queue", q.Key))) ?? [];
 
     private IEnumerable<Measurement<long>> ObserveJobs()
     {
-        if (latest.Jobs is not { } j)
+        if (_latest.Jobs is not { } j)
         {
             yield break;
         }

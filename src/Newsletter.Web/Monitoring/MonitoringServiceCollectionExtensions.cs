@@ -1,5 +1,5 @@
-using Newsletter.Core.Monitoring;
 using System.Diagnostics.Metrics;
+using Newsletter.Core.Monitoring;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 

@@ -1,5 +1,5 @@
-using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Monitoring;
 using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Worker.Bounces;

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
-using Newsletter.Core.Bounces;
-using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;

@@ -1,7 +1,7 @@
+using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Errors;
 using Newsletter.Rendering;
-using Hangfire;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Sending;

@@ -5,8 +5,8 @@ using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
-using Newsletter.Worker.Hosting;
 using Newsletter.Storage.Lists;
+using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Cli;

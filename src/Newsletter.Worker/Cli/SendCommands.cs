@@ -4,8 +4,8 @@ using System.Text.Json;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Delivery.Transports;
-using Newsletter.Worker.Hosting;
 using Newsletter.Storage.Lists;
+using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Cli;

@@ -131,12 +131,12 @@ public static partial class StoriesCommands
     /// <summary>One line per file as it is imported: the outcome and slug, or the error with its line. Buffered while a progress bar is drawn.</summary>
     private sealed class ImportLines(bool buffered) : IProgress<StoryFileImported>
     {
-        private readonly List<(bool Error, string Text)> pending = [];
-        private Action<string> advance = _ => { };
+        private readonly List<(bool Error, string Text)> _pending = [];
+        private Action<string> _advance = _ => { };
 
         public ImportLines AlsoCalling(Action<string> onFile)
         {
-            advance = onFile;
+            _advance = onFile;
             return this;
         }
 
@@ -145,15 +145,15 @@ public static partial class StoriesCommands
             var line = file.Error is { } error
                 ? (true, $"error: {error.Message}")
                 : (false, $"  {file.Outcome.ToString().ToLowerInvariant(),-9} {file.Slug}");
-            if (buffered) pending.Add(line);
+            if (buffered) _pending.Add(line);
             else Write(line);
-            advance(file.Slug ?? System.IO.Path.GetFileName(file.Path));
+            _advance(file.Slug ?? System.IO.Path.GetFileName(file.Path));
         }
 
         public void Flush()
         {
-            foreach (var line in pending) Write(line);
-            pending.Clear();
+            foreach (var line in _pending) Write(line);
+            _pending.Clear();
         }
 
         private static void Write((bool Error, string Text) line)

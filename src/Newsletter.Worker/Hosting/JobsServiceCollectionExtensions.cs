@@ -5,8 +5,8 @@ using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Configuration;
-using Newsletter.Storage;
 using Newsletter.Delivery.Sending;
+using Newsletter.Storage;
 
 namespace Newsletter.Worker.Hosting;
 

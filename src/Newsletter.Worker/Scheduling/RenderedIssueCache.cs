@@ -14,7 +14,7 @@ namespace Newsletter.Worker.Scheduling;
 /// </summary>
 public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer renderer, IssueMessageBuilder messages) : IIssueBodySource
 {
-    private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> rendered = new();
+    private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> _rendered = new();
 
     /// <summary>The issue as the list's members get it, rendered.</summary>
     /// <exception cref="InvalidOperationException">The issue is not in the store.</exception>
@@ -30,21 +30,21 @@ public sealed class RenderedIssueCache(IIssueStore issues, IssueRenderer rendere
 
     private async Task<PreparedIssue> GetPreparedAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken)
     {
-        foreach (var stale in rendered.Keys.Where(k => k.Issue < issueNumber))
+        foreach (var stale in _rendered.Keys.Where(k => k.Issue < issueNumber))
         {
-            rendered.TryRemove(stale, out _);
+            _rendered.TryRemove(stale, out _);
         }
 
         var key = (issueNumber, list.Name);
         // The shared render must not die with the first caller's token, so it runs uncancelled; callers stop waiting on theirs.
-        var entry = rendered.GetOrAdd(key, _ => new Lazy<Task<PreparedIssue>>(() => RenderAsync(issueNumber, list)));
+        var entry = _rendered.GetOrAdd(key, _ => new Lazy<Task<PreparedIssue>>(() => RenderAsync(issueNumber, list)));
         try
         {
             return await entry.Value.WaitAsync(cancellationToken);
         }
         catch when (entry.Value.IsFaulted)
         {
-            rendered.TryRemove(new KeyValuePair<(int, string), Lazy<Task<PreparedIssue>>>(key, entry));
+            _rendered.TryRemove(new KeyValuePair<(int, string), Lazy<Task<PreparedIssue>>>(key, entry));
             throw;
         }
     }

@@ -10,12 +10,12 @@ namespace Newsletter.Worker.Sending;
 public sealed class ProgressLine(TextWriter output, TimeProvider clock)
 {
     private static readonly TimeSpan PlainLineInterval = TimeSpan.FromSeconds(3);
-    private DeliveryCounts? last;
-    private DateTimeOffset lastWritten = DateTimeOffset.MinValue;
+    private DeliveryCounts? _last;
+    private DateTimeOffset _lastWritten = DateTimeOffset.MinValue;
 
     public void Report(DeliveryCounts counts, DateTimeOffset? nextAttempt)
     {
-        if (counts == last) return;
+        if (counts == _last) return;
         var done = counts.Total - counts.Outstanding;
         var line = string.Create(CultureInfo.InvariantCulture,
             $"  {done,7:N0} / {counts.Total:N0} done  ({counts.Sent:N0} sent, {counts.Failed:N0} failed, {counts.Suppressed:N0} suppressed, {counts.Pending + counts.Sending:N0} to go");
@@ -25,11 +25,11 @@ public sealed class ProgressLine(TextWriter output, TimeProvider clock)
         }
         line += ")";
 
-        if (counts.IsComplete || clock.GetUtcNow() - lastWritten >= PlainLineInterval)
+        if (counts.IsComplete || clock.GetUtcNow() - _lastWritten >= PlainLineInterval)
         {
             output.WriteLine(line);
-            lastWritten = clock.GetUtcNow();
+            _lastWritten = clock.GetUtcNow();
         }
-        last = counts;
+        _last = counts;
     }
 }

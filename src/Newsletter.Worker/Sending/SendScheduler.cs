@@ -1,11 +1,11 @@
-using Newsletter.Delivery.Sending;
-using Newsletter.Core.Monitoring;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
+using Newsletter.Core.Monitoring;
+using Newsletter.Delivery.Sending;
 using Newsletter.Delivery.Transports;
 using Newsletter.Rendering;
 using Newsletter.Storage.Lists;

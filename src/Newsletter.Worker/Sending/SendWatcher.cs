@@ -1,7 +1,7 @@
-using Newsletter.Delivery.Sending;
 using Hangfire;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
+using Newsletter.Delivery.Sending;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Sending;

@@ -1,7 +1,7 @@
-using Newsletter.Delivery.Sending;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
+using Newsletter.Delivery.Sending;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;

@@ -3,9 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Delivery.Bounces;
 using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Hosting;
 

@@ -1,10 +1,10 @@
 using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Transports;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Delivery.Bounces;
-using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Tests.Bounces;
 
@@ -24,16 +24,16 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
     private BounceProcessor Processor((string User, string Password) mailbox, MailboxSecurity security, int port, bool trustTheCa = true)
     {
         var settings = Microsoft.Extensions.Options.Options.Create(new BounceOptions
-            {
-                Enabled = true,
-                Host = dovecot.Host,
-                Port = port,
-                Security = security,
-                User = mailbox.User,
-                Password = mailbox.Password,
-                TrustedCaFile = trustTheCa ? dovecot.CertificateAuthority.CaFile : null,
-                TimeoutSeconds = 10,
-            });
+        {
+            Enabled = true,
+            Host = dovecot.Host,
+            Port = port,
+            Security = security,
+            User = mailbox.User,
+            Password = mailbox.Password,
+            TrustedCaFile = trustTheCa ? dovecot.CertificateAuthority.CaFile : null,
+            TimeoutSeconds = 10,
+        });
         return new(new ImapBounceMailbox(settings), settings,
             new DeliveryLog(_temp.Database), new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
             _metrics.Metrics, new RecordingLogger<BounceProcessor>());

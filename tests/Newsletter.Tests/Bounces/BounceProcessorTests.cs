@@ -1,13 +1,13 @@
-using Newsletter.Core.Bounces;
 using MailKit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Transports;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Delivery.Bounces;
-using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Tests.Bounces;
 

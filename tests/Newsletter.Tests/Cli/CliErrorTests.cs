@@ -5,14 +5,14 @@ namespace Newsletter.Tests.Cli;
 /// <summary>What an operator sees when the input is wrong: the file, line or key, the value, and what to do.</summary>
 public sealed class CliErrorTests : IDisposable
 {
-    private readonly TestEnvironment environment = new();
+    private readonly TestEnvironment _environment = new();
 
-    public void Dispose() => environment.Dispose();
+    public void Dispose() => _environment.Dispose();
 
     [Fact]
     public async Task StoriesImport_NamesTheFileLineAndFix_AndImportsTheRest_WhenAStoryFileIsMalformed()
     {
-        var folder = Path.Combine(environment.Directory, "stories");
+        var folder = Path.Combine(_environment.Directory, "stories");
         Directory.CreateDirectory(folder);
         foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "stories"), "*.md"))
         {
@@ -21,7 +21,7 @@ public sealed class CliErrorTests : IDisposable
         var sampleCount = Directory.GetFiles(folder, "*.md").Length;
         File.WriteAllText(Path.Combine(folder, "broken.md"), "---\nsection: news\ntitle: A story\ndate: April 1\nsource: Somewhere\n---\nText.\n");
 
-        var result = await CliProcess.RunAsync(environment, null, "stories", "import", folder);
+        var result = await CliProcess.RunAsync(_environment, null, "stories", "import", folder);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("broken.md:4", result.Error);
@@ -32,7 +32,7 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public async Task ListsValidate_NamesTheListEntryAndValue_WhenAnAddressIsInvalid()
     {
-        var result = await CliProcess.RunAsync(environment, [KeyValuePair.Create("Newsletter__Lists__sample__Subscribers__1__Email", (string?)"alan@@example.org")],
+        var result = await CliProcess.RunAsync(_environment, [KeyValuePair.Create("Newsletter__Lists__sample__Subscribers__1__Email", (string?)"alan@@example.org")],
             "lists", "validate");
 
         Assert.Equal(2, result.ExitCode);
@@ -45,7 +45,7 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public async Task Send_RefusesToStart_WhenAListEntryIsInvalid()
     {
-        var result = await CliProcess.RunAsync(environment, [KeyValuePair.Create("Newsletter__Lists__sample__Subscribers__1__Email", (string?)"not-an-address")],
+        var result = await CliProcess.RunAsync(_environment, [KeyValuePair.Create("Newsletter__Lists__sample__Subscribers__1__Email", (string?)"not-an-address")],
             "send", "1", "--list", "sample");
 
         Assert.Equal(2, result.ExitCode);
@@ -55,9 +55,9 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public async Task IssueCompose_SaysTheWeekIsEmptyAndWhatToDo_WhenNoStoryIsDatedInIt()
     {
-        await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
+        await CliProcess.RunAsync(_environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "compose", "--date", "2026-01-04");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "compose", "--date", "2026-01-04");
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("No issue for the week 2025-12-29 to 2026-01-04: there are no stories dated in that week.", result.Error);
@@ -67,7 +67,7 @@ public sealed class CliErrorTests : IDisposable
     [Fact]
     public async Task IssueCompose_RejectsADateThatIsNotIso_WithTheExpectedForm()
     {
-        var result = await CliProcess.RunAsync(environment, null, "issue", "compose", "--date", "6/4/2026");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "compose", "--date", "6/4/2026");
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("--date '6/4/2026' is not a date; write it as YYYY-MM-DD", result.Error);

@@ -11,11 +11,11 @@ namespace Newsletter.Tests.Cli;
 /// </summary>
 public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly TestEnvironment environment = new();
+    private readonly TestEnvironment _environment = new();
 
-    public void Dispose() => environment.Dispose();
+    public void Dispose() => _environment.Dispose();
 
-    private string SettingsFile => Path.Combine(environment.Directory, "appsettings.json");
+    private string SettingsFile => Path.Combine(_environment.Directory, "appsettings.json");
 
     /// <summary>The repository's appsettings.json with one value replaced, written where the executable will read it.</summary>
     private void WriteSettings(Action<JsonNode> change)
@@ -38,9 +38,9 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     public async Task AnyCommand_NamesFileLineKeyValueAndTheValidNames_WhenAnEnumValueIsUnknown()
     {
         WriteSettings(s => s["Newsletter"]!["Delivery"]!["Transport"] = "Carrier-Pigeon");
-        environment.Settings.Remove("Newsletter:Delivery:Transport");
+        _environment.Settings.Remove("Newsletter:Delivery:Transport");
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
 
         Assert.Equal(2, result.ExitCode);
         AssertNoStackTrace(result);
@@ -53,9 +53,9 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     public async Task AnyCommand_NamesFileLineKeyValueAndWhatNumberToWrite_WhenANumberIsAWord()
     {
         WriteSettings(s => s["Newsletter"]!["Delivery"]!["BatchSize"] = "lots");
-        environment.Settings.Remove("Newsletter:Delivery:BatchSize");
+        _environment.Settings.Remove("Newsletter:Delivery:BatchSize");
 
-        var result = await CliProcess.RunAsync(environment, null, "stories", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "stories", "list");
 
         Assert.Equal(2, result.ExitCode);
         AssertNoStackTrace(result);
@@ -68,9 +68,9 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     public async Task AnyCommand_NamesFileLineKeyValueAndTheRange_WhenANumberIsOutOfRange()
     {
         WriteSettings(s => s["Newsletter"]!["Delivery"]!["BatchSize"] = 100000);
-        environment.Settings.Remove("Newsletter:Delivery:BatchSize");
+        _environment.Settings.Remove("Newsletter:Delivery:BatchSize");
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
 
         Assert.Equal(2, result.ExitCode);
         AssertNoStackTrace(result);
@@ -87,7 +87,7 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
         lines[batchSize] = lines[batchSize].TrimEnd().TrimEnd(','); // the classic: a comma dropped after a value
         File.WriteAllLines(SettingsFile, lines);
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
 
         Assert.Equal(2, result.ExitCode);
         AssertNoStackTrace(result);
@@ -111,7 +111,7 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
             ["Newsletter__Sender__Verp"] = "perhaps",
         };
 
-        var result = await CliProcess.RunAsync(environment, wrong.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)), "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, wrong.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)), "issue", "list");
 
         Assert.Equal(2, result.ExitCode);
         AssertNoStackTrace(result);
@@ -128,10 +128,10 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public async Task IssueList_DoesNotReadTheLists_WhenAListIsBroken()
     {
-        environment.Settings["Newsletter:Lists:broken:DisplayName"] = "Broken";
-        environment.Settings["Newsletter:Lists:broken:SubscribersFile"] = Path.Combine(environment.Directory, "missing.csv");
+        _environment.Settings["Newsletter:Lists:broken:DisplayName"] = "Broken";
+        _environment.Settings["Newsletter:Lists:broken:SubscribersFile"] = Path.Combine(_environment.Directory, "missing.csv");
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("No issues yet", result.Output);
@@ -143,7 +143,7 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
         WriteSettings(s => s["Newsletter"]!["Lists"]!["big"] = BigList(30_000));
 
         var clock = Stopwatch.StartNew();
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
         clock.Stop();
 
         output.WriteLine($"issue list with 30,000 inline subscribers: {clock.Elapsed.TotalSeconds:F1} s");
@@ -158,7 +158,7 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
         WriteSettings(s => s["Newsletter"]!["Lists"]!["big"] = BigList(30_000));
 
         var clock = Stopwatch.StartNew();
-        var result = await CliProcess.RunAsync(environment, null, "lists", "validate");
+        var result = await CliProcess.RunAsync(_environment, null, "lists", "validate");
         clock.Stop();
 
         output.WriteLine($"lists validate with 30,000 inline subscribers: {clock.Elapsed.TotalSeconds:F1} s");

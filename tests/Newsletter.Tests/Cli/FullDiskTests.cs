@@ -12,14 +12,14 @@ namespace Newsletter.Tests.Cli;
 public sealed class FullDiskTests : IDisposable
 {
     private const int Subscribers = 200;
-    private readonly TestEnvironment environment = new();
-    private readonly IReadOnlyList<string> subscribers;
+    private readonly TestEnvironment _environment = new();
+    private readonly IReadOnlyList<string> _subscribers;
 
-    public FullDiskTests() => subscribers = environment.AddCsvList("readers", Subscribers);
+    public FullDiskTests() => _subscribers = _environment.AddCsvList("readers", Subscribers);
 
-    public void Dispose() => environment.Dispose();
+    public void Dispose() => _environment.Dispose();
 
-    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(environment, null, args);
+    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(_environment, null, args);
 
     private async Task<JsonElement> StatusAsync()
     {
@@ -36,9 +36,9 @@ public sealed class FullDiskTests : IDisposable
     {
         using var disk = await TinyDisk.MountAsync("1M");
         var outbox = Path.Combine(disk.Path, "outbox");
-        environment.Settings["Newsletter:Delivery:PickupDirectory"] = outbox;
+        _environment.Settings["Newsletter:Delivery:PickupDirectory"] = outbox;
 
-        using (var publishing = CliProcess.Start(environment, null, "publish", "--date", "2026-04-06", "--list", "readers"))
+        using (var publishing = CliProcess.Start(_environment, null, "publish", "--date", "2026-04-06", "--list", "readers"))
         {
             var publish = await publishing.WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -57,7 +57,7 @@ public sealed class FullDiskTests : IDisposable
         var resumed = await RunAsync("send", "1", "--list", "readers", "--resume", "--wait");
 
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
-        Assert.Equal(subscribers.Order(), Recipients(outbox).Order());
+        Assert.Equal(_subscribers.Order(), Recipients(outbox).Order());
         Assert.Equal(Subscribers, (await StatusAsync()).GetProperty("sent").GetInt32());
     }
 
@@ -66,7 +66,7 @@ public sealed class FullDiskTests : IDisposable
     {
         using var disk = await TinyDisk.MountAsync("2M");
         var database = Path.Combine(disk.Path, "newsletter.db");
-        environment.Settings["Newsletter:Store:Path"] = database;
+        _environment.Settings["Newsletter:Store:Path"] = database;
         Assert.Equal(0, (await RunAsync("stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
         disk.Fill();
 
@@ -80,7 +80,7 @@ public sealed class FullDiskTests : IDisposable
         var again = await RunAsync("publish", "--date", "2026-04-06", "--list", "readers");
 
         Assert.True(again.ExitCode == 0, again.Output + again.Error);
-        Assert.Equal(subscribers.Order(), Recipients(environment.Settings["Newsletter:Delivery:PickupDirectory"]!).Order());
+        Assert.Equal(_subscribers.Order(), Recipients(_environment.Settings["Newsletter:Delivery:PickupDirectory"]!).Order());
     }
 
     [Fact]
@@ -89,10 +89,10 @@ public sealed class FullDiskTests : IDisposable
         // 2 MB holds the database but not the write-ahead log of a 200-message send (it grows to about 4 MB between checkpoints).
         using var disk = await TinyDisk.MountAsync("2M");
         var database = Path.Combine(disk.Path, "newsletter.db");
-        environment.Settings["Newsletter:Store:Path"] = database;
-        environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = "6";
+        _environment.Settings["Newsletter:Store:Path"] = database;
+        _environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = "6";
 
-        using (var publishing = CliProcess.Start(environment, null, "publish", "--date", "2026-04-06", "--list", "readers"))
+        using (var publishing = CliProcess.Start(_environment, null, "publish", "--date", "2026-04-06", "--list", "readers"))
         {
             var publish = await publishing.WaitAsync(TimeSpan.FromMinutes(2));
 
@@ -104,7 +104,7 @@ public sealed class FullDiskTests : IDisposable
         var resumed = await RunAsync("send", "1", "--list", "readers", "--resume", "--wait");
 
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
-        Assert.Equal(subscribers.Order(), Recipients(environment.Settings["Newsletter:Delivery:PickupDirectory"]!).Order());
+        Assert.Equal(_subscribers.Order(), Recipients(_environment.Settings["Newsletter:Delivery:PickupDirectory"]!).Order());
         Assert.Equal(Subscribers, (await StatusAsync()).GetProperty("sent").GetInt32());
     }
 }

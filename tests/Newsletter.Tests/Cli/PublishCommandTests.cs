@@ -10,9 +10,9 @@ namespace Newsletter.Tests.Cli;
 /// </summary>
 public sealed class PublishCommandTests : IClassFixture<PublishCommandTests.PublishedSampleWeek>
 {
-    private readonly PublishedSampleWeek published;
+    private readonly PublishedSampleWeek _published;
 
-    public PublishCommandTests(PublishedSampleWeek published) => this.published = published;
+    public PublishCommandTests(PublishedSampleWeek published) => _published = published;
 
     public sealed class PublishedSampleWeek : IAsyncLifetime
     {
@@ -43,15 +43,15 @@ public sealed class PublishCommandTests : IClassFixture<PublishCommandTests.Publ
     [Fact]
     public void Publish_Succeeds_AndSaysWhereTheMessagesWent()
     {
-        Assert.True(published.Publish.ExitCode == 0, published.Publish.Output + published.Publish.Error);
-        Assert.Contains("Composed issue #1", published.Publish.Output);
-        Assert.Contains(Path.Combine(published.Environment.Directory, "outbox"), published.Publish.Output);
+        Assert.True(_published.Publish.ExitCode == 0, _published.Publish.Output + _published.Publish.Error);
+        Assert.Contains("Composed issue #1", _published.Publish.Output);
+        Assert.Contains(Path.Combine(_published.Environment.Directory, "outbox"), _published.Publish.Output);
     }
 
     [Fact]
     public void Publish_LeavesOneEmlPerSampleSubscriber()
     {
-        var recipients = published.OutboxFiles.Select(f => MimeMessage.Load(f).To.Mailboxes.Single().Address).Order();
+        var recipients = _published.OutboxFiles.Select(f => MimeMessage.Load(f).To.Mailboxes.Single().Address).Order();
 
         Assert.Equal(["ada@example.com", "alan@example.org", "claude.shannon@example.com", "grace@example.net", "katherine@example.org"], recipients);
     }
@@ -59,15 +59,15 @@ public sealed class PublishCommandTests : IClassFixture<PublishCommandTests.Publ
     [Fact]
     public void Publish_SendsNothingTwice_WhenRunAgain()
     {
-        Assert.Equal(0, published.PublishAgain.ExitCode);
-        Assert.Contains("already received issue #1", published.PublishAgain.Output);
-        Assert.Equal(5, published.OutboxFiles.Length);
+        Assert.Equal(0, _published.PublishAgain.ExitCode);
+        Assert.Contains("already received issue #1", _published.PublishAgain.Output);
+        Assert.Equal(5, _published.OutboxFiles.Length);
     }
 
     [Fact]
     public void Publish_CannotBeMadeToAddAHeader_ThroughASubscribersName()
     {
-        var message = published.OutboxFiles.Select(f => MimeMessage.Load(f)).Single(m => m.To.Mailboxes.Single().Address == "ada@example.com");
+        var message = _published.OutboxFiles.Select(f => MimeMessage.Load(f)).Single(m => m.To.Mailboxes.Single().Address == "ada@example.com");
 
         Assert.Empty(message.Bcc);
         Assert.DoesNotContain(message.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
@@ -77,8 +77,8 @@ public sealed class PublishCommandTests : IClassFixture<PublishCommandTests.Publ
     [Fact]
     public void Status_ReportsCountsAsJson()
     {
-        Assert.Equal(0, published.Status.ExitCode);
-        using var json = JsonDocument.Parse(published.Status.Output);
+        Assert.Equal(0, _published.Status.ExitCode);
+        using var json = JsonDocument.Parse(_published.Status.Output);
         Assert.Equal(5, json.RootElement.GetProperty("sent").GetInt32());
         Assert.Equal(0, json.RootElement.GetProperty("failed").GetInt32());
         Assert.Equal(0, json.RootElement.GetProperty("pending").GetInt32());

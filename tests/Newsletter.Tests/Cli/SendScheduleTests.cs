@@ -11,29 +11,29 @@ namespace Newsletter.Tests.Cli;
 [Collection(HangfireCollection.Name)]
 public sealed class SendScheduleTests : IAsyncLifetime
 {
-    private readonly TestEnvironment environment = new();
+    private readonly TestEnvironment _environment = new();
 
     public async Task InitializeAsync()
     {
-        environment.AddCsvList("readers", 3);
+        _environment.AddCsvList("readers", 3);
         Assert.Equal(0, (await RunAsync("stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
         Assert.Equal(0, (await RunAsync("issue", "compose", "--date", "2026-04-06")).ExitCode);
     }
 
     public Task DisposeAsync()
     {
-        environment.Dispose();
+        _environment.Dispose();
         return Task.CompletedTask;
     }
 
-    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(environment, null, args);
+    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(_environment, null, args);
 
     /// <summary>When Hangfire will run each fan-out job it holds, and the states of those it holds otherwise.</summary>
     private (List<DateTime> Scheduled, long Other) FanOutJobs()
     {
         // Hangfire's log provider is a process-wide static, which may still point at an earlier test host's disposed loggers.
         Hangfire.Logging.LogProvider.SetCurrentLogProvider(null!);
-        var monitoring = new SQLiteStorage(environment.Settings["Newsletter:Jobs:StoragePath"]!).GetMonitoringApi();
+        var monitoring = new SQLiteStorage(_environment.Settings["Newsletter:Jobs:StoragePath"]!).GetMonitoringApi();
         var scheduled = monitoring.ScheduledJobs(0, 100).Where(j => j.Value.Job?.Type == typeof(FanOutJob)).Select(j => j.Value.EnqueueAt).ToList();
         var other = monitoring.EnqueuedCount("default") + monitoring.ProcessingCount() + monitoring.SucceededListCount() + monitoring.FailedCount();
         return (scheduled, other);

@@ -16,47 +16,47 @@ namespace Newsletter.Tests.Cli;
 [Collection(HangfireCollection.Name)]
 public sealed class SendTemplateErrorTests : IAsyncLifetime
 {
-    private readonly TestEnvironment environment = new();
-    private string templates = "";
+    private readonly TestEnvironment _environment = new();
+    private string _templates = "";
 
     public async Task InitializeAsync()
     {
-        environment.AddCsvList("readers", 5);
-        templates = Path.Combine(environment.Directory, "templates");
-        Directory.CreateDirectory(templates);
+        _environment.AddCsvList("readers", 5);
+        _templates = Path.Combine(_environment.Directory, "templates");
+        Directory.CreateDirectory(_templates);
         foreach (var file in Directory.GetFiles(RepoPaths.Templates))
         {
-            File.Copy(file, Path.Combine(templates, Path.GetFileName(file)));
+            File.Copy(file, Path.Combine(_templates, Path.GetFileName(file)));
         }
-        environment.Settings["Newsletter:Rendering:TemplatesDirectory"] = templates;
+        _environment.Settings["Newsletter:Rendering:TemplatesDirectory"] = _templates;
         Assert.Equal(0, (await RunAsync("stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
         Assert.Equal(0, (await RunAsync("issue", "compose", "--date", "2026-04-06")).ExitCode);
     }
 
     public Task DisposeAsync()
     {
-        environment.Dispose();
+        _environment.Dispose();
         return Task.CompletedTask;
     }
 
-    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(environment, null, args);
+    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(_environment, null, args);
 
     /// <summary>Makes a partial throw while rendering; returns "FILE line N" as error messages name it.</summary>
     private string BreakTemplate()
     {
-        var story = Path.Combine(templates, "_Story.txt.cshtml");
+        var story = Path.Combine(_templates, "_Story.txt.cshtml");
         File.AppendAllText(story, "@{ throw new InvalidOperationException(\"boom\"); }\n");
         return $"{story} line {File.ReadAllLines(story).Length}";
     }
 
-    private void RepairTemplate() => File.Copy(Path.Combine(RepoPaths.Templates, "_Story.txt.cshtml"), Path.Combine(templates, "_Story.txt.cshtml"), overwrite: true);
+    private void RepairTemplate() => File.Copy(Path.Combine(RepoPaths.Templates, "_Story.txt.cshtml"), Path.Combine(_templates, "_Story.txt.cshtml"), overwrite: true);
 
     [Fact]
     public async Task SendWait_ExitsTwoNamingTheTemplateFileAndLine_AndRecordsNothing_WhenATemplateIsBroken()
     {
         var brokenAt = BreakTemplate();
 
-        using var sending = CliProcess.Start(environment, null, "send", "1", "--list", "readers", "--wait");
+        using var sending = CliProcess.Start(_environment, null, "send", "1", "--list", "readers", "--wait");
         var send = await sending.WaitAsync(TimeSpan.FromSeconds(90));
 
         Assert.True(send.ExitCode == 2, send.Output + send.Error);
@@ -72,7 +72,7 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
         Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers")).ExitCode);
         var brokenAt = BreakTemplate();
 
-        await using (var worker = await RunningWorker.StartAsync(environment))
+        await using (var worker = await RunningWorker.StartAsync(_environment))
         {
             var log = worker.Services.GetRequiredService<DeliveryLog>();
             var send = (await log.FindSendAsync(1, "readers", CancellationToken.None))!;
@@ -99,6 +99,6 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
         RepairTemplate();
         var resumed = await RunAsync("send", "1", "--list", "readers", "--resume", "--wait");
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
-        Assert.Equal(5, Directory.GetFiles(Path.Combine(environment.Directory, "outbox"), "*.eml", SearchOption.AllDirectories).Length);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_environment.Directory, "outbox"), "*.eml", SearchOption.AllDirectories).Length);
     }
 }

@@ -12,13 +12,13 @@ namespace Newsletter.Tests.Cli;
 /// </summary>
 public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly TestEnvironment environment = new();
-    private readonly List<string> immutableFolders = [];
+    private readonly TestEnvironment _environment = new();
+    private readonly List<string> _immutableFolders = [];
 
     public void Dispose()
     {
-        foreach (var folder in immutableFolders) Chattr("-i", folder);
-        environment.Dispose();
+        foreach (var folder in _immutableFolders) Chattr("-i", folder);
+        _environment.Dispose();
     }
 
     /// <summary>
@@ -27,10 +27,10 @@ public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private string ReadOnlyFolder(string name)
     {
-        var folder = Path.Combine(environment.Directory, name);
+        var folder = Path.Combine(_environment.Directory, name);
         Directory.CreateDirectory(folder);
         Chattr("+i", folder);
-        immutableFolders.Add(folder);
+        _immutableFolders.Add(folder);
         Assert.Throws<UnauthorizedAccessException>(() => File.WriteAllText(Path.Combine(folder, "probe"), ""));
         return folder;
     }
@@ -54,9 +54,9 @@ public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
     public async Task AnyCommand_NamesTheDatabaseAndTheFix_WhenTheDataFolderIsReadOnly()
     {
         var database = Path.Combine(ReadOnlyFolder("data"), "newsletter.db");
-        environment.Settings["Newsletter:Store:Path"] = database;
+        _environment.Settings["Newsletter:Store:Path"] = database;
 
-        var result = await CliProcess.RunAsync(environment, null, "issue", "list");
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
 
         AssertOneLineWithoutStackTrace(result);
         Assert.StartsWith($"error: {database} cannot be opened or created: its folder {Path.GetDirectoryName(database)} is not writable", result.Error);
@@ -67,9 +67,9 @@ public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
     public async Task Publish_NamesTheJobDatabaseAndTheFix_WhenItsFolderIsReadOnly()
     {
         var jobs = Path.Combine(ReadOnlyFolder("jobs"), "hangfire.db");
-        environment.Settings["Newsletter:Jobs:StoragePath"] = jobs;
+        _environment.Settings["Newsletter:Jobs:StoragePath"] = jobs;
 
-        var result = await CliProcess.RunAsync(environment, null, "publish", "--date", "2026-04-06");
+        var result = await CliProcess.RunAsync(_environment, null, "publish", "--date", "2026-04-06");
 
         AssertOneLineWithoutStackTrace(result);
         Assert.StartsWith($"error: The job database {jobs} cannot be opened or created", result.Error);
@@ -79,7 +79,7 @@ public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task StoriesImport_NamesTheDatabaseWithinSeconds_WhenAnotherProcessHoldsItLocked()
     {
-        var path = environment.Settings["Newsletter:Store:Path"]!;
+        var path = _environment.Settings["Newsletter:Store:Path"]!;
         await new SqliteDatabase(path).InitializeAsync(CancellationToken.None);
         await using var holder = new SqliteConnection($"Data Source={path};Pooling=False");
         await holder.OpenAsync();
@@ -92,7 +92,7 @@ public sealed class StoreErrorTests(ITestOutputHelper output) : IDisposable
         }
 
         var clock = Stopwatch.StartNew();
-        var result = await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
+        var result = await CliProcess.RunAsync(_environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
         clock.Stop();
 
         output.WriteLine($"stories import against a locked database gave up after {clock.Elapsed.TotalSeconds:F1} s");

@@ -89,7 +89,9 @@ public sealed class DkimMessageSignerTests : IDisposable
         // A long public base URL makes List-Unsubscribe far longer than a 78-column header line.
         var sender = new SenderOptions
         {
-            FromAddress = Sender.FromAddress, FromName = Sender.FromName, ReplyTo = Sender.ReplyTo,
+            FromAddress = Sender.FromAddress,
+            FromName = Sender.FromName,
+            ReplyTo = Sender.ReplyTo,
             PublicBaseUrl = "https://newsletter.example.com/" + string.Join("/", Enumerable.Repeat("a-rather-long-path-segment", 8)),
         };
         var builder = SigningBuilder(sender);

@@ -152,8 +152,13 @@ public class IssueMessageBuilderTests
     private static IssueMessageBuilder BuilderWith(string? returnPath = null, bool verp = false, string? feedbackSenderId = null) => new(
         Microsoft.Extensions.Options.Options.Create(new SenderOptions
         {
-            FromAddress = Sender.FromAddress, FromName = Sender.FromName, ReplyTo = Sender.ReplyTo, PublicBaseUrl = Sender.PublicBaseUrl,
-            ReturnPath = returnPath, Verp = verp, FeedbackSenderId = feedbackSenderId,
+            FromAddress = Sender.FromAddress,
+            FromName = Sender.FromName,
+            ReplyTo = Sender.ReplyTo,
+            PublicBaseUrl = Sender.PublicBaseUrl,
+            ReturnPath = returnPath,
+            Verp = verp,
+            FeedbackSenderId = feedbackSenderId,
         }),
         Tokens);
 

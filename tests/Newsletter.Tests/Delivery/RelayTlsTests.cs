@@ -24,8 +24,12 @@ public sealed class RelayTlsTests(PostfixRelay relay) : IClassFixture<PostfixRel
             Transport = MailTransportKind.Smtp,
             Smtp = new SmtpOptions
             {
-                Host = relay.Host, Port = port, Security = security, TimeoutSeconds = 20,
-                User = login?.User, Password = login?.Password,
+                Host = relay.Host,
+                Port = port,
+                Security = security,
+                TimeoutSeconds = 20,
+                User = login?.User,
+                Password = login?.Password,
                 TrustedCaFile = trustTheCa ? relay.CertificateAuthority.CaFile : null,
                 CertificateRevocation = revocation,
             },

@@ -157,7 +157,10 @@ public class SmtpMailTransportTests
         await server.StartAsync();
         var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(new Newsletter.Delivery.Messages.SenderOptions
         {
-            FromAddress = "news@example.com", PublicBaseUrl = "https://newsletter.example.com", ReturnPath = "bounces@bounces.example.com", Verp = true,
+            FromAddress = "news@example.com",
+            PublicBaseUrl = "https://newsletter.example.com",
+            ReturnPath = "bounces@bounces.example.com",
+            Verp = true,
         }), Tokens);
         var alice = new Subscriber("alice@example.org", "Alice");
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);

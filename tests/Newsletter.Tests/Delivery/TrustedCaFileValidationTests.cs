@@ -1,6 +1,6 @@
+using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
-using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Tests.Delivery;
 
@@ -57,7 +57,11 @@ public sealed class TrustedCaFileValidationTests : IDisposable
         var missing = Path.Combine(_folder.Path, "imap-ca.pem");
         var options = new BounceOptions
         {
-            Enabled = true, Host = "imap.example.com", User = "bounces", Password = "secret", TrustedCaFile = missing,
+            Enabled = true,
+            Host = "imap.example.com",
+            User = "bounces",
+            Password = "secret",
+            TrustedCaFile = missing,
             CertificateRevocation = CertificateRevocation.Strict,
         };
 

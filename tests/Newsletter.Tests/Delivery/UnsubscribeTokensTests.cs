@@ -1,5 +1,5 @@
-using Newsletter.Core.Lists;
 using System.Text;
+using Newsletter.Core.Lists;
 using Newsletter.Delivery.Unsubscribe;
 
 namespace Newsletter.Tests.Delivery;

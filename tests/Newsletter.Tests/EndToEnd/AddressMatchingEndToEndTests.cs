@@ -16,29 +16,29 @@ namespace Newsletter.Tests.EndToEnd;
 [Collection(HangfireCollection.Name)]
 public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
 {
-    private readonly TestEnvironment environment = new();
-    private readonly TestSmtpServer smtp = new();
-    private RunningWorker? worker;
+    private readonly TestEnvironment _environment = new();
+    private readonly TestSmtpServer _smtp = new();
+    private RunningWorker? _worker;
 
     public async Task InitializeAsync()
     {
-        await smtp.StartAsync();
-        environment.UseSmtp(smtp.Port);
+        await _smtp.StartAsync();
+        _environment.UseSmtp(_smtp.Port);
     }
 
     public async Task DisposeAsync()
     {
-        if (worker is not null) await worker.DisposeAsync();
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        if (_worker is not null) await _worker.DisposeAsync();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     [Fact(Timeout = 180_000)]
     public async Task OneClickUnsubscribe_OfANonAsciiUpperCaseAddress_KeepsTheNextIssueFromHer()
     {
         AddInlineList("readers", "ÄDA@example.com", "grace@example.com");
-        worker = await RunningWorker.StartAsync(environment);
-        var (first, _) = await worker.PublishAsync(RunningWorker.FirstWeek, "readers");
+        _worker = await RunningWorker.StartAsync(_environment);
+        var (first, _) = await _worker.PublishAsync(RunningWorker.FirstWeek, "readers");
         var toAda = IssueMessages(first.Number).Single(m => m.To.Mailboxes.Single().Address == "ÄDA@example.com");
 
         using (var response = await OneClickAsync(toAda))
@@ -46,8 +46,8 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         var nextWeek = RunningWorker.FirstWeek.AddDays(7);
-        await worker.AddStoryAsync(nextWeek, "next-week-story");
-        var (second, counts) = await worker.PublishAsync(nextWeek, "readers");
+        await _worker.AddStoryAsync(nextWeek, "next-week-story");
+        var (second, counts) = await _worker.PublishAsync(nextWeek, "readers");
 
         Assert.Equal(["grace@example.com"], IssueMessages(second.Number).Select(m => m.To.Mailboxes.Single().Address));
         Assert.Equal((1, 1), (counts.Sent, counts.Suppressed));
@@ -58,9 +58,9 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
     {
         AddInlineList("news", "ÉLODIE@example.com", "grace@example.com");
         AddInlineList("papers", "élodie@example.com");
-        worker = await RunningWorker.StartAsync(environment);
+        _worker = await RunningWorker.StartAsync(_environment);
 
-        var (issue, counts) = await worker.PublishAsync(RunningWorker.FirstWeek, "news", "papers");
+        var (issue, counts) = await _worker.PublishAsync(RunningWorker.FirstWeek, "news", "papers");
 
         var toElodie = IssueMessages(issue.Number).Where(m => string.Equals(m.To.Mailboxes.Single().Address, "élodie@example.com", StringComparison.OrdinalIgnoreCase)).ToList();
         Assert.Single(toElodie);
@@ -72,8 +72,8 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
     {
         AddInlineList("news", "ada@example.com", "grace@example.com");
         AddInlineList("papers", "ada@example.com");
-        worker = await RunningWorker.StartAsync(environment);
-        var (first, _) = await worker.PublishAsync(RunningWorker.FirstWeek, "news", "papers");
+        _worker = await RunningWorker.StartAsync(_environment);
+        var (first, _) = await _worker.PublishAsync(RunningWorker.FirstWeek, "news", "papers");
         var fromNews = IssueMessages(first.Number).Single(m => m.To.Mailboxes.Single().Address == "ada@example.com");
         Assert.Contains("news", fromNews.Headers[HeaderId.ListId]);
 
@@ -82,12 +82,12 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         var nextWeek = RunningWorker.FirstWeek.AddDays(7);
-        await worker.AddStoryAsync(nextWeek, "next-week-story");
-        var (second, _) = await worker.PublishAsync(nextWeek, "news", "papers");
+        await _worker.AddStoryAsync(nextWeek, "next-week-story");
+        var (second, _) = await _worker.PublishAsync(nextWeek, "news", "papers");
 
         var toAda = Assert.Single(IssueMessages(second.Number), m => m.To.Mailboxes.Single().Address == "ada@example.com");
         Assert.Contains("papers", toAda.Headers[HeaderId.ListId]);
-        var log = worker.Services.GetRequiredService<DeliveryLog>();
+        var log = _worker.Services.GetRequiredService<DeliveryLog>();
         var sends = await log.ListSendsAsync(second.Number, CancellationToken.None);
         var news = await log.CountAsync(second.Number, sends.Single(s => s.ListName == "news").Id, CancellationToken.None);
         var papers = await log.CountAsync(second.Number, sends.Single(s => s.ListName == "papers").Id, CancellationToken.None);
@@ -97,14 +97,14 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
 
     private void AddInlineList(string name, params string[] emails)
     {
-        environment.Settings[$"Newsletter:Lists:{name}:DisplayName"] = $"{name} readers";
+        _environment.Settings[$"Newsletter:Lists:{name}:DisplayName"] = $"{name} readers";
         for (var i = 0; i < emails.Length; i++)
         {
-            environment.Settings[$"Newsletter:Lists:{name}:Subscribers:{i}:Email"] = emails[i];
+            _environment.Settings[$"Newsletter:Lists:{name}:Subscribers:{i}:Email"] = emails[i];
         }
     }
 
-    private List<MimeMessage> IssueMessages(int issueNumber) => smtp.Received.Select(m => m.Parse())
+    private List<MimeMessage> IssueMessages(int issueNumber) => _smtp.Received.Select(m => m.Parse())
         .Where(m => IssueMessageBuilder.TryGetIssueNumber(m, out var number) && number == issueNumber)
         .ToList();
 
@@ -112,8 +112,8 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
     private async Task<HttpResponseMessage> OneClickAsync(MimeMessage message)
     {
         var published = new Uri(message.Headers[HeaderId.ListUnsubscribe]!.Trim().TrimStart('<').TrimEnd('>'));
-        using var client = worker!.Client();
-        return await client.PostAsync(new Uri(worker.BaseAddress, published.PathAndQuery),
+        using var client = _worker!.Client();
+        return await client.PostAsync(new Uri(_worker.BaseAddress, published.PathAndQuery),
             new StringContent("List-Unsubscribe=One-Click", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
     }
 }

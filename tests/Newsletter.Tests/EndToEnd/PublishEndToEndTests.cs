@@ -16,50 +16,50 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
 {
     private const int SubscriberCount = 200;
 
-    private readonly TestEnvironment environment = new();
-    private readonly TestSmtpServer smtp = new();
-    private IReadOnlyList<string> subscribers = [];
-    private IReadOnlyList<MimeMessage> received = [];
-    private DeliveryCounts counts = new(0, 0, 0, 0);
+    private readonly TestEnvironment _environment = new();
+    private readonly TestSmtpServer _smtp = new();
+    private IReadOnlyList<string> _subscribers = [];
+    private IReadOnlyList<MimeMessage> _received = [];
+    private DeliveryCounts _counts = new(0, 0, 0, 0);
 
     public async Task InitializeAsync()
     {
-        await smtp.StartAsync();
-        environment.UseSmtp(smtp.Port);
-        subscribers = environment.AddCsvList("readers", SubscriberCount);
+        await _smtp.StartAsync();
+        _environment.UseSmtp(_smtp.Port);
+        _subscribers = _environment.AddCsvList("readers", SubscriberCount);
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
-        (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2));
+        (_, _counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2));
         await host.StopAsync();
 
-        received = smtp.Received.Select(m => m.Parse()).ToList();
+        _received = _smtp.Received.Select(m => m.Parse()).ToList();
     }
 
     public async Task DisposeAsync()
     {
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     [Fact]
     public void Publish_DeliversExactlyOneMessageToEverySubscriber()
     {
-        var recipients = received.SelectMany(m => m.To.Mailboxes).Select(a => a.Address).ToList();
+        var recipients = _received.SelectMany(m => m.To.Mailboxes).Select(a => a.Address).ToList();
 
-        Assert.Equal(subscribers.Order(), recipients.Order());
+        Assert.Equal(_subscribers.Order(), recipients.Order());
     }
 
     [Fact]
     public void Publish_RecordsEveryRecipientAsSentInTheDeliveryLog()
     {
-        Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: SubscriberCount, Failed: 0), counts);
+        Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: SubscriberCount, Failed: 0), _counts);
     }
 
     [Fact]
     public void Publish_SendsTextThenHtmlAlternatives()
     {
-        Assert.All(received, message =>
+        Assert.All(_received, message =>
         {
             var body = Assert.IsType<MultipartAlternative>(message.Body);
             Assert.Collection(body,
@@ -73,7 +73,7 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
     [Fact]
     public void Publish_GivesEachMessageTheSenderAndListHeaders()
     {
-        Assert.All(received, message =>
+        Assert.All(_received, message =>
         {
             Assert.Equal("editor@newsletter.test", message.From.Mailboxes.Single().Address);
             Assert.Equal("replies@newsletter.test", message.ReplyTo.Mailboxes.Single().Address);
@@ -83,16 +83,16 @@ public sealed class PublishEndToEndTests : IAsyncLifetime
             Assert.Contains("readers", message.Headers[HeaderId.ListId]);
             Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
         });
-        Assert.Equal(SubscriberCount, received.Select(m => m.MessageId).Distinct().Count());
+        Assert.Equal(SubscriberCount, _received.Select(m => m.MessageId).Distinct().Count());
     }
 
     [Fact]
     public void Publish_GivesEverySubscriberTheirOwnUnsubscribeLink()
     {
-        var links = received.Select(m => m.Headers[HeaderId.ListUnsubscribe]).ToList();
+        var links = _received.Select(m => m.Headers[HeaderId.ListUnsubscribe]).ToList();
 
         Assert.All(links, link => Assert.Matches("^<https://newsletter.test/unsubscribe/[A-Za-z0-9_.-]+>$", link));
         Assert.Equal(SubscriberCount, links.Distinct().Count());
-        Assert.All(received, m => Assert.Contains(m.Headers[HeaderId.ListUnsubscribe]!.Trim('<', '>'), m.HtmlBody));
+        Assert.All(_received, m => Assert.Contains(m.Headers[HeaderId.ListUnsubscribe]!.Trim('<', '>'), m.HtmlBody));
     }
 }

@@ -9,28 +9,28 @@ namespace Newsletter.Tests.Lists;
 /// <summary>`lists show`, `lists suppressions` and `lists unsuppress`, run as the real executable.</summary>
 public sealed class ListsCommandsTests : IAsyncLifetime
 {
-    private readonly TestEnvironment environment = new();
-    private IReadOnlyList<string> readers = [];
+    private readonly TestEnvironment _environment = new();
+    private IReadOnlyList<string> _readers = [];
 
     public async Task InitializeAsync()
     {
-        readers = environment.AddCsvList("readers", 6);
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
+        _readers = _environment.AddCsvList("readers", 6);
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, _environment.Settings));
         await host.StartAsync();
         var suppressions = host.Services.GetRequiredService<ISuppressionList>();
-        await suppressions.AddAsync(readers[0], "readers", SuppressionReason.Unsubscribed, "one-click unsubscribe (RFC 8058)", CancellationToken.None);
-        await suppressions.AddAsync(readers[1], null, SuppressionReason.HardBounce, "550 5.1.1 user unknown", CancellationToken.None);
-        await suppressions.AddAsync(readers[2], "other", SuppressionReason.Unsubscribed, null, CancellationToken.None);
+        await suppressions.AddAsync(_readers[0], "readers", SuppressionReason.Unsubscribed, "one-click unsubscribe (RFC 8058)", CancellationToken.None);
+        await suppressions.AddAsync(_readers[1], null, SuppressionReason.HardBounce, "550 5.1.1 user unknown", CancellationToken.None);
+        await suppressions.AddAsync(_readers[2], "other", SuppressionReason.Unsubscribed, null, CancellationToken.None);
         await host.StopAsync();
     }
 
     public Task DisposeAsync()
     {
-        environment.Dispose();
+        _environment.Dispose();
         return Task.CompletedTask;
     }
 
-    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(environment, null, args);
+    private Task<CliProcess.Result> RunAsync(params string[] args) => CliProcess.RunAsync(_environment, null, args);
 
     [Fact]
     public async Task Show_PrintsConfiguredSuppressedWithReasons_AndTheNextSendCount()
@@ -50,18 +50,18 @@ public sealed class ListsCommandsTests : IAsyncLifetime
         var result = await RunAsync("lists", "suppressions");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains(result.Output.Split('\n'), l => l.Contains(readers[0]) && l.Contains("unsubscribed") && l.Contains("readers"));
-        Assert.Contains(result.Output.Split('\n'), l => l.Contains(readers[1]) && l.Contains("hard bounce") && l.Contains("(all lists)"));
+        Assert.Contains(result.Output.Split('\n'), l => l.Contains(_readers[0]) && l.Contains("unsubscribed") && l.Contains("readers"));
+        Assert.Contains(result.Output.Split('\n'), l => l.Contains(_readers[1]) && l.Contains("hard bounce") && l.Contains("(all lists)"));
         Assert.Contains("3 suppression(s).", result.Output);
     }
 
     [Fact]
     public async Task Unsuppress_RemovesTheAddress_AndLogsIt()
     {
-        var result = await RunAsync("lists", "unsuppress", readers[1].ToUpperInvariant());
+        var result = await RunAsync("lists", "unsuppress", _readers[1].ToUpperInvariant());
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains($"Suppression of {readers[1].ToUpperInvariant()} removed by an operator (was: hard bounce on all lists)", result.Error);
+        Assert.Contains($"Suppression of {_readers[1].ToUpperInvariant()} removed by an operator (was: hard bounce on all lists)", result.Error);
         var after = await RunAsync("lists", "show", "readers");
         Assert.Matches(@"next send\s+5", after.Output);
     }

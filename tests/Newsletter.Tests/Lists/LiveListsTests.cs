@@ -14,26 +14,26 @@ namespace Newsletter.Tests.Lists;
 public sealed class LiveListsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
-    private readonly TestEnvironment environment = new();
-    private string settingsFile = "";
-    private string csvFile = "";
-    private RunningWorker worker = null!;
+    private readonly TestEnvironment _environment = new();
+    private string _settingsFile = "";
+    private string _csvFile = "";
+    private RunningWorker _worker = null!;
 
     public async Task InitializeAsync()
     {
-        csvFile = Path.Combine(environment.Directory, "live.csv");
-        File.WriteAllLines(csvFile, ["email,name", "one@example.com,One", "two@example.com,Two"]);
-        settingsFile = Path.Combine(environment.Directory, "lists.json");
+        _csvFile = Path.Combine(_environment.Directory, "live.csv");
+        File.WriteAllLines(_csvFile, ["email,name", "one@example.com,One", "two@example.com,Two"]);
+        _settingsFile = Path.Combine(_environment.Directory, "lists.json");
         WriteSettings(("one@example.com", "Inline One"));
-        worker = await RunningWorker.StartAsync(environment, runJobServer: false,
-            configure: builder => builder.Configuration.AddJsonFile(settingsFile, optional: false, reloadOnChange: true));
-        await worker.Logs.WaitForAsync("Lists reloaded", Wait);
+        _worker = await RunningWorker.StartAsync(_environment, runJobServer: false,
+            configure: builder => builder.Configuration.AddJsonFile(_settingsFile, optional: false, reloadOnChange: true));
+        await _worker.Logs.WaitForAsync("Lists reloaded", Wait);
     }
 
     public async Task DisposeAsync()
     {
-        await worker.DisposeAsync();
-        environment.Dispose();
+        await _worker.DisposeAsync();
+        _environment.Dispose();
     }
 
     private void WriteSettings(params (string Email, string Name)[] inline)
@@ -45,21 +45,21 @@ public sealed class LiveListsTests : IAsyncLifetime
                 Lists = new Dictionary<string, object>
                 {
                     ["inline"] = new { DisplayName = "Inline list", Subscribers = inline.Select(s => new { s.Email, s.Name }).ToArray() },
-                    ["live"] = new { DisplayName = "Live list", SubscribersFile = csvFile },
+                    ["live"] = new { DisplayName = "Live list", SubscribersFile = _csvFile },
                 },
             },
         });
-        File.WriteAllText(settingsFile, json);
+        File.WriteAllText(_settingsFile, json);
     }
 
-    private IReadOnlyList<string> Members(string list) => worker.Lists.Resolve([list]).Single().Subscribers.Select(s => s.Email).ToList();
+    private IReadOnlyList<string> Members(string list) => _worker.Lists.Resolve([list]).Single().Subscribers.Select(s => s.Email).ToList();
 
     private async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + Wait;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {Wait}. Log:\n{string.Join("\n", worker.Logs.Lines)}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} did not happen within {Wait}. Log:\n{string.Join("\n", _worker.Logs.Lines)}");
             await Task.Delay(50);
         }
     }
@@ -69,16 +69,16 @@ public sealed class LiveListsTests : IAsyncLifetime
     {
         WriteSettings(("one@example.com", "Inline One"), ("new@example.com", "New"));
 
-        await worker.Logs.WaitForAsync("inline (2 subscribers)", Wait);
+        await _worker.Logs.WaitForAsync("inline (2 subscribers)", Wait);
         Assert.Equal(["one@example.com", "new@example.com"], Members("inline"));
     }
 
     [Fact]
     public async Task CsvEdit_IsUsedByTheNextSend_WithoutARestart()
     {
-        File.AppendAllLines(csvFile, ["three@example.com,Three"]);
+        File.AppendAllLines(_csvFile, ["three@example.com,Three"]);
 
-        await worker.Logs.WaitForAsync("live (3 subscribers)", Wait);
+        await _worker.Logs.WaitForAsync("live (3 subscribers)", Wait);
         Assert.Contains("three@example.com", Members("live"));
     }
 
@@ -87,19 +87,19 @@ public sealed class LiveListsTests : IAsyncLifetime
     {
         WriteSettings(("not-an-address", "Broken"));
 
-        var logged = await worker.Logs.WaitForAsync("Edit of the lists rejected", Wait);
+        var logged = await _worker.Logs.WaitForAsync("Edit of the lists rejected", Wait);
         Assert.Contains("Newsletter:Lists:inline:Subscribers:0:Email: 'not-an-address'", logged);
         Assert.Contains("last good lists stay in force", logged);
-        Assert.Contains(worker.Lists.Rejected, e => e.Contains("not-an-address"));
+        Assert.Contains(_worker.Lists.Rejected, e => e.Contains("not-an-address"));
         Assert.Equal(["one@example.com"], Members("inline"));
     }
 
     [Fact]
     public async Task CsvEdit_ThatDoesNotValidate_IsRejected_AndTheLastGoodMembershipStays()
     {
-        File.AppendAllLines(csvFile, ["broken-address,Broken"]);
+        File.AppendAllLines(_csvFile, ["broken-address,Broken"]);
 
-        var logged = await worker.Logs.WaitForAsync("Edit of the lists rejected", Wait);
+        var logged = await _worker.Logs.WaitForAsync("Edit of the lists rejected", Wait);
         Assert.Contains("live.csv line 4", logged);
         Assert.Equal(["one@example.com", "two@example.com"], Members("live"));
     }
@@ -107,9 +107,9 @@ public sealed class LiveListsTests : IAsyncLifetime
     [Fact]
     public async Task ConfigFile_ThatIsNoLongerJson_IsRejected_AndTheLastGoodListsStay()
     {
-        File.WriteAllText(settingsFile, "{ \"Newsletter\": { \"Lists\": ");
+        File.WriteAllText(_settingsFile, "{ \"Newsletter\": { \"Lists\": ");
 
-        await WaitUntilAsync(() => worker.Lists.Rejected.Any(e => e.Contains("is not valid JSON")), "rejecting the broken JSON");
+        await WaitUntilAsync(() => _worker.Lists.Rejected.Any(e => e.Contains("is not valid JSON")), "rejecting the broken JSON");
         Assert.Equal(["one@example.com"], Members("inline"));
     }
 
@@ -117,8 +117,8 @@ public sealed class LiveListsTests : IAsyncLifetime
     public async Task SendsPage_ShowsARejectedEdit()
     {
         WriteSettings(("not-an-address", "Broken"));
-        await WaitUntilAsync(() => worker.Lists.Rejected.Count > 0, "rejecting the edit");
-        using var client = worker.Client();
+        await WaitUntilAsync(() => _worker.Lists.Rejected.Count > 0, "rejecting the edit");
+        using var client = _worker.Client();
 
         var page = await client.GetStringAsync("/sends");
 

@@ -7,13 +7,13 @@ namespace Newsletter.Tests.Lists;
 
 public sealed class MailingListCatalogTests
 {
-    private readonly IConfigurationRoot configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private readonly IConfigurationRoot _configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
         ["Newsletter:Lists:weekly:DisplayName"] = "Weekly",
         ["Newsletter:Lists:weekly:Subscribers:0:Email"] = "first@example.com",
     }).Build();
 
-    private MailingListCatalog Catalog() => new(configuration, NullLogger<MailingListCatalog>.Instance);
+    private MailingListCatalog Catalog() => new(_configuration, NullLogger<MailingListCatalog>.Instance);
 
     [Fact]
     public void Resolve_ReadsTheConfigurationAsItIsNow()
@@ -21,7 +21,7 @@ public sealed class MailingListCatalogTests
         var catalog = Catalog();
         catalog.Resolve(["weekly"]);
 
-        configuration["Newsletter:Lists:weekly:Subscribers:1:Email"] = "second@example.com";
+        _configuration["Newsletter:Lists:weekly:Subscribers:1:Email"] = "second@example.com";
 
         Assert.Equal(["first@example.com", "second@example.com"], catalog.Resolve(["weekly"]).Single().Subscribers.Select(s => s.Email));
     }
@@ -32,7 +32,7 @@ public sealed class MailingListCatalogTests
         var catalog = Catalog();
         catalog.Resolve(["weekly"]);
 
-        configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
+        _configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
 
         Assert.Equal(["first@example.com"], catalog.Resolve(["weekly"]).Single().Subscribers.Select(s => s.Email));
         Assert.Contains(catalog.Rejected, e => e.Contains("Newsletter:Lists:weekly:Subscribers:0:Email: 'broken'"));
@@ -41,7 +41,7 @@ public sealed class MailingListCatalogTests
     [Fact]
     public void Resolve_Throws_WhenTheListsHaveNeverValidated()
     {
-        configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
+        _configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
 
         var error = Assert.Throws<InvalidListsException>(() => Catalog().Resolve(["weekly"]));
 
@@ -53,10 +53,10 @@ public sealed class MailingListCatalogTests
     {
         var catalog = Catalog();
         catalog.Resolve(["weekly"]);
-        configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
+        _configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "broken";
         catalog.Refresh();
 
-        configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "fixed@example.com";
+        _configuration["Newsletter:Lists:weekly:Subscribers:0:Email"] = "fixed@example.com";
         catalog.Refresh();
 
         Assert.Empty(catalog.Rejected);

@@ -46,18 +46,18 @@ public sealed class BatchSizingTests
 [Collection(HangfireCollection.Name)]
 public sealed class SendBatchSizeTests : IDisposable
 {
-    private readonly TestEnvironment environment = new();
+    private readonly TestEnvironment _environment = new();
 
-    public void Dispose() => environment.Dispose();
+    public void Dispose() => _environment.Dispose();
 
     [Fact]
     public async Task Publish_CutsASmallListIntoFourBatchesPerWorker_WhenTheLargestBatchWouldHoldItAll()
     {
-        environment.AddCsvList("readers", 200);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "1000";
-        environment.Settings["Newsletter:Jobs:WorkerCount"] = "2";
+        _environment.AddCsvList("readers", 200);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "1000";
+        _environment.Settings["Newsletter:Jobs:WorkerCount"] = "2";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, _environment.Settings));
         var published = await host.Services.GetRequiredService<IssuePublisher>()
             .PublishAsync(HostPublishing.SampleWeek, ["readers"], _ => { }, CancellationToken.None);
 

@@ -12,49 +12,49 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
 {
     private const int Subscribers = 1000;
     private const int Connections = 4;
-    private readonly TestEnvironment environment = new();
-    private readonly TestSmtpServer smtp = new();
-    private IReadOnlyList<string> subscribers = [];
+    private readonly TestEnvironment _environment = new();
+    private readonly TestSmtpServer _smtp = new();
+    private IReadOnlyList<string> _subscribers = [];
 
     public async Task InitializeAsync()
     {
-        await smtp.StartAsync();
-        environment.UseSmtp(smtp.Port);
-        subscribers = environment.AddCsvList("readers", Subscribers);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "50";
-        environment.Settings["Newsletter:Sending:Connections"] = Connections.ToString();
+        await _smtp.StartAsync();
+        _environment.UseSmtp(_smtp.Port);
+        _subscribers = _environment.AddCsvList("readers", Subscribers);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "50";
+        _environment.Settings["Newsletter:Sending:Connections"] = Connections.ToString();
         // Slow enough that the kill lands mid-send, fast enough for a test: 1,000 messages in about 5 s.
-        environment.Settings["Newsletter:Sending:PerSecond"] = "200";
-        environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = "6";
+        _environment.Settings["Newsletter:Sending:PerSecond"] = "200";
+        _environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = "6";
     }
 
     public async Task DisposeAsync()
     {
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     [Fact]
     public async Task Send_FinishesWithNobodyLostOrDoubled_WhenKilledMidSendAndResumed()
     {
-        await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
-        await CliProcess.RunAsync(environment, null, "issue", "compose", "--date", "2026-04-06");
+        await CliProcess.RunAsync(_environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"));
+        await CliProcess.RunAsync(_environment, null, "issue", "compose", "--date", "2026-04-06");
 
-        using (var first = CliProcess.Start(environment, null, "send", "1", "--list", "readers", "--wait"))
+        using (var first = CliProcess.Start(_environment, null, "send", "1", "--list", "readers", "--wait"))
         {
-            await smtp.WaitForMessagesAsync(250, TimeSpan.FromMinutes(1));
+            await _smtp.WaitForMessagesAsync(250, TimeSpan.FromMinutes(1));
             first.KillHard();
             await first.Process.WaitForExitAsync();
         }
-        var receivedBeforeRestart = smtp.Received.Count;
+        var receivedBeforeRestart = _smtp.Received.Count;
 
-        var resumed = await CliProcess.RunAsync(environment, null, "send", "1", "--list", "readers", "--resume", "--wait");
-        var status = await CliProcess.RunAsync(environment, null, "status", "1", "--json");
+        var resumed = await CliProcess.RunAsync(_environment, null, "send", "1", "--list", "readers", "--resume", "--wait");
+        var status = await CliProcess.RunAsync(_environment, null, "status", "1", "--json");
 
         Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
         Assert.InRange(receivedBeforeRestart, 250, Subscribers - 1);
-        var perRecipient = smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal(subscribers.Order(), perRecipient.Keys.Order());
+        var perRecipient = _smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(_subscribers.Order(), perRecipient.Keys.Order());
         using var json = System.Text.Json.JsonDocument.Parse(status.Output);
         var uncertain = json.RootElement.GetProperty("uncertain").GetInt32();
         var doubled = perRecipient.Count(kv => kv.Value > 1);

@@ -11,16 +11,16 @@ namespace Newsletter.Tests.Scheduling;
 [Collection(HangfireCollection.Name)]
 public sealed class JobStorageTests(PostgreSqlDatabaseFixture database) : IClassFixture<PostgreSqlDatabaseFixture>, IDisposable
 {
-    private readonly TestEnvironment environment = new();
+    private readonly TestEnvironment _environment = new();
 
-    public void Dispose() => environment.Dispose();
+    public void Dispose() => _environment.Dispose();
 
     [Fact]
     public async Task JobStorage_IsHangfirePostgreSqlInTheStoresDatabase_WhenTheStoreIsPostgreSql()
     {
-        environment.Settings["Newsletter:Store:Provider"] = "PostgreSql";
-        environment.Settings["Newsletter:Store:ConnectionString"] = database.ConnectionString;
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
+        _environment.Settings["Newsletter:Store:Provider"] = "PostgreSql";
+        _environment.Settings["Newsletter:Store:ConnectionString"] = database.ConnectionString;
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, _environment.Settings));
 
         // Hangfire logs through a process-wide provider: point it at this host's logging before the storage logs its install.
         host.Services.GetRequiredService<IGlobalConfiguration>();

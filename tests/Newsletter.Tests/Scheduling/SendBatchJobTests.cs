@@ -2,11 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
-using Newsletter.Storage.StoryFiles;
 using Newsletter.Storage;
+using Newsletter.Storage.Lists;
+using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
-using Newsletter.Storage.Lists;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Tests.Scheduling;
@@ -16,37 +16,37 @@ namespace Newsletter.Tests.Scheduling;
 public sealed class SendBatchJobTests : IAsyncLifetime
 {
     private const int Subscribers = 60;
-    private readonly TestEnvironment environment = new();
-    private readonly TestSmtpServer smtp = new();
-    private IHost host = null!;
-    private Send send = null!;
+    private readonly TestEnvironment _environment = new();
+    private readonly TestSmtpServer _smtp = new();
+    private IHost _host = null!;
+    private Send _send = null!;
 
     public async Task InitializeAsync()
     {
-        await smtp.StartAsync();
-        environment.UseSmtp(smtp.Port);
-        environment.AddCsvList("readers", Subscribers);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = Subscribers.ToString();
-        smtp.RefuseRecipient("reader0007@example.com");
+        await _smtp.StartAsync();
+        _environment.UseSmtp(_smtp.Port);
+        _environment.AddCsvList("readers", Subscribers);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = Subscribers.ToString();
+        _smtp.RefuseRecipient("reader0007@example.com");
 
-        host = NewsletterHost.Create(new HostSettings(RunJobServer: false, environment.Settings));
-        await host.StartAsync();
-        var services = host.Services;
+        _host = NewsletterHost.Create(new HostSettings(RunJobServer: false, _environment.Settings));
+        await _host.StartAsync();
+        var services = _host.Services;
         await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
-        send = await services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
+        _send = await services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
-        await host.StopAsync();
-        host.Dispose();
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _host.StopAsync();
+        _host.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
-    private Task RunBatchAsync() => host.Services.GetRequiredService<SendBatchJob>().RunAsync(send.Id, 0, CancellationToken.None);
+    private Task RunBatchAsync() => _host.Services.GetRequiredService<SendBatchJob>().RunAsync(_send.Id, 0, CancellationToken.None);
 
     [Fact]
     public async Task SendBatch_MailsNobodyTwice_WhenTheSameBatchRunsTwiceAtOnceAndThenAgain()
@@ -54,7 +54,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         await Task.WhenAll(RunBatchAsync(), RunBatchAsync());
         await RunBatchAsync();
 
-        var perRecipient = smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToList();
+        var perRecipient = _smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToList();
         Assert.Equal(Subscribers - 1, perRecipient.Count);
         Assert.All(perRecipient, g => Assert.Single(g));
     }
@@ -64,9 +64,9 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var log = host.Services.GetRequiredService<DeliveryLog>();
-        Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: Subscribers - 1, Failed: 1), await log.CountAsync(send.IssueNumber, send.Id, CancellationToken.None));
-        var failure = Assert.Single(await log.ListFailedAsync(send.IssueNumber, CancellationToken.None));
+        var log = _host.Services.GetRequiredService<DeliveryLog>();
+        Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: Subscribers - 1, Failed: 1), await log.CountAsync(_send.IssueNumber, _send.Id, CancellationToken.None));
+        var failure = Assert.Single(await log.ListFailedAsync(_send.IssueNumber, CancellationToken.None));
         Assert.Equal("reader0007@example.com", failure.Email);
         Assert.Contains("550", failure.Detail);
     }
@@ -76,7 +76,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var finished = await host.Services.GetRequiredService<DeliveryLog>().GetSendAsync(send.Id, CancellationToken.None);
+        var finished = await _host.Services.GetRequiredService<DeliveryLog>().GetSendAsync(_send.Id, CancellationToken.None);
         Assert.Equal(SendState.Finished, finished?.State);
     }
 }

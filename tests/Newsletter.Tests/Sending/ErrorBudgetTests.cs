@@ -13,28 +13,28 @@ namespace Newsletter.Tests.Sending;
 public sealed class ErrorBudgetTests : IAsyncLifetime
 {
     private const int Subscribers = 200;
-    private readonly TestEnvironment environment = new();
-    private readonly FaultySmtpServer smtp = new();
+    private readonly TestEnvironment _environment = new();
+    private readonly FaultySmtpServer _smtp = new();
 
-    public async Task InitializeAsync() => await smtp.StartAsync();
+    public async Task InitializeAsync() => await _smtp.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     [Fact]
     public async Task Send_PausesItselfAndSaysWhy_WhenPermanentFailuresExceedTheErrorBudget()
     {
-        environment.UseSmtp(smtp.Port);
-        var addresses = environment.AddCsvList("readers", Subscribers);
-        foreach (var address in addresses.Where((_, i) => i % 2 == 0)) smtp.RefuseRecipient(address);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "50";
-        environment.Settings["Newsletter:Sending:ErrorBudget"] = "0.2";
-        environment.Settings["Newsletter:Sending:ErrorBudgetMinimumAttempts"] = "20";
+        _environment.UseSmtp(_smtp.Port);
+        var addresses = _environment.AddCsvList("readers", Subscribers);
+        foreach (var address in addresses.Where((_, i) => i % 2 == 0)) _smtp.RefuseRecipient(address);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "50";
+        _environment.Settings["Newsletter:Sending:ErrorBudget"] = "0.2";
+        _environment.Settings["Newsletter:Sending:ErrorBudgetMinimumAttempts"] = "20";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var stopped = await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
         var log = host.Services.GetRequiredService<DeliveryLog>();
@@ -54,14 +54,14 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         // Old sign-ups sit at the head of a list: the first batch starts with nine refusals while three other connections
         // send the next batches, so the first two dozen attempts hold all nine failures. The budget and its minimum are
         // left at their defaults.
-        environment.UseSmtp(smtp.Port);
-        var addresses = environment.AddCsvList("readers", 1000);
-        foreach (var address in addresses.Take(9)) smtp.RefuseRecipient(address);
-        environment.Settings["Newsletter:Jobs:WorkerCount"] = "4";
-        environment.Settings["Newsletter:Sending:Connections"] = "4";
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
+        _environment.UseSmtp(_smtp.Port);
+        var addresses = _environment.AddCsvList("readers", 1000);
+        foreach (var address in addresses.Take(9)) _smtp.RefuseRecipient(address);
+        _environment.Settings["Newsletter:Jobs:WorkerCount"] = "4";
+        _environment.Settings["Newsletter:Sending:Connections"] = "4";
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
         var send = await host.Services.GetRequiredService<DeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None);
@@ -77,14 +77,14 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
     {
         // The same cluster made deterministic: one connection, and the nine refusals are attempts 16 to 24, so the budget sees
         // "9 of 24 failed" (37%) on real evidence of nothing but a cluster.
-        environment.UseSmtp(smtp.Port);
-        var addresses = environment.AddCsvList("readers", 1000);
-        foreach (var address in addresses.Skip(15).Take(9)) smtp.RefuseRecipient(address);
-        environment.Settings["Newsletter:Jobs:WorkerCount"] = "1";
-        environment.Settings["Newsletter:Sending:Connections"] = "1";
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
+        _environment.UseSmtp(_smtp.Port);
+        var addresses = _environment.AddCsvList("readers", 1000);
+        foreach (var address in addresses.Skip(15).Take(9)) _smtp.RefuseRecipient(address);
+        _environment.Settings["Newsletter:Jobs:WorkerCount"] = "1";
+        _environment.Settings["Newsletter:Sending:Connections"] = "1";
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
         await host.StopAsync();
@@ -95,12 +95,12 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
     [Fact(Timeout = 240_000)]
     public async Task Send_PausesEarly_WhenMostAddressesFail()
     {
-        environment.UseSmtp(smtp.Port);
-        var addresses = environment.AddCsvList("readers", 1000);
-        foreach (var address in addresses.Where((_, i) => i % 5 != 0)) smtp.RefuseRecipient(address);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
+        _environment.UseSmtp(_smtp.Port);
+        var addresses = _environment.AddCsvList("readers", 1000);
+        foreach (var address in addresses.Where((_, i) => i % 5 != 0)) _smtp.RefuseRecipient(address);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "100";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3)));
         var log = host.Services.GetRequiredService<DeliveryLog>();

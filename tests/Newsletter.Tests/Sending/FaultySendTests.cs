@@ -1,8 +1,8 @@
-using Newsletter.Core.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Core.Monitoring;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 

@@ -9,15 +9,15 @@ namespace Newsletter.Tests.Sending;
 [Collection(HangfireCollection.Name)]
 public sealed class RateLimitTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TestEnvironment environment = new();
-    private readonly FaultySmtpServer smtp = new();
+    private readonly TestEnvironment _environment = new();
+    private readonly FaultySmtpServer _smtp = new();
 
-    public async Task InitializeAsync() => await smtp.StartAsync();
+    public async Task InitializeAsync() => await _smtp.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     /// <remarks>
@@ -28,19 +28,19 @@ public sealed class RateLimitTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Send_KeepsEverySecondWithinTwentyPlusTwoForAcceptanceJitter_WithFourConnectionsAndALimitOf20PerSecond()
     {
-        environment.UseSmtp(smtp.Port);
-        environment.AddCsvList("readers", 120);
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "20";
-        environment.Settings["Newsletter:Sending:Connections"] = "4";
-        environment.Settings["Newsletter:Sending:PerSecond"] = "20";
+        _environment.UseSmtp(_smtp.Port);
+        _environment.AddCsvList("readers", 120);
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "20";
+        _environment.Settings["Newsletter:Sending:Connections"] = "4";
+        _environment.Settings["Newsletter:Sending:PerSecond"] = "20";
 
-        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, environment.Settings));
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2));
         await host.StopAsync();
 
-        var busiest = smtp.MaxAcceptedInAnyWindow(TimeSpan.FromSeconds(1));
-        var span = smtp.AcceptedAt.Max() - smtp.AcceptedAt.Min();
+        var busiest = _smtp.MaxAcceptedInAnyWindow(TimeSpan.FromSeconds(1));
+        var span = _smtp.AcceptedAt.Max() - _smtp.AcceptedAt.Min();
         output.WriteLine($"{counts.Sent} sent over {span.TotalSeconds:0.0} s; busiest one-second window held {busiest}.");
         Assert.Equal(120, counts.Sent);
         Assert.InRange(busiest, 15, 22);

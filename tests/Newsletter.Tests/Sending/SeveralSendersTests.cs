@@ -22,32 +22,32 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
     private const int PerSecond = 40;
     private const int ConnectionsPerProcess = 2;
     private const int WorkerTimeoutSeconds = 10;
-    private readonly TestEnvironment environment = new();
-    private readonly FaultySmtpServer smtp = new();
-    private IReadOnlyList<string> subscribers = [];
+    private readonly TestEnvironment _environment = new();
+    private readonly FaultySmtpServer _smtp = new();
+    private IReadOnlyList<string> _subscribers = [];
 
     public async Task InitializeAsync()
     {
-        await smtp.StartAsync();
-        environment.UseSmtp(smtp.Port);
-        subscribers = environment.AddCsvList("readers", Subscribers);
-        environment.Settings["Newsletter:Store:Provider"] = "PostgreSql";
-        environment.Settings["Newsletter:Store:ConnectionString"] = database.ConnectionString;
-        environment.Settings["Newsletter:Delivery:BatchSize"] = "20";
-        environment.Settings["Newsletter:Jobs:WorkerCount"] = ConnectionsPerProcess.ToString(CultureInfo.InvariantCulture);
-        environment.Settings["Newsletter:Sending:Connections"] = ConnectionsPerProcess.ToString(CultureInfo.InvariantCulture);
+        await _smtp.StartAsync();
+        _environment.UseSmtp(_smtp.Port);
+        _subscribers = _environment.AddCsvList("readers", Subscribers);
+        _environment.Settings["Newsletter:Store:Provider"] = "PostgreSql";
+        _environment.Settings["Newsletter:Store:ConnectionString"] = database.ConnectionString;
+        _environment.Settings["Newsletter:Delivery:BatchSize"] = "20";
+        _environment.Settings["Newsletter:Jobs:WorkerCount"] = ConnectionsPerProcess.ToString(CultureInfo.InvariantCulture);
+        _environment.Settings["Newsletter:Sending:Connections"] = ConnectionsPerProcess.ToString(CultureInfo.InvariantCulture);
         // One limit for the three together: 480 messages take 12 s, long enough for the kill to land mid-send.
-        environment.Settings["Newsletter:Sending:PerSecond"] = PerSecond.ToString(CultureInfo.InvariantCulture);
-        environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = WorkerTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
-        environment.Settings["Newsletter:Schedule:Enabled"] = "false";
+        _environment.Settings["Newsletter:Sending:PerSecond"] = PerSecond.ToString(CultureInfo.InvariantCulture);
+        _environment.Settings["Newsletter:Sending:WorkerTimeoutSeconds"] = WorkerTimeoutSeconds.ToString(CultureInfo.InvariantCulture);
+        _environment.Settings["Newsletter:Schedule:Enabled"] = "false";
         // Three web servers on one machine: each takes a free port.
-        environment.Settings["Newsletter:Web:Urls"] = "http://127.0.0.1:0";
+        _environment.Settings["Newsletter:Web:Urls"] = "http://127.0.0.1:0";
     }
 
     public async Task DisposeAsync()
     {
-        await smtp.DisposeAsync();
-        environment.Dispose();
+        await _smtp.DisposeAsync();
+        _environment.Dispose();
     }
 
     /// <remarks>
@@ -59,45 +59,45 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
     [Fact]
     public async Task ThreeRunProcesses_SplitOneSendWithinTheSharedRateLimit_AndTheSurvivorsFinishAKilledOnesPart()
     {
-        Assert.Equal(0, (await CliProcess.RunAsync(environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
-        Assert.Equal(0, (await CliProcess.RunAsync(environment, null, "issue", "compose", "--date", "2026-04-06")).ExitCode);
+        Assert.Equal(0, (await CliProcess.RunAsync(_environment, null, "stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);
+        Assert.Equal(0, (await CliProcess.RunAsync(_environment, null, "issue", "compose", "--date", "2026-04-06")).ExitCode);
 
-        var workers = Enumerable.Range(0, 3).Select(_ => CliProcess.Start(environment, null, "run")).ToList();
+        var workers = Enumerable.Range(0, 3).Select(_ => CliProcess.Start(_environment, null, "run")).ToList();
         try
         {
             await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM hangfire.server") >= 3, TimeSpan.FromMinutes(2),
                 "three Hangfire servers registered in PostgreSQL");
 
-            var send = await CliProcess.RunAsync(environment, null, "send", "1", "--list", "readers");
+            var send = await CliProcess.RunAsync(_environment, null, "send", "1", "--list", "readers");
             Assert.True(send.ExitCode == 0, send.Output + send.Error);
 
             // Kill, mid-send, a process that has sent some of it.
-            await smtp.WaitForMessagesAsync(Subscribers / 3, TimeSpan.FromMinutes(3));
+            await _smtp.WaitForMessagesAsync(Subscribers / 3, TimeSpan.FromMinutes(3));
             var sentBeforeKill = await SentByProcessAsync();
             var victim = workers.First(w => sentBeforeKill.GetValueOrDefault(w.Process.Id) > 0);
             var victimPid = victim.Process.Id;
             victim.KillHard();
             await victim.Process.WaitForExitAsync();
-            var receivedAtKill = smtp.Received.Count;
+            var receivedAtKill = _smtp.Received.Count;
 
             await WaitUntilAsync(async () => await ScalarAsync<string>("SELECT state FROM sends") == "finished", TimeSpan.FromMinutes(3),
                 "the send finished");
             var sentBy = await SentByProcessAsync();
-            var status = await CliProcess.RunAsync(environment, null, "status", "1", "--json");
+            var status = await CliProcess.RunAsync(_environment, null, "status", "1", "--json");
             using var json = System.Text.Json.JsonDocument.Parse(status.Output);
             var uncertain = json.RootElement.GetProperty("uncertain").GetInt32();
 
-            var perRecipient = smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
+            var perRecipient = _smtp.Received.SelectMany(m => m.EnvelopeTo).GroupBy(a => a).ToDictionary(g => g.Key, g => g.Count());
             var doubled = perRecipient.Count(kv => kv.Value > 1);
-            var busiest = smtp.MaxAcceptedInAnyWindow(TimeSpan.FromSeconds(1));
-            var span = smtp.AcceptedAt.Max() - smtp.AcceptedAt.Min();
-            output.WriteLine($"{smtp.Received.Count} messages over {span.TotalSeconds:0.0} s; busiest one-second window {busiest} (limit {PerSecond}). " +
+            var busiest = _smtp.MaxAcceptedInAnyWindow(TimeSpan.FromSeconds(1));
+            var span = _smtp.AcceptedAt.Max() - _smtp.AcceptedAt.Min();
+            output.WriteLine($"{_smtp.Received.Count} messages over {span.TotalSeconds:0.0} s; busiest one-second window {busiest} (limit {PerSecond}). " +
                              $"Sent per process (pid: count, from the delivery log): {string.Join(", ", sentBy.Select(kv => $"{kv.Key}: {kv.Value}"))}; " +
                              $"process {victimPid} killed after {sentBeforeKill[victimPid]} of its own, {receivedAtKill} received in all. " +
                              $"{uncertain} resent as uncertain, {doubled} received twice.");
 
             Assert.Equal(Subscribers, json.RootElement.GetProperty("sent").GetInt32());
-            Assert.Equal(subscribers.Order(), perRecipient.Keys.Order());
+            Assert.Equal(_subscribers.Order(), perRecipient.Keys.Order());
             Assert.All(workers.Where(w => w != victim), w => Assert.True(sentBy.GetValueOrDefault(w.Process.Id) > 0, $"process {w.Process.Id} sent nothing"));
             Assert.True(sentBy.Keys.Except(workers.Select(w => w.Process.Id)).Count() == 0, "something else sent");
             // The survivors sent what the victim left: everything it had not recorded as sent when it died.

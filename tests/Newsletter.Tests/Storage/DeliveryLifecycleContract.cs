@@ -8,20 +8,20 @@ namespace Newsletter.Tests.Storage;
 /// <summary>The delivery states beyond the happy path: deferral, suppression, pause, cancel, retry and crash recovery.</summary>
 public abstract class DeliveryLifecycleContract : StoreContract
 {
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
-    private readonly DeliveryLog log;
-    private readonly SuppressionList suppressions;
+    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
+    private readonly DeliveryLog _log;
+    private readonly SuppressionList _suppressions;
 
     protected DeliveryLifecycleContract(TestStore store) : base(store)
     {
-        log = new DeliveryLog(Database, clock);
-        suppressions = new SuppressionList(Database, clock);
+        _log = new DeliveryLog(Database, _clock);
+        _suppressions = new SuppressionList(Database, _clock);
     }
 
     private async Task<(Send Send, IReadOnlyList<Core.Deliveries.Delivery> Deliveries)> SendToAsync(params string[] emails)
     {
-        var send = await log.CreateSendAsync(1, new MailingList("weekly", "Weekly", emails.Select(e => new Subscriber(e, null)).ToList()), 100, null, None);
-        return (send, await log.GetBatchAsync(send.Id, 0, None));
+        var send = await _log.CreateSendAsync(1, new MailingList("weekly", "Weekly", emails.Select(e => new Subscriber(e, null)).ToList()), 100, null, None);
+        return (send, await _log.GetBatchAsync(send.Id, 0, None));
     }
 
     [Fact]
@@ -29,22 +29,22 @@ public abstract class DeliveryLifecycleContract : StoreContract
     {
         var (_, deliveries) = await SendToAsync("a@x.test");
         var id = deliveries[0].Id;
-        await log.TryClaimAsync(id, "w1", None);
-        await log.RecordDeferredAsync(id, "451 try later", clock.Now.AddMinutes(5), uncertain: false, None);
+        await _log.TryClaimAsync(id, "w1", None);
+        await _log.RecordDeferredAsync(id, "451 try later", _clock.Now.AddMinutes(5), uncertain: false, None);
 
-        Assert.Equal(ClaimResult.NotAvailable, await log.TryClaimAsync(id, "w1", None));
-        clock.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(id, "w1", None));
+        Assert.Equal(ClaimResult.NotAvailable, await _log.TryClaimAsync(id, "w1", None));
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(id, "w1", None));
     }
 
     [Fact]
     public async Task CreateSend_RecordsASuppressedAddressAsSuppressed_InsteadOfPending()
     {
-        await suppressions.AddAsync("B@X.test", null, SuppressionReason.HardBounce, "550 no such user", None);
+        await _suppressions.AddAsync("B@X.test", null, SuppressionReason.HardBounce, "550 no such user", None);
 
         var (send, _) = await SendToAsync("a@x.test", "b@x.test");
 
-        var counts = await log.CountAsync(1, send.Id, None);
+        var counts = await _log.CountAsync(1, send.Id, None);
         Assert.Equal((1, 1), (counts.Pending, counts.Suppressed));
     }
 
@@ -52,19 +52,19 @@ public abstract class DeliveryLifecycleContract : StoreContract
     public async Task TryClaim_MarksTheDeliverySuppressed_WhenTheAddressWasSuppressedAfterTheSendWasCreated()
     {
         var (_, deliveries) = await SendToAsync("a@x.test");
-        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+        await _suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
 
-        Assert.Equal(ClaimResult.Suppressed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
-        Assert.Equal(1, (await log.CountAsync(1, null, None)).Suppressed);
+        Assert.Equal(ClaimResult.Suppressed, await _log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.Equal(1, (await _log.CountAsync(1, null, None)).Suppressed);
     }
 
     [Fact]
     public async Task TryClaim_IgnoresASuppressionForAnotherList()
     {
         var (_, deliveries) = await SendToAsync("a@x.test");
-        await suppressions.AddAsync("a@x.test", "other-list", SuppressionReason.Unsubscribed, null, None);
+        await _suppressions.AddAsync("a@x.test", "other-list", SuppressionReason.Unsubscribed, null, None);
 
-        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(deliveries[0].Id, "w1", None));
     }
 
     [Fact]
@@ -72,25 +72,25 @@ public abstract class DeliveryLifecycleContract : StoreContract
     {
         var (send, deliveries) = await SendToAsync("a@x.test");
 
-        await log.PauseSendAsync(send.Id, "operator", None);
+        await _log.PauseSendAsync(send.Id, "operator", None);
 
-        Assert.Equal(ClaimResult.SendStopped, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
-        Assert.True(await log.ResumeSendAsync(send.Id, None));
-        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.Equal(ClaimResult.SendStopped, await _log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.True(await _log.ResumeSendAsync(send.Id, None));
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(deliveries[0].Id, "w1", None));
     }
 
     [Fact]
     public async Task ResumeSend_ReturnsASendPausedBeforeItStarted_ToScheduledAtItsTime()
     {
-        var at = clock.Now.AddDays(1);
-        var send = await log.CreateSendAsync(1, new MailingList("weekly", "Weekly", [new Subscriber("a@x.test", null)]), 100, at, None);
-        await log.PauseSendAsync(send.Id, "operator", None);
+        var at = _clock.Now.AddDays(1);
+        var send = await _log.CreateSendAsync(1, new MailingList("weekly", "Weekly", [new Subscriber("a@x.test", null)]), 100, at, None);
+        await _log.PauseSendAsync(send.Id, "operator", None);
         // The fan-out scheduled for the send's time fires while it is paused: that must not count as a start.
-        await log.MarkSendStartedAsync(send.Id, None);
+        await _log.MarkSendStartedAsync(send.Id, None);
 
-        Assert.True(await log.ResumeSendAsync(send.Id, None));
+        Assert.True(await _log.ResumeSendAsync(send.Id, None));
 
-        var resumed = (await log.GetSendAsync(send.Id, None))!;
+        var resumed = (await _log.GetSendAsync(send.Id, None))!;
         Assert.Equal((SendState.Scheduled, at, (DateTimeOffset?)null), (resumed.State, resumed.ScheduledFor, resumed.StartedAt));
     }
 
@@ -98,39 +98,39 @@ public abstract class DeliveryLifecycleContract : StoreContract
     public async Task ResumeSend_LetsASendPausedWhileRunning_RunAgain()
     {
         var (send, _) = await SendToAsync("a@x.test");
-        await log.MarkSendStartedAsync(send.Id, None);
-        await log.PauseSendAsync(send.Id, "operator", None);
+        await _log.MarkSendStartedAsync(send.Id, None);
+        await _log.PauseSendAsync(send.Id, "operator", None);
 
-        Assert.True(await log.ResumeSendAsync(send.Id, None));
+        Assert.True(await _log.ResumeSendAsync(send.Id, None));
 
-        Assert.Equal(SendState.Running, (await log.GetSendAsync(send.Id, None))!.State);
+        Assert.Equal(SendState.Running, (await _log.GetSendAsync(send.Id, None))!.State);
     }
 
     [Fact]
     public async Task CancelSend_CancelsWhatWasNotSent_AndKeepsWhatWas()
     {
         var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test", "c@x.test");
-        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
-        await log.RecordSentAsync(deliveries[0].Id, "250 ok", null, None);
-        await log.TryClaimAsync(deliveries[1].Id, "w1", None);
-        await log.RecordDeferredAsync(deliveries[1].Id, "421 busy", clock.Now.AddMinutes(1), false, None);
+        await _log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await _log.RecordSentAsync(deliveries[0].Id, "250 ok", null, None);
+        await _log.TryClaimAsync(deliveries[1].Id, "w1", None);
+        await _log.RecordDeferredAsync(deliveries[1].Id, "421 busy", _clock.Now.AddMinutes(1), false, None);
 
-        var cancelled = await log.CancelSendAsync(send.Id, None);
+        var cancelled = await _log.CancelSendAsync(send.Id, None);
 
         Assert.Equal(2, cancelled);
-        var counts = await log.CountAsync(1, send.Id, None);
+        var counts = await _log.CountAsync(1, send.Id, None);
         Assert.Equal((1, 2, 0), (counts.Sent, counts.Cancelled, counts.Outstanding));
-        Assert.Equal(SendState.Cancelled, (await log.GetSendAsync(send.Id, None))!.State);
+        Assert.Equal(SendState.Cancelled, (await _log.GetSendAsync(send.Id, None))!.State);
     }
 
     [Fact]
     public async Task TryMarkSendFinished_RefusesWhileADeliveryIsDeferred()
     {
         var (send, deliveries) = await SendToAsync("a@x.test");
-        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
-        await log.RecordDeferredAsync(deliveries[0].Id, "451", clock.Now.AddMinutes(1), false, None);
+        await _log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await _log.RecordDeferredAsync(deliveries[0].Id, "451", _clock.Now.AddMinutes(1), false, None);
 
-        Assert.False(await log.TryMarkSendFinishedAsync(send.Id, None));
+        Assert.False(await _log.TryMarkSendFinishedAsync(send.Id, None));
     }
 
     [Fact]
@@ -139,33 +139,33 @@ public abstract class DeliveryLifecycleContract : StoreContract
         var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test");
         foreach (var delivery in deliveries)
         {
-            await log.TryClaimAsync(delivery.Id, "w1", None);
-            await log.RecordFailedAsync(delivery.Id, "550 refused", None);
+            await _log.TryClaimAsync(delivery.Id, "w1", None);
+            await _log.RecordFailedAsync(delivery.Id, "550 refused", None);
         }
-        await suppressions.AddAsync("b@x.test", null, SuppressionReason.Refused, "550", None);
-        await log.TryMarkSendFinishedAsync(send.Id, None);
+        await _suppressions.AddAsync("b@x.test", null, SuppressionReason.Refused, "550", None);
+        await _log.TryMarkSendFinishedAsync(send.Id, None);
 
-        var retried = await log.RetryFailedAsync(send.Id, None);
+        var retried = await _log.RetryFailedAsync(send.Id, None);
 
         Assert.Equal(1, retried);
-        Assert.Equal(SendState.Running, (await log.GetSendAsync(send.Id, None))!.State);
-        Assert.Equal(ClaimResult.Claimed, await log.TryClaimAsync(deliveries[0].Id, "w1", None));
+        Assert.Equal(SendState.Running, (await _log.GetSendAsync(send.Id, None))!.State);
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(deliveries[0].Id, "w1", None));
     }
 
     [Fact]
     public async Task RecoverAbandonedClaims_ReturnsADeadWorkersDeliveryToPendingAsUncertain()
     {
         var (send, deliveries) = await SendToAsync("a@x.test", "b@x.test");
-        await log.HeartbeatAsync("dead", None);
-        await log.TryClaimAsync(deliveries[0].Id, "dead", None);
-        clock.Advance(TimeSpan.FromSeconds(30));
-        await log.HeartbeatAsync("alive", None);
-        await log.TryClaimAsync(deliveries[1].Id, "alive", None);
+        await _log.HeartbeatAsync("dead", None);
+        await _log.TryClaimAsync(deliveries[0].Id, "dead", None);
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await _log.HeartbeatAsync("alive", None);
+        await _log.TryClaimAsync(deliveries[1].Id, "alive", None);
 
-        var recovered = await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
+        var recovered = await _log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
 
         Assert.Equal([send.Id], recovered);
-        var counts = await log.CountAsync(1, send.Id, None);
+        var counts = await _log.CountAsync(1, send.Id, None);
         Assert.Equal((1, 1, 1), (counts.Pending, counts.Sending, counts.Uncertain));
     }
 
@@ -173,21 +173,21 @@ public abstract class DeliveryLifecycleContract : StoreContract
     public async Task RecoverAbandonedClaims_LeavesALiveWorkersClaimAlone()
     {
         var (_, deliveries) = await SendToAsync("a@x.test");
-        await log.HeartbeatAsync("alive", None);
-        await log.TryClaimAsync(deliveries[0].Id, "alive", None);
-        clock.Advance(TimeSpan.FromSeconds(10));
+        await _log.HeartbeatAsync("alive", None);
+        await _log.TryClaimAsync(deliveries[0].Id, "alive", None);
+        _clock.Advance(TimeSpan.FromSeconds(10));
 
-        Assert.Empty(await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None));
+        Assert.Empty(await _log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None));
     }
 
     [Fact]
     public async Task FindByMessageId_FindsTheDelivery_WithOrWithoutAngleBrackets()
     {
         var (_, deliveries) = await SendToAsync("a@x.test");
-        await log.TryClaimAsync(deliveries[0].Id, "w1", None);
-        await log.RecordSentAsync(deliveries[0].Id, "250 ok", "abc.123@newsletter.test", None);
+        await _log.TryClaimAsync(deliveries[0].Id, "w1", None);
+        await _log.RecordSentAsync(deliveries[0].Id, "250 ok", "abc.123@newsletter.test", None);
 
-        Assert.Equal(deliveries[0].Id, (await log.FindByMessageIdAsync("<abc.123@newsletter.test>", None))?.Id);
+        Assert.Equal(deliveries[0].Id, (await _log.FindByMessageIdAsync("<abc.123@newsletter.test>", None))?.Id);
     }
 }
 

@@ -6,44 +6,44 @@ namespace Newsletter.Tests.Storage;
 
 public abstract class SuppressionListContract : StoreContract
 {
-    private readonly SuppressionList suppressions;
+    private readonly SuppressionList _suppressions;
 
-    protected SuppressionListContract(TestStore store) : base(store) => suppressions = new SuppressionList(Database);
+    protected SuppressionListContract(TestStore store) : base(store) => _suppressions = new SuppressionList(Database);
 
     [Fact]
     public async Task Add_IsIdempotent_ForTheSameAddressAndList()
     {
-        Assert.True(await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None));
-        Assert.False(await suppressions.AddAsync("A@X.TEST", "weekly", SuppressionReason.Unsubscribed, null, None));
+        Assert.True(await _suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None));
+        Assert.False(await _suppressions.AddAsync("A@X.TEST", "weekly", SuppressionReason.Unsubscribed, null, None));
 
-        Assert.Single(await suppressions.ListAsync(None));
+        Assert.Single(await _suppressions.ListAsync(None));
     }
 
     [Fact]
     public async Task IsSuppressed_AppliesAnEverywhereSuppressionToEveryList()
     {
-        await suppressions.AddAsync("a@x.test", null, SuppressionReason.HardBounce, "550", None);
+        await _suppressions.AddAsync("a@x.test", null, SuppressionReason.HardBounce, "550", None);
 
-        Assert.True(await suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
-        Assert.True(await suppressions.IsSuppressedAsync("A@x.test", "another", None));
+        Assert.True(await _suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
+        Assert.True(await _suppressions.IsSuppressedAsync("A@x.test", "another", None));
     }
 
     [Fact]
     public async Task IsSuppressed_KeepsAListSuppressionToItsList()
     {
-        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+        await _suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
 
-        Assert.False(await suppressions.IsSuppressedAsync("a@x.test", "another", None));
+        Assert.False(await _suppressions.IsSuppressedAsync("a@x.test", "another", None));
     }
 
     [Fact]
     public async Task Remove_TakesTheAddressOffEveryList()
     {
-        await suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
-        await suppressions.AddAsync("a@x.test", null, SuppressionReason.Refused, null, None);
+        await _suppressions.AddAsync("a@x.test", "weekly", SuppressionReason.Unsubscribed, null, None);
+        await _suppressions.AddAsync("a@x.test", null, SuppressionReason.Refused, null, None);
 
-        Assert.Equal(2, await suppressions.RemoveAsync("A@x.test", None));
-        Assert.False(await suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
+        Assert.Equal(2, await _suppressions.RemoveAsync("A@x.test", None));
+        Assert.False(await _suppressions.IsSuppressedAsync("a@x.test", "weekly", None));
     }
 }
 

@@ -45,16 +45,16 @@ public static class CliProcess
     /// <summary>A started executable whose output is collected as it comes.</summary>
     public sealed class Running : IDisposable
     {
-        private readonly StringBuilder output = new();
-        private readonly StringBuilder error = new();
-        private readonly string commandLine;
+        private readonly StringBuilder _output = new();
+        private readonly StringBuilder _error = new();
+        private readonly string _commandLine;
 
         internal Running(Process process, string commandLine)
         {
             Process = process;
-            this.commandLine = commandLine;
-            process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { lock (error) error.AppendLine(e.Data); };
+            _commandLine = commandLine;
+            process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            process.ErrorDataReceived += (_, e) => { lock (_error) _error.AppendLine(e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
         }
@@ -74,10 +74,10 @@ public static class CliProcess
             catch (OperationCanceledException)
             {
                 KillHard();
-                throw new TimeoutException($"newsletter {commandLine} did not finish in {timeout}. Output so far: {Text(output)}{Text(error)}");
+                throw new TimeoutException($"newsletter {_commandLine} did not finish in {timeout}. Output so far: {Text(_output)}{Text(_error)}");
             }
             Process.WaitForExit(); // drains the asynchronous output readers
-            return new Result(Process.ExitCode, Text(output), Text(error));
+            return new Result(Process.ExitCode, Text(_output), Text(_error));
         }
 
         public void Dispose() => Process.Dispose();

@@ -1,10 +1,10 @@
-using Newsletter.Core.Monitoring;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Core.Monitoring;
 using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Sending;

@@ -5,12 +5,12 @@ using Microsoft.Extensions.Logging;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Stories;
-using Newsletter.Tests.Support;
-using Newsletter.Worker.Hosting;
 using Newsletter.Storage.Lists;
+using Newsletter.Tests.Support;
+using Newsletter.Web;
+using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Sending;
-using Newsletter.Web;
 
 namespace Newsletter.Tests.Web;
 
@@ -85,11 +85,11 @@ public sealed class RunningWorker : IAsyncDisposable
 /// <summary>Keeps every log line written through the host's loggers.</summary>
 public sealed class LogCapture : ILoggerProvider
 {
-    private readonly ConcurrentQueue<string> lines = new();
+    private readonly ConcurrentQueue<string> _lines = new();
 
-    public IReadOnlyList<string> Lines => lines.ToArray();
+    public IReadOnlyList<string> Lines => _lines.ToArray();
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public async Task<string> WaitForAsync(string fragment, TimeSpan timeout)
     {

@@ -1,5 +1,5 @@
-using Newsletter.Core.Composition;
 using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Tests.Support;
