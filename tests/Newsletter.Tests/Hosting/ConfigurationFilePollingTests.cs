@@ -37,6 +37,22 @@ public sealed class ConfigurationFilePollingTests : IDisposable
     }
 
     [Fact]
+    public async Task WebAppSettings_AreWatchedByPollingEachFile()
+    {
+        await using var app = NewsletterWebApp.Build(new HostSettings(RunJobServer: false, _environment.Settings), "http://127.0.0.1:0");
+
+        var root = Assert.IsAssignableFrom<IConfigurationRoot>(app.Configuration);
+        var watched = root.Providers.OfType<JsonConfigurationProvider>().Where(p => p.Source.Path!.StartsWith("appsettings", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(watched);
+        Assert.All(watched, p =>
+        {
+            Assert.True(p.Source.ReloadOnChange);
+            var token = Assert.IsType<CompositeChangeToken>(p.Source.FileProvider!.Watch(p.Source.Path!));
+            Assert.Contains(token.ChangeTokens, t => t is PollingFileChangeToken);
+        });
+    }
+
+    [Fact]
     public async Task AppSettingsEdit_IsReloaded_WhenWatchedByPolling()
     {
         var settingsFile = Path.Combine(_environment.Directory, "appsettings.json");
