@@ -58,6 +58,9 @@ public sealed partial class IssueRenderer
     /// <summary>How many times an entry template has run in this process; tests use it to prove personalisation does not render.</summary>
     internal int TemplateRuns => Volatile.Read(ref _templateRuns);
 
+    /// <summary>Whether this instance has built its RazorLight engine; tests use it to prove a worker never compiles the templates.</summary>
+    internal bool EngineCreated => _engine.IsValueCreated;
+
     /// <summary>
     /// Runs both templates once for <paramref name="issue"/>, inlines the HTML's CSS and wraps the text at 72 columns.
     /// </summary>

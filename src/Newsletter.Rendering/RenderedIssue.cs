@@ -19,6 +19,35 @@ public sealed class RenderedIssue
 
     public Issue Issue { get; }
 
+    /// <summary>
+    /// The issue rendered earlier and kept in the store (<see cref="ToStored"/>): the same bodies, cut at the same slots,
+    /// without running a template.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="stored"/> is the rendering of another issue.</exception>
+    public static RenderedIssue FromStored(Issue issue, IssueRendering stored)
+    {
+        ArgumentNullException.ThrowIfNull(issue);
+        ArgumentNullException.ThrowIfNull(stored);
+        if (stored.IssueNumber != issue.Number)
+            throw new ArgumentException($"The stored rendering is of issue #{stored.IssueNumber}, not #{issue.Number}.", nameof(stored));
+        return new RenderedIssue(
+            issue,
+            SlottedText.Parse(stored.Html, stored.GreetingNameToken, stored.UnsubscribeUrlToken),
+            SlottedText.Parse(stored.Text, stored.GreetingNameToken, stored.UnsubscribeUrlToken));
+    }
+
+    /// <summary>The rendering as the store keeps it for <paramref name="listName"/>: each body with its slots as two tokens.</summary>
+    public IssueRendering ToStored(string listName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(listName);
+        // Random, like the renderer's own, so no story text can contain them.
+        var token = Guid.NewGuid().ToString("N");
+        var nameToken = $"zzslot{token}name";
+        var unsubscribeToken = $"zzslot{token}unsub";
+        return new IssueRendering(Issue.Number, listName, Html.Fill(nameToken, unsubscribeToken), Text.Fill(nameToken, unsubscribeToken),
+            nameToken, unsubscribeToken);
+    }
+
     /// <summary>The message subject: the issue's subject.</summary>
     public string Subject => Issue.Subject;
 

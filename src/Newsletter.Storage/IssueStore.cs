@@ -5,9 +5,10 @@ namespace Newsletter.Storage;
 
 /// <summary>
 /// Issues in the <c>issues</c> table, each a frozen JSON snapshot with copies of its stories, so later edits to
-/// the story store never change an issue. One issue per week ending.
+/// the story store never change an issue. One issue per week ending. Also each (issue, list)'s rendering, in
+/// <c>issue_renderings</c>, stored when its send is created.
 /// </summary>
-public sealed class IssueStore : IIssueStore
+public sealed class IssueStore : IIssueStore, IIssueRenderingStore
 {
     private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
@@ -113,6 +114,58 @@ public sealed class IssueStore : IIssueStore
             "SELECT number AS Number, snapshot_json AS SnapshotJson FROM issues ORDER BY number DESC",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => IssueSnapshot.Deserialize(r.SnapshotJson, r.Number)).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<IssueRendering> AddOrGetAsync(IssueRendering rendering, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rendering);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // The first stored stays: two processes creating the send at once both end up sending the one that won.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO issue_renderings (issue_number, list_name, html, text, greeting_name_token, unsubscribe_url_token, rendered_at)
+            VALUES (@IssueNumber, @ListName, @Html, @Text, @GreetingNameToken, @UnsubscribeUrlToken, @renderedAt)
+            ON CONFLICT (issue_number, list_name) DO NOTHING
+            """,
+            new
+            {
+                rendering.IssueNumber,
+                rendering.ListName,
+                rendering.Html,
+                rendering.Text,
+                rendering.GreetingNameToken,
+                rendering.UnsubscribeUrlToken,
+                renderedAt = DbText.Timestamp(_time.GetUtcNow()),
+            },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await FindAsync(connection, rendering.IssueNumber, rendering.ListName, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The rendering of issue #{rendering.IssueNumber} for list '{rendering.ListName}' was stored but cannot be read back.");
+    }
+
+    /// <inheritdoc />
+    public async Task<IssueRendering?> FindAsync(int issueNumber, string listName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await FindAsync(connection, issueNumber, listName, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IssueRendering?> FindAsync(System.Data.Common.DbConnection connection, int issueNumber, string listName, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<RenderingRow>(new CommandDefinition("""
+            SELECT html AS Html, text AS Text, greeting_name_token AS GreetingNameToken, unsubscribe_url_token AS UnsubscribeUrlToken
+            FROM issue_renderings WHERE issue_number = @issueNumber AND list_name = @listName
+            """,
+            new { issueNumber, listName }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new IssueRendering(issueNumber, listName, row.Html, row.Text, row.GreetingNameToken, row.UnsubscribeUrlToken);
+    }
+
+    private sealed class RenderingRow
+    {
+        public string Html { get; set; } = "";
+        public string Text { get; set; } = "";
+        public string GreetingNameToken { get; set; } = "";
+        public string UnsubscribeUrlToken { get; set; } = "";
     }
 
     private sealed class IssueRow

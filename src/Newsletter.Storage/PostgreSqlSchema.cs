@@ -135,6 +135,19 @@ internal static class PostgreSqlSchema
         );
         """),
         KeyEmailAddressesAsync,
+        // Version 3, SQLite's version 4: each (issue, list)'s bodies, rendered when the send is created.
+        Sql("""
+        CREATE TABLE issue_renderings (
+            issue_number          integer NOT NULL REFERENCES issues (number),
+            list_name             text NOT NULL,
+            html                  text NOT NULL,
+            text                  text NOT NULL,
+            greeting_name_token   text NOT NULL,
+            unsubscribe_url_token text NOT NULL,
+            rendered_at           text NOT NULL,
+            PRIMARY KEY (issue_number, list_name)
+        );
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

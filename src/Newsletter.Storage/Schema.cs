@@ -131,6 +131,19 @@ internal static class Schema
         CREATE INDEX IF NOT EXISTS deliveries_by_email ON deliveries (lower(email), issue_number);
         """),
         KeyEmailAddressesAsync,
+        // Version 4: each (issue, list)'s bodies, rendered when the send is created, so sending processes never run the templates.
+        Sql("""
+        CREATE TABLE IF NOT EXISTS issue_renderings (
+            issue_number          INTEGER NOT NULL REFERENCES issues (number),
+            list_name             TEXT NOT NULL,
+            html                  TEXT NOT NULL,       -- the personal slots are the two tokens below
+            text                  TEXT NOT NULL,
+            greeting_name_token   TEXT NOT NULL,
+            unsubscribe_url_token TEXT NOT NULL,
+            rendered_at           TEXT NOT NULL,
+            PRIMARY KEY (issue_number, list_name)
+        );
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

@@ -14,7 +14,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
-    /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>,
+    /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IIssueRenderingStore"/>,
     /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
     /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/> and
     /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
@@ -43,6 +43,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<StoryStore>());
         services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<IssueStore>());
+        services.AddSingleton<IIssueRenderingStore>(sp => sp.GetRequiredService<IssueStore>());
         // One DeliveryLog behind each of the small interfaces its callers depend on.
         services.AddSingleton<ISendStore>(sp => sp.GetRequiredService<DeliveryLog>());
         services.AddSingleton<IDeliveryClaims>(sp => sp.GetRequiredService<DeliveryLog>());

@@ -218,7 +218,7 @@ static void Report(BenchmarkOptions options, List<Line> lines, Dictionary<Line, 
                           $"{string.Join(" / ", scaling.Select(l => Median(results[l].Select(r => r.Ours.MessagesPerSecond)).ToString("F0", CultureInfo.InvariantCulture)))} msg/s, " +
                           $"{string.Join(" / ", scaling.Select(l => Median(results[l].Select(r => r.Ours.CpuSecondsPerThousand)).ToString("F2", CultureInfo.InvariantCulture)))} CPU s/1000. " +
                           $"On {Environment.ProcessorCount} cores, with the sink on the same machine, more processes cannot send faster: this measures what sharing a send " +
-                          "costs (each process starts, compiles the templates and polls Hangfire; claims contend), not a speed-up.");
+                          "costs (each process starts and polls Hangfire; claims contend; the rendering is read from the store), not a speed-up.");
     }
 
     var small = lines.FirstOrDefault(l => l is { Label: "SQLite" });

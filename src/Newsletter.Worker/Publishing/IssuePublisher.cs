@@ -50,7 +50,7 @@ public sealed partial class IssuePublisher(
         LogPublishing(issue.Number, weekEnding.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), reused);
 
         // Rendering before queuing: a template error stops the publish here, with its file and line, instead of failing
-        // every batch job; and the batches then find the render done (this process runs them).
+        // every batch job, before any list is queued. Each send then stores its rendering as it is created.
         foreach (var list in targets)
         {
             await renders.GetAsync(issue.Number, list, cancellationToken);

@@ -119,14 +119,15 @@ public sealed partial class SendScheduler(
         await log.GetSendAsync(sendId, cancellationToken) ?? throw new SendNotFoundException(sendId);
 
     /// <summary>
-    /// Renders before anything is recorded or queued: a broken template stops here with its file and line, instead of failing
-    /// every batch job later. Batches in this process then find the render done.
+    /// Renders before anything is recorded or queued, and stores the rendering: a broken template stops here with its file and
+    /// line, instead of failing every batch job later, and the workers send what was checked here without running a template.
+    /// A send that has a stored rendering keeps it.
     /// </summary>
     private async Task RenderFirstAsync(int issueNumber, ListIdentity list, CancellationToken cancellationToken)
     {
         try
         {
-            await renders.GetAsync(issueNumber, list, cancellationToken);
+            await renders.FreezeAsync(issueNumber, list, cancellationToken);
         }
         catch (TemplateException ex)
         {

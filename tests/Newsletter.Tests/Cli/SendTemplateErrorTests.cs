@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
@@ -10,8 +11,10 @@ using Newsletter.Worker.Sending;
 namespace Newsletter.Tests.Cli;
 
 /// <summary>
-/// A template that does not render never leaves a send hanging: `send` refuses to queue it (exit 2, the file and line),
-/// and a template broken after the send was queued pauses the send with that reason, for `send --wait`, `status` and /sends.
+/// A template that does not render never leaves a send hanging: `send` refuses to queue it (exit 2, the file and line). A send
+/// is rendered and stored when it is queued, so a template broken afterwards changes nothing; only a send queued before
+/// renderings were stored is rendered by the workers, and a broken template pauses it with that reason, for `send --wait`,
+/// `status` and /sends.
 /// </summary>
 [Collection(HangfireCollection.Name)]
 public sealed class SendTemplateErrorTests : IAsyncLifetime
@@ -66,10 +69,35 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
         Assert.Equal(0, json.RootElement.GetProperty("sends").GetArrayLength());
     }
 
+    /// <summary>Forgets the send's stored rendering, as if it had been queued before renderings were stored.</summary>
+    private async Task ForgetStoredRenderingAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={_environment.Settings["Newsletter:Store:Path"]}");
+        await connection.OpenAsync();
+        await using var delete = new SqliteCommand("DELETE FROM issue_renderings", connection);
+        Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+    }
+
     [Fact]
-    public async Task Send_PausesWithTheTemplateFileAndLine_ForWaitStatusAndSendsPage_WhenATemplateBreaksAfterQueuing()
+    public async Task Send_SendsTheRenderingCheckedWhenQueued_WhenATemplateBreaksAfterQueuing()
     {
         Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers")).ExitCode);
+        BreakTemplate();
+
+        await using var worker = await RunningWorker.StartAsync(_environment);
+        var send = (await worker.Services.GetRequiredService<DeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None))!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var counts = await worker.Services.GetRequiredService<SendWatcher>().WaitAsync(1, [send], (_, _) => { }, timeout.Token);
+
+        Assert.Equal(5, counts.Sent);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_environment.Directory, "outbox"), "*.eml", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task Send_PausesWithTheTemplateFileAndLine_ForWaitStatusAndSendsPage_WhenATemplateBreaksUnderASendWithoutAStoredRendering()
+    {
+        Assert.Equal(0, (await RunAsync("send", "1", "--list", "readers")).ExitCode);
+        await ForgetStoredRenderingAsync();
         var brokenAt = BreakTemplate();
 
         await using (var worker = await RunningWorker.StartAsync(_environment))

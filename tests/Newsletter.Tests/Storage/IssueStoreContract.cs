@@ -135,6 +135,34 @@ public abstract class IssueStoreContract : StoreContract
 
         Assert.Equal([2, 1], issues.Select(i => i.Number));
     }
+
+    [Fact]
+    public async Task FindAsync_ReturnsTheRenderingAsStored_WhenOneWasAdded()
+    {
+        var issue = await _issues.SaveAsync(TestStories.Issue(Week1, TestStories.News("a", Week1)), None);
+        var rendering = new IssueRendering(issue.Number, "readers", "<p>Hi NAME, caf\u00e9 \U0001F600</p><a href=\"UNSUB\">x</a>\r\n",
+            "Hi NAME,\n\nUNSUB\n", "NAME", "UNSUB");
+
+        await _issues.AddOrGetAsync(rendering, None);
+
+        Assert.Equal(rendering, await new IssueStore(Store.OpenAgain()).FindAsync(issue.Number, "readers", None));
+        Assert.Null(await _issues.FindAsync(issue.Number, "others", None));
+    }
+
+    [Fact]
+    public async Task AddOrGetAsync_KeepsTheFirstRendering_WhenTwoProcessesStoreOneForTheSameList()
+    {
+        var issue = await _issues.SaveAsync(TestStories.Issue(Week1, TestStories.News("a", Week1)), None);
+        var first = new IssueRendering(issue.Number, "readers", "<p>first NAME UNSUB</p>", "first NAME UNSUB", "NAME", "UNSUB");
+        var second = first with { Html = "<p>second NAME UNSUB</p>", Text = "second NAME UNSUB" };
+
+        var stored = await _issues.AddOrGetAsync(first, None);
+        var storedAgain = await new IssueStore(Store.OpenAgain()).AddOrGetAsync(second, None);
+
+        Assert.Equal(first, stored);
+        Assert.Equal(first, storedAgain);
+        Assert.Equal(first, await _issues.FindAsync(issue.Number, "readers", None));
+    }
 }
 
 public sealed class SqliteIssueStoreTests() : IssueStoreContract(new SqliteTestStore());

@@ -70,6 +70,32 @@ public sealed class PostgreSqlDatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InitializeAsync_UpgradesAVersion2Store_SoItsSendsCanStoreTheirRenderings()
+    {
+        // A store written before renderings were stored: an issue and its send, no rendering.
+        await using (var connection = new NpgsqlConnection(_connectionString))
+        {
+            await connection.OpenAsync();
+            await PostgreSqlSchema.ApplyAsync(connection, CancellationToken.None, targetVersion: 2);
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO issues (number, week_ending, composed_at, subject, snapshot_json, saved_at)
+                VALUES (1, '2026-04-06', '2026-04-06T07:00:00.0000000+00:00', 'Week 14', '{}', '2026-04-06T07:00:00.0000000+00:00');
+                INSERT INTO sends (id, issue_number, list_name, state, batch_size, batch_count, recipient_count, created_at)
+                VALUES (1, 1, 'readers', 'running', 100, 1, 1, '2026-04-06T07:00:00.0000000+00:00');
+                """, connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var upgraded = new PostgreSqlDatabase(_connectionString);
+        var issues = new IssueStore(upgraded);
+
+        Assert.Null(await issues.FindAsync(1, "readers", CancellationToken.None));
+        var rendering = new Newsletter.Core.Composition.IssueRendering(1, "readers", "<p>NAME UNSUB</p>", "NAME UNSUB", "NAME", "UNSUB");
+        Assert.Equal(rendering, await issues.AddOrGetAsync(rendering, CancellationToken.None));
+        Assert.Equal(PostgreSqlSchema.CurrentVersion, await ScalarAsync<int>("SELECT max(version) FROM schema_version"));
+    }
+
+    [Fact]
     public async Task InitializeAsync_UpgradesAVersion1Store_SoEverySpellingMatchesItsSuppressionsAndDeliveries()
     {
         // What version 1 (matching with lower()) left behind: spellings lower() keeps apart but EmailKey joins, a precomposed é

@@ -101,6 +101,34 @@ public sealed class SqliteDatabaseTests : IDisposable
         await using var check = await upgraded.OpenAsync(CancellationToken.None);
         Assert.Equal(Schema.CurrentVersion, await check.ExecuteScalarAsync<int>("PRAGMA user_version"));
     }
+
+    [Fact]
+    public async Task InitializeAsync_UpgradesAVersion3Database_SoItsSendsCanStoreTheirRenderings()
+    {
+        // A store written before renderings were stored: an issue and its send, no rendering.
+        Directory.CreateDirectory(Path.GetDirectoryName(_temp.FilePath)!);
+        await using (var connection = new SqliteConnection($"Data Source={_temp.FilePath}"))
+        {
+            await connection.OpenAsync(CancellationToken.None);
+            await Schema.ApplyAsync(connection, CancellationToken.None, targetVersion: 3);
+            await connection.ExecuteAsync("""
+                INSERT INTO issues (number, week_ending, composed_at, subject, snapshot_json, saved_at)
+                VALUES (1, '2026-04-06', '2026-04-06T07:00:00.0000000+00:00', 'Week 14', '{}', '2026-04-06T07:00:00.0000000+00:00');
+                INSERT INTO sends (id, issue_number, list_name, state, batch_size, batch_count, recipient_count, created_at)
+                VALUES (1, 1, 'readers', 'running', 100, 1, 1, '2026-04-06T07:00:00.0000000+00:00');
+                """);
+        }
+        SqliteConnection.ClearAllPools();
+
+        var upgraded = new SqliteDatabase(_temp.FilePath);
+        var issues = new IssueStore(upgraded);
+
+        Assert.Null(await issues.FindAsync(1, "readers", CancellationToken.None));
+        var rendering = new Newsletter.Core.Composition.IssueRendering(1, "readers", "<p>NAME UNSUB</p>", "NAME UNSUB", "NAME", "UNSUB");
+        Assert.Equal(rendering, await issues.AddOrGetAsync(rendering, CancellationToken.None));
+        await using var check = await upgraded.OpenAsync(CancellationToken.None);
+        Assert.Equal(Schema.CurrentVersion, await check.ExecuteScalarAsync<int>("PRAGMA user_version"));
+    }
 }
 
 public sealed class SqliteNativeLibraryTests : IDisposable
