@@ -27,6 +27,7 @@ public static class NewsletterWebApp
         builder.AddNewsletter(settings);
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
         services.AddNewsletterWeb();
         // Jobs live in the SQLite file of Newsletter:Jobs, or beside the store in PostgreSQL (see the job storage registration).
         services.AddOptions<JobStorageHealthOptions>().Configure<IOptions<JobsOptions>, IOptions<StoreOptions>, StoreDatabase>((check, jobs, store, database) =>

@@ -45,6 +45,25 @@ public sealed class IssueRendererTemplateErrorTests : IDisposable
         Assert.Contains("boom", ex.Message);
     }
 
+    [Theory]
+    [InlineData("@{ throw new InvalidOperationException(\"boom\"); }")]
+    [InlineData("@if (true) {")]
+    [InlineData("@Model.NoSuchMember")]
+    [InlineData("<p>@(</p>")]
+    [InlineData("@{ string s = null; var n = s.Length; }")]
+    [InlineData("@model int")]
+    public async Task RenderAsync_NamesThePartial_WhenTheHtmlPartialIsBroken(string breakage)
+    {
+        var story = Path.Combine(_templates, "_Story.cshtml");
+        File.AppendAllText(story, breakage + "\n");
+        var renderer = RenderingFixture.CreateRenderer(_templates);
+
+        var ex = await Assert.ThrowsAsync<TemplateException>(() =>
+            renderer.RenderAsync(SampleIssue.Build(), RenderingFixture.Context, CancellationToken.None));
+
+        Assert.True(story == ex.TemplatePath, ex.Message + "\n" + ex.InnerException);
+    }
+
     [Fact]
     public async Task RenderAsync_ThrowsTemplateException_WhenTemplatesFolderMissing()
     {
