@@ -170,16 +170,42 @@ public sealed partial class IssueRenderer
     }
 
     // Generated template code carries #line mappings, so the innermost frame with a .cshtml file
-    // is the template (often a partial) that threw, with its line.
+    // is the template (often a partial) that threw, with its line. One exception: when RazorLight's own code threw between
+    // that frame and the error, on a line that includes a partial, the partial could not be set up (its @model is not the
+    // type it is given), and the error is the partial's, not the line that includes it.
     private (string File, int? Line) FindTemplateFrame(Exception ex, string fallbackTemplate)
     {
+        var insideRazorLight = false;
         foreach (var frame in new StackTrace(ex, fNeedFileInfo: true).GetFrames())
         {
             var fileName = frame.GetFileName();
             if (fileName is not null && fileName.EndsWith(".cshtml", StringComparison.OrdinalIgnoreCase))
-                return (ResolveTemplatePath(fileName, fallbackTemplate), frame.GetFileLineNumber() is > 0 and var line ? line : null);
+            {
+                var file = ResolveTemplatePath(fileName, fallbackTemplate);
+                int? line = frame.GetFileLineNumber() is > 0 and var number ? number : null;
+                return insideRazorLight && IncludedAt(file, line) is { } partial ? (partial, ModelLine(partial)) : (file, line);
+            }
+            insideRazorLight |= frame.GetMethod()?.DeclaringType?.Namespace?.StartsWith("RazorLight", StringComparison.Ordinal) == true;
         }
         return (Path.Combine(TemplatesDirectory, fallbackTemplate), null);
+    }
+
+    /// <summary>The partial that <paramref name="line"/> of <paramref name="template"/> includes, or null.</summary>
+    private string? IncludedAt(string template, int? line)
+    {
+        if (line is not { } number || !File.Exists(template)) return null;
+        var text = File.ReadLines(template).Skip(number - 1).FirstOrDefault();
+        var include = text is null ? null : IncludeCall().Match(text);
+        return include is { Success: true } ? ResolveTemplatePath(include.Groups[1].Value, include.Groups[1].Value) : null;
+    }
+
+    /// <summary>The 1-based line of the template's @model directive, or null.</summary>
+    private static int? ModelLine(string template)
+    {
+        if (!File.Exists(template)) return null;
+        var lines = File.ReadAllLines(template);
+        var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith("@model ", StringComparison.Ordinal));
+        return index < 0 ? null : index + 1;
     }
 
     private static string InlineCss(string html)
@@ -193,6 +219,9 @@ public sealed partial class IssueRenderer
 
     private static string CollapseBlankLines(string text) =>
         BlankLineRun().Replace(text.ReplaceLineEndings("\n"), "\n\n");
+
+    [GeneratedRegex(@"IncludeAsync\(\s*""([^""]+)""")]
+    private static partial Regex IncludeCall();
 
     [GeneratedRegex(@"\n[ \t]*\n(?:[ \t]*\n)+")]
     private static partial Regex BlankLineRun();
