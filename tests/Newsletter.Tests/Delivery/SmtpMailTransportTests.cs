@@ -44,6 +44,27 @@ public class SmtpMailTransportTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task OpenSessionAsync_RefusesTheSessionNamingSecurity_WhenSslOnConnectMeetsAPlainPort()
+    {
+        // A configuration mistake, like a bad certificate: the send must pause for a person, not defer every message for 24 h.
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        var transport = new SmtpMailTransport(
+            Options.Create(new DeliveryOptions
+            {
+                Transport = MailTransportKind.Smtp,
+                Smtp = new SmtpOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.SslOnConnect, TimeoutSeconds = 10 },
+            }),
+            Options.Create(Sender));
+
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() => transport.OpenSessionAsync(CancellationToken.None));
+
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
+        Assert.Contains("Security is SslOnConnect", refused.Message);
+        Assert.Contains("needs Security StartTls", refused.Message);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task SendAsync_UsesTheGivenEnvelopeSender_AndReturnsServerReply()
     {
         await using var server = new TestSmtpServer();
@@ -155,13 +176,14 @@ public class SmtpMailTransportTests
     {
         await using var server = new TestSmtpServer();
         await server.StartAsync();
-        var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(new Newsletter.Delivery.Messages.SenderOptions
+        var sender = new Newsletter.Delivery.Messages.SenderOptions
         {
             FromAddress = "news@example.com",
             PublicBaseUrl = "https://newsletter.example.com",
             ReturnPath = "bounces@bounces.example.com",
             Verp = true,
-        }), Tokens);
+        };
+        var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(sender), Urls(sender));
         var alice = new Subscriber("alice@example.org", "Alice");
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 
