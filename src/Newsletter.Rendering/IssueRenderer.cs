@@ -42,9 +42,11 @@ public sealed partial class IssueRenderer
         _branding = branding.Value;
         _logger = logger;
         // Built on first render, so a wrong folder surfaces as a TemplateException there rather than at DI resolution.
+        var compiledTemplates = new CompiledTemplatesFolder(rendering.Value, TemplatesDirectory);
         _engine = new Lazy<RazorLightEngine>(() => new RazorLightEngineBuilder()
             .UseFileSystemProject(TemplatesDirectory)
-            .UseMemoryCachingProvider()
+            // Each template is compiled once per change of its content (keyed by its hash), not once per process.
+            .UseCachingProvider(compiledTemplates)
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
             .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
             // Against what a template can use, not all the host's libraries: most of the worker's peak memory otherwise.
