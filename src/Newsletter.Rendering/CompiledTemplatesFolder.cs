@@ -30,7 +30,7 @@ internal sealed class CompiledTemplatesFolder : ICachingProvider, IPrecompileCal
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
                 "newsletter", "compiled-templates")
             : Path.GetFullPath(options.CompiledTemplatesDirectory);
-        var build = typeof(IssueRenderer).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12];
+        var build = typeof(TemplateEngine).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12];
         var templates = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(templatesDirectory)))[..12];
         Directory = Path.Combine(root, build, templates);
         _templatesDirectory = templatesDirectory;
