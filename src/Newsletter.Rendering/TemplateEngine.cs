@@ -11,7 +11,8 @@ namespace Newsletter.Rendering;
 /// The one RazorLight engine of a process, over the templates folder (<see cref="RenderingOptions.TemplatesDirectory"/>):
 /// the email (<see cref="IssueRenderer"/>) and the pages (<see cref="Pages.PageRenderer"/>) render through it, so a process
 /// loads the compiler's references once. Built on the first render, so a process that renders nothing (a worker reading
-/// stored renderings, <c>run</c> before its first page) pays nothing. Each template is compiled once per process, on first use.
+/// stored renderings, <c>run</c> before its first page) pays nothing. Each template is compiled on first use after it changed
+/// (<see cref="CompiledTemplatesFolder"/>); a process whose templates were compiled before loads them and never starts the compiler.
 /// Every RazorLight failure leaves as a <see cref="TemplateException"/> naming the file and line.
 /// </summary>
 public sealed partial class TemplateEngine
@@ -23,9 +24,11 @@ public sealed partial class TemplateEngine
         ArgumentNullException.ThrowIfNull(rendering);
         TemplatesDirectory = Path.GetFullPath(rendering.Value.TemplatesDirectory);
         // Built on first render, so a wrong folder surfaces as a TemplateException there rather than at DI resolution.
+        var compiledTemplates = new CompiledTemplatesFolder(rendering.Value, TemplatesDirectory);
         _engine = new Lazy<RazorLightEngine>(() => new RazorLightEngineBuilder()
             .UseFileSystemProject(TemplatesDirectory)
-            .UseMemoryCachingProvider()
+            // Each template is compiled once per change of its content (keyed by its hash) and kept on disk, not once per process.
+            .UseCachingProvider(compiledTemplates)
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
             .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
             // Against what a template can use, not all the host's libraries: most of the worker's peak memory otherwise.
