@@ -28,6 +28,10 @@ public sealed class NewsletterMetrics
     private readonly Histogram<double> _smtpConnect;
     private readonly Counter<long> _bounces;
     private readonly Counter<long> _bouncePasses;
+    private readonly Counter<long> _signupsRequested;
+    private readonly Counter<long> _signupsConfirmed;
+    private readonly Counter<long> _signupsRefused;
+    private readonly Counter<long> _signupsRateLimited;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
@@ -50,6 +54,15 @@ public sealed class NewsletterMetrics
             "Messages read from the bounce mailbox, by outcome.");
         _bouncePasses = Meter.CreateCounter<long>("newsletter.bounces.passes", "{pass}",
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
+        _signupsRequested = Meter.CreateCounter<long>("newsletter.signups.requested", "{signup}",
+            "Signup forms received with a valid address, by list (whether or not a confirmation mail went).");
+        _signupsConfirmed = Meter.CreateCounter<long>("newsletter.signups.confirmed", "{signup}",
+            "Readers who pressed Confirm on their link and joined, by list.");
+        _signupsRefused = Meter.CreateCounter<long>("newsletter.signups.refused", "{signup}",
+            "Signup forms that sent no confirmation mail, by list and reason (honeypot, invalid_address, invalid_name, suppressed, " +
+            "already_subscribed, recently_mailed, too_large, mail_failed).");
+        _signupsRateLimited = Meter.CreateCounter<long>("newsletter.signups.rate_limited", "{signup}",
+            "Signup forms turned away because their client sent too many, by list.");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
@@ -91,6 +104,16 @@ public sealed class NewsletterMetrics
         BounceOutcomeKind.Unmatched => "unmatched",
         _ => "unrecognised",
     }));
+
+    public void SignupRequested(string list) => _signupsRequested.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    public void SignupConfirmed(string list) => _signupsConfirmed.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    /// <param name="reason">A short snake_case label from the closed set in the counter's description.</param>
+    public void SignupRefused(string list, string reason) =>
+        _signupsRefused.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", reason));
+
+    public void SignupRateLimited(string list) => _signupsRateLimited.Add(1, new KeyValuePair<string, object?>("list", list));
 
     public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 
