@@ -19,13 +19,10 @@ public sealed partial class ConfirmationMailer(
     IssueMessageBuilder messages,
     IMailTransport transport,
     ConfirmationTokens tokens,
+    PublicUrls urls,
     IOptions<BrandingOptions> branding,
-    IOptions<SenderOptions> sender,
     ILogger<ConfirmationMailer> logger)
 {
-    /// <summary>The confirmation page of a token: <c>{PublicBaseUrl}/signup/confirm/{token}</c>.</summary>
-    public string ConfirmUrl(string token) => sender.Value.PublicBaseUrl.TrimEnd('/') + "/signup/confirm/" + Uri.EscapeDataString(token);
-
     /// <summary>Renders, signs and sends the mail for <paramref name="request"/>, whose waiting signup has <paramref name="nonce"/>.</summary>
     /// <exception cref="TemplateException">A template does not render.</exception>
     /// <exception cref="DeliveryException">The transport did not take the message.</exception>
@@ -33,7 +30,7 @@ public sealed partial class ConfirmationMailer(
     {
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(request);
-        var url = ConfirmUrl(tokens.Create(list.ListName, request.Email, nonce, expiresAt));
+        var url = urls.Confirm(tokens.Create(list.ListName, request.Email, nonce, expiresAt));
         var model = new ConfirmationMailModel(branding.Value, list.DisplayName, request.Name, url, expiresAt);
         var (html, text) = await renderer.RenderConfirmationAsync(model, cancellationToken).ConfigureAwait(false);
         var outgoing = messages.BuildTransactional(new Subscriber(request.Email, request.Name), model.Subject, html, text);
