@@ -1,6 +1,6 @@
 using System.Net;
-using MimeKit;
 using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering.Pages;
