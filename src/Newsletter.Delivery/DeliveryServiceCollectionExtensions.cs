@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Core.Configuration;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
+using Newsletter.Delivery.Signups;
 using Newsletter.Delivery.Transports;
 using Newsletter.Delivery.Unsubscribe;
 
@@ -17,7 +18,8 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>, <see cref="PublicUrls"/>,
+    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/> (and the signup links'
+    /// <see cref="ConfirmationTokens"/>, with the same key), <see cref="PublicUrls"/>, the signups' <see cref="ConfirmationMailer"/>,
     /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
@@ -48,6 +50,8 @@ public static class DeliveryServiceCollectionExtensions
             ContentRoot(sp),
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<UnsubscribeTokens>()));
 
+        services.TryAddSingleton(sp => new ConfirmationTokens(sp.GetRequiredService<UnsubscribeTokens>()));
+
         // The key is read once, here; every message is then signed with it.
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<DkimOptions>>().Value is { Enabled: true } dkim
             ? new DkimSigning(new DkimMessageSigner(dkim, ContentRoot(sp)))
@@ -67,6 +71,8 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SenderOptions>>(),
             sp.GetService<ILogger<SmtpMailTransport>>(),
             ContentRoot(sp)));
+
+        services.TryAddSingleton<ConfirmationMailer>();
 
         services.TryAddSingleton<IMailTransport>(sp =>
             sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Transport switch

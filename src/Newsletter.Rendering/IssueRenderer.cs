@@ -19,6 +19,12 @@ public sealed partial class IssueRenderer
     /// <summary>The plain-text email's entry template. Templates named *.txt.cshtml are not HTML-encoded.</summary>
     public const string TextTemplate = "Issue.txt.cshtml";
 
+    /// <summary>The signup confirmation mail's HTML template.</summary>
+    public const string ConfirmationHtmlTemplate = "Confirm.cshtml";
+
+    /// <summary>The signup confirmation mail's plain-text template.</summary>
+    public const string ConfirmationTextTemplate = "Confirm.txt.cshtml";
+
     /// <summary>Gmail clips a message whose HTML is larger than about 102 KB; warn well before that.</summary>
     private const int HtmlSizeWarningBytes = 90 * 1024;
 
@@ -81,6 +87,20 @@ public sealed partial class IssueRenderer
         if (html.Length > HtmlSizeWarningBytes)
             LogHtmlTooLarge(issue.Number, html.Length);
         return rendered;
+    }
+
+    /// <summary>
+    /// Renders the mail that asks a reader who used a signup form to confirm (<see cref="ConfirmationHtmlTemplate"/> and
+    /// <see cref="ConfirmationTextTemplate"/>), in the look of the issue: CSS inlined, text wrapped at 72 columns.
+    /// </summary>
+    /// <exception cref="TemplateException">A template is missing, does not compile, or throws while rendering.</exception>
+    public async Task<(string Html, string Text)> RenderConfirmationAsync(ConfirmationMailModel model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        cancellationToken.ThrowIfCancellationRequested();
+        var html = InlineCss(await RunAsync(ConfirmationHtmlTemplate, model).ConfigureAwait(false));
+        var text = TextWrapper.Wrap(CollapseBlankLines(await RunAsync(ConfirmationTextTemplate, model).ConfigureAwait(false))).Trim() + "\n";
+        return (html, text);
     }
 
     private Task<string> RunAsync<TModel>(string template, TModel model)

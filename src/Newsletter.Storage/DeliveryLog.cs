@@ -102,7 +102,10 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
             """,
             new { issueNumber, now = DbText.Timestamp(_time.GetUtcNow()) }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
-        var inserted = await _database.InsertDeliveriesAsync(connection, transaction, sendId, issueNumber, list, batchSize, cancellationToken).ConfigureAwait(false);
+        // Readers who joined from the web get the issue like configured ones; read here, in this transaction, so every process
+        // on the store sends to whoever had confirmed when the send was created.
+        var joined = await SignupStore.JoinedSubscribersAsync(connection, transaction, list.Name, cancellationToken).ConfigureAwait(false);
+        var inserted = await _database.InsertDeliveriesAsync(connection, transaction, sendId, issueNumber, list.WithJoined(joined), batchSize, cancellationToken).ConfigureAwait(false);
         var batchCount = (inserted + batchSize - 1) / batchSize;
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE sends SET recipient_count = @inserted, batch_count = @batchCount WHERE id = @sendId",

@@ -156,6 +156,31 @@ internal static class PostgreSqlSchema
         );
         CREATE INDEX complaints_by_send ON complaints (send_id);
         """),
+        // Version 5, SQLite's version 6: readers who join a list from its signup form (double opt-in).
+        Sql("""
+        CREATE TABLE joined_readers (
+            list_name      text NOT NULL,
+            email_key      text NOT NULL,
+            email          text NOT NULL,
+            name           text NULL,
+            consent_sha256 text NOT NULL,
+            consented_at   text NOT NULL,
+            confirmed_at   text NOT NULL,
+            PRIMARY KEY (list_name, email_key)
+        );
+        CREATE TABLE pending_signups (
+            list_name      text NOT NULL,
+            email_key      text NOT NULL,
+            email          text NOT NULL,
+            name           text NULL,
+            consent_sha256 text NOT NULL,
+            requested_at   text NOT NULL,
+            nonce          text NOT NULL,
+            expires_at     text NOT NULL,
+            PRIMARY KEY (list_name, email_key)
+        );
+        CREATE INDEX pending_signups_by_expiry ON pending_signups (expires_at);
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

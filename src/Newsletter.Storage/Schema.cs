@@ -153,6 +153,33 @@ internal static class Schema
         );
         CREATE INDEX IF NOT EXISTS complaints_by_send ON complaints (send_id);
         """),
+        // Version 6: readers who join a list from its signup form (double opt-in), kept here and never in the config file.
+        Sql("""
+        -- Confirmed readers, with the evidence of their consent: which text they were shown, when they asked, when they proved the address.
+        CREATE TABLE IF NOT EXISTS joined_readers (
+            list_name      TEXT NOT NULL,
+            email_key      TEXT NOT NULL,
+            email          TEXT NOT NULL,
+            name           TEXT NULL,
+            consent_sha256 TEXT NOT NULL,
+            consented_at   TEXT NOT NULL,
+            confirmed_at   TEXT NOT NULL,
+            PRIMARY KEY (list_name, email_key)
+        );
+        -- Signups waiting for the emailed link: deleted when confirmed, and when the link expires.
+        CREATE TABLE IF NOT EXISTS pending_signups (
+            list_name      TEXT NOT NULL,
+            email_key      TEXT NOT NULL,
+            email          TEXT NOT NULL,
+            name           TEXT NULL,
+            consent_sha256 TEXT NOT NULL,
+            requested_at   TEXT NOT NULL,           -- when the form was sent, and the confirmation mailed
+            nonce          TEXT NOT NULL,           -- named by the mailed link; a link works once
+            expires_at     TEXT NOT NULL,
+            PRIMARY KEY (list_name, email_key)
+        );
+        CREATE INDEX IF NOT EXISTS pending_signups_by_expiry ON pending_signups (expires_at);
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

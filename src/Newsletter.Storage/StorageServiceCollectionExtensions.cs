@@ -5,6 +5,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Configuration;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Core.Signups;
 using Newsletter.Core.Stories;
 using Newsletter.Storage.StoryFiles;
 
@@ -16,7 +17,7 @@ public static class StorageServiceCollectionExtensions
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IIssueRenderingStore"/>,
     /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
-    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/> and
+    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/> and
     /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
@@ -53,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ISuppressionList>(sp => new SuppressionList(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IBounceStore>(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<ISignupStore>(sp => new SignupStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }

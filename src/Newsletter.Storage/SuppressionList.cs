@@ -60,12 +60,21 @@ public sealed class SuppressionList : ISuppressionList
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<Suppression>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Suppression>> FindAsync(string email, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return QueryAsync("WHERE email_key = @key", new { key = EmailKey.Of(email).Value }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<Suppression>> ListAsync(CancellationToken cancellationToken) => QueryAsync("", null, cancellationToken);
+
+    private async Task<IReadOnlyList<Suppression>> QueryAsync(string where, object? parameters, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            "SELECT email AS Email, list_name AS ListName, reason AS Reason, detail AS Detail, created_at AS CreatedAt FROM suppressions ORDER BY created_at DESC, email_key",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+            $"SELECT email AS Email, list_name AS ListName, reason AS Reason, detail AS Detail, created_at AS CreatedAt FROM suppressions {where} ORDER BY created_at DESC, email_key",
+            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => new Suppression(r.Email, r.ListName == "" ? null : r.ListName, DbText.ParseSuppressionReason(r.Reason), r.Detail, DbText.ParseTimestamp(r.CreatedAt))).ToList();
     }
 

@@ -1,13 +1,15 @@
 using Hangfire;
 using Newsletter.Core.Configuration;
 using Newsletter.Web.Monitoring;
+using Newsletter.Web.Signups;
 
 namespace Newsletter.Web;
 
 /// <summary>
 /// Newsletter.Web is the web side of the newsletter, as Hangfire.AspNetCore is to Hangfire.Core. It owns:
 /// <list type="bullet">
-/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>) and the issue archive (<see cref="IssueArchiveEndpoints"/>);</item>
+/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>), the issue archive (<see cref="IssueArchiveEndpoints"/>)
+/// and the lists' signup forms with double opt-in (<see cref="SignupEndpoints"/>);</item>
 /// <item>the operator pages: /sends with pause, resume and cancel (<see cref="SendsEndpoints"/>, through Core's
 /// <c>ISendControl</c>), the Hangfire dashboard's gate (<see cref="DashboardAuthorizationFilter"/>), /metrics and /healthz
 /// (<see cref="MonitoringEndpoints"/>, <see cref="GaugeReadings"/> and the health checks);</item>
@@ -36,12 +38,13 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<IssueArchive>();
         services.AddAntiforgery();
         services.AddMonitoring();
+        services.AddSignups();
         return services;
     }
 
     /// <summary>
     /// Serves every page: the security headers on every response, the Hangfire dashboard at /hangfire behind the operator gate,
-    /// / (to /sends), /sends, /unsubscribe, /issues, /metrics and /healthz.
+    /// / (to /sends), /sends, /unsubscribe, /issues, /signup, /metrics and /healthz.
     /// </summary>
     public static TApp MapNewsletterWeb<TApp>(this TApp app) where TApp : IApplicationBuilder, IEndpointRouteBuilder
     {
@@ -59,6 +62,7 @@ public static class WebServiceCollectionExtensions
         app.MapSends();
         app.MapUnsubscribe();
         app.MapIssueArchive();
+        app.MapSignup();
         app.MapMonitoring();
         return app;
     }

@@ -21,6 +21,9 @@ public interface ISuppressionList
     /// <summary>Whether the address may not be mailed on the list (a list-wide or an everywhere suppression).</summary>
     Task<bool> IsSuppressedAsync(string email, string listName, CancellationToken cancellationToken);
 
+    /// <summary>Every suppression of one address (all lists and reasons).</summary>
+    Task<IReadOnlyList<Suppression>> FindAsync(string email, CancellationToken cancellationToken);
+
     /// <summary>Every suppression, newest first.</summary>
     Task<IReadOnlyList<Suppression>> ListAsync(CancellationToken cancellationToken);
 }

@@ -15,4 +15,37 @@ public sealed record MailingList(string Name, string DisplayName, IEnumerable<Su
         : this(name, displayName, subscribers, subscribers.Count)
     {
     }
+
+    /// <summary>
+    /// This list with the readers who joined it from the web: the configured subscribers first, as they are, then each joined
+    /// reader whose <see cref="EmailKey"/> the configuration does not already hold, so nobody is in the list twice. Still
+    /// streamed: only the joined readers are held in memory. <see cref="SubscriberCount"/> becomes an upper bound (an address
+    /// both configured and joined is counted twice there, and yielded once).
+    /// </summary>
+    public MailingList WithJoined(IReadOnlyCollection<Subscriber> joined)
+    {
+        ArgumentNullException.ThrowIfNull(joined);
+        return joined.Count == 0 ? this : this with { Subscribers = Merge(Subscribers, joined), SubscriberCount = SubscriberCount + joined.Count };
+    }
+
+    private static IEnumerable<Subscriber> Merge(IEnumerable<Subscriber> configured, IReadOnlyCollection<Subscriber> joined)
+    {
+        var notConfigured = new Dictionary<EmailKey, Subscriber>();
+        foreach (var reader in joined)
+        {
+            notConfigured.TryAdd(EmailKey.Of(reader.Email), reader);
+        }
+        foreach (var subscriber in configured)
+        {
+            notConfigured.Remove(EmailKey.Of(subscriber.Email));
+            yield return subscriber;
+        }
+        foreach (var reader in joined)
+        {
+            if (notConfigured.Remove(EmailKey.Of(reader.Email)))
+            {
+                yield return reader;
+            }
+        }
+    }
 }

@@ -29,6 +29,10 @@ public sealed class NewsletterMetrics
     private readonly Counter<long> _bounces;
     private readonly Counter<long> _bouncePasses;
     private readonly Counter<long> _complaints;
+    private readonly Counter<long> _signupsRequested;
+    private readonly Counter<long> _signupsConfirmed;
+    private readonly Counter<long> _signupsRefused;
+    private readonly Counter<long> _signupsRateLimited;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
@@ -53,6 +57,15 @@ public sealed class NewsletterMetrics
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
         _complaints = Meter.CreateCounter<long>("newsletter.complaints", "{complaint}",
             "Feedback-loop complaints (a reader reported an issue as spam) counted against a send, by list.");
+        _signupsRequested = Meter.CreateCounter<long>("newsletter.signups.requested", "{signup}",
+            "Signup forms received with a valid address, by list (whether or not a confirmation mail went).");
+        _signupsConfirmed = Meter.CreateCounter<long>("newsletter.signups.confirmed", "{signup}",
+            "Readers who pressed Confirm on their link and joined, by list.");
+        _signupsRefused = Meter.CreateCounter<long>("newsletter.signups.refused", "{signup}",
+            "Signup forms that sent no confirmation mail, by list and reason (honeypot, invalid_address, invalid_name, suppressed, " +
+            "already_subscribed, recently_mailed, too_large, mail_failed).");
+        _signupsRateLimited = Meter.CreateCounter<long>("newsletter.signups.rate_limited", "{signup}",
+            "Signup forms turned away because their client sent too many, by list.");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
@@ -99,6 +112,16 @@ public sealed class NewsletterMetrics
 
     /// <summary>A new complaint counted against a send to <paramref name="list"/> (a repeated report of the same delivery is not).</summary>
     public void Complained(string list) => _complaints.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    public void SignupRequested(string list) => _signupsRequested.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    public void SignupConfirmed(string list) => _signupsConfirmed.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    /// <param name="reason">A short snake_case label from the closed set in the counter's description.</param>
+    public void SignupRefused(string list, string reason) =>
+        _signupsRefused.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", reason));
+
+    public void SignupRateLimited(string list) => _signupsRateLimited.Add(1, new KeyValuePair<string, object?>("list", list));
 
     public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 

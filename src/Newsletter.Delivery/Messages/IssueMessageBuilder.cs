@@ -184,6 +184,32 @@ public sealed class IssueMessageBuilder
         return new OutgoingMessage(message, EnvelopeSenderFor(subscriber));
     }
 
+    /// <summary>
+    /// Assembles a message to one person that is not an issue (a signup's confirmation mail): the same From, Reply-To, Date,
+    /// Message-ID and DKIM signature as an issue, a text and an HTML alternative, and no List-Id, List-Unsubscribe or
+    /// Feedback-ID: its reader is on no list yet, and it is mail they asked for, not list mail.
+    /// </summary>
+    /// <exception cref="ArgumentException">The address is not a usable recipient address.</exception>
+    public OutgoingMessage BuildTransactional(Subscriber recipient, string subject, string html, string text)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        if (string.IsNullOrEmpty(recipient.Email) || HeaderText.ContainsUnsafe(recipient.Email) || !MailboxAddress.TryParse(recipient.Email, out var address))
+            throw new ArgumentException($"'{HeaderText.Sanitize(recipient.Email)}' is not a usable recipient address.", nameof(recipient));
+
+        var message = new MimeMessage();
+        message.From.Add(new MailboxAddress(_from.Name, _from.Address));
+        if (_replyTo is not null)
+            message.ReplyTo.Add(new MailboxAddress(_replyTo.Name, _replyTo.Address));
+        message.To.Add(new MailboxAddress(HeaderText.Sanitize(recipient.Name) ?? "", address.Address));
+        message.Subject = HeaderText.Sanitize(subject) ?? "";
+        message.Date = _clock.GetUtcNow();
+        message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);
+        message.MimeVersion = new Version(1, 0);
+        message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        _dkim?.Sign(message);
+        return new OutgoingMessage(message, EnvelopeSenderFor(recipient));
+    }
+
     /// <summary>A list name as a dot-atom label: letters, digits and '-' only (the loader already restricts names).</summary>
     private static string ListIdLabel(string name)
     {

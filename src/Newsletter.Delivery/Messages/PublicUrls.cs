@@ -8,7 +8,7 @@ namespace Newsletter.Delivery.Messages;
 /// <summary>
 /// Every public URL of the newsletter, in one place: the absolute ones that go into email (under
 /// <see cref="SenderOptions.PublicBaseUrl"/>) and the site-relative paths the pages link and post to, which are also the
-/// routes the web endpoints map. A link in an email identifies its reader only when that is its job (unsubscribe).
+/// routes the web endpoints map. A link in an email identifies its reader only when that is its job (unsubscribe, a signup's confirmation).
 /// Thread-safe; register as a singleton.
 /// </summary>
 /// <remarks>To add a URL: a path constant or method here (the route the endpoint maps), and an absolute method built with <see cref="Absolute"/> for email.</remarks>
@@ -19,6 +19,9 @@ public sealed class PublicUrls
 
     /// <summary>The archive's index of past issues, and the prefix of each issue's page (<c>/issues/{number}</c>).</summary>
     public const string ArchivePath = "/issues";
+
+    /// <summary>The prefix of every signup route: a list's form is <c>/signup/{list}</c>, a confirmation link <c>/signup/confirm/{token}</c>.</summary>
+    public const string SignupPrefix = "/signup";
 
     private readonly string _base;
     private readonly UnsubscribeTokens _tokens;
@@ -43,6 +46,18 @@ public sealed class PublicUrls
 
     /// <summary>Where the page after unsubscribing posts to undo it: <c>/unsubscribe/{token}/resubscribe</c>.</summary>
     public static string ResubscribePath(string token) => UnsubscribeTokenPath(token) + "/resubscribe";
+
+    /// <summary>A list's signup form, and where it posts, relative to the site: <c>/signup/{list}</c>.</summary>
+    public static string SignupPath(string listName) => SignupPrefix + "/" + Uri.EscapeDataString(listName);
+
+    /// <summary>A signup's confirmation page, and where its Confirm button posts: <c>/signup/confirm/{token}</c>.</summary>
+    public static string ConfirmPath(string token) => SignupPrefix + "/confirm/" + Uri.EscapeDataString(token);
+
+    /// <summary>Where a list's signup form posts from another site: <c>{PublicBaseUrl}/signup/{list}</c>.</summary>
+    public string Signup(string listName) => Absolute(SignupPath(listName));
+
+    /// <summary>The link in a signup's confirmation mail: <c>{PublicBaseUrl}/signup/confirm/{token}</c>; its token names the reader, its job.</summary>
+    public string Confirm(string token) => Absolute(ConfirmPath(token));
 
     /// <summary>The public archive page of an issue ("view in browser"): <c>{PublicBaseUrl}/issues/{number}</c>.</summary>
     public Uri ViewInBrowser(int issueNumber) => new(Absolute(IssuePath(issueNumber)));

@@ -63,11 +63,7 @@ public sealed partial class UnsubscribeTokens
         if (listName.Contains('\n'))
             throw new ArgumentException("A list name cannot contain a line break.", nameof(listName));
 
-        var payload = Encoding.UTF8.GetBytes(listName + "\n" + EmailKey.Of(email).Value);
-        Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, payload, mac);
-
-        return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(mac[..MacLength]);
+        return Sign(purpose: "", listName + "\n" + EmailKey.Of(email).Value);
     }
 
     /// <summary>Checks a token and, when its MAC is valid, returns the list name and the email in it (a key; tokens sent before keys existed hold the address lower-cased by .NET, which has the same key).</summary>
@@ -76,7 +72,35 @@ public sealed partial class UnsubscribeTokens
     {
         listName = "";
         email = "";
+        if (!TryVerify(purpose: "", token, out var text))
+            return false;
 
+        var newline = text.IndexOf('\n');
+        if (newline <= 0 || newline == text.Length - 1 || newline != text.LastIndexOf('\n'))
+            return false;
+
+        listName = text[..newline];
+        email = text[(newline + 1)..];
+        return true;
+    }
+
+    /// <summary>
+    /// Signs <paramref name="payload"/> with this key for one <paramref name="purpose"/>: the purpose is prefixed to what the MAC
+    /// covers (and is not in the token), so a token made for one purpose never verifies for another. Unsubscribe tokens use the
+    /// empty purpose, which keeps every link already sent valid.
+    /// </summary>
+    internal string Sign(string purpose, string payload)
+    {
+        var bytes = Encoding.UTF8.GetBytes(payload);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_key, MacInput(purpose, bytes), mac);
+        return Base64Url.EncodeToString(bytes) + "." + Base64Url.EncodeToString(mac[..MacLength]);
+    }
+
+    /// <summary>Checks a token made by <see cref="Sign"/> for <paramref name="purpose"/> and returns its payload. Never throws.</summary>
+    internal bool TryVerify(string purpose, string? token, out string payload)
+    {
+        payload = "";
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
             return false;
 
@@ -84,11 +108,11 @@ public sealed partial class UnsubscribeTokens
         if (dot <= 0 || dot != token.LastIndexOf('.') || dot == token.Length - 1)
             return false;
 
-        byte[] payload;
+        byte[] bytes;
         byte[] mac;
         try
         {
-            payload = Base64Url.DecodeFromChars(token.AsSpan(0, dot));
+            bytes = Base64Url.DecodeFromChars(token.AsSpan(0, dot));
             mac = Base64Url.DecodeFromChars(token.AsSpan(dot + 1));
         }
         catch (FormatException)
@@ -100,28 +124,26 @@ public sealed partial class UnsubscribeTokens
             return false;
 
         Span<byte> expected = stackalloc byte[32];
-        HMACSHA256.HashData(_key, payload, expected);
+        HMACSHA256.HashData(_key, MacInput(purpose, bytes), expected);
         if (!CryptographicOperations.FixedTimeEquals(expected[..MacLength], mac))
             return false;
 
         string text;
         try
         {
-            text = StrictUtf8.GetString(payload);
+            text = StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {
             return false;
         }
 
-        var newline = text.IndexOf('\n');
-        if (newline <= 0 || newline == text.Length - 1 || newline != text.LastIndexOf('\n'))
-            return false;
-
-        listName = text[..newline];
-        email = text[(newline + 1)..];
+        payload = text;
         return true;
     }
+
+    private static byte[] MacInput(string purpose, byte[] payload) =>
+        purpose.Length == 0 ? payload : [.. Encoding.UTF8.GetBytes(purpose + "\0"), .. payload];
 
     private static byte[] ReadOrCreateKeyFile(string path)
     {

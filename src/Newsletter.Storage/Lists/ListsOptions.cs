@@ -38,8 +38,18 @@ public sealed class ListsOptions
                 DisplayName = list[nameof(MailingListOptions.DisplayName)],
                 SubscribersFile = list[nameof(MailingListOptions.SubscribersFile)],
                 Subscribers = subscribers.Count == 0 ? null : subscribers,
+                Signup = ReadSignup(list.GetSection(nameof(MailingListOptions.Signup))),
             };
         }
         return options;
     }
+
+    /// <summary>The list's Signup section; its values were type-checked above.</summary>
+    internal static ListSignupOptions? ReadSignup(IConfigurationSection section) => section.Exists()
+        ? new ListSignupOptions
+        {
+            Enabled = bool.TryParse(section[nameof(ListSignupOptions.Enabled)], out var enabled) && enabled,
+            ConsentText = section[nameof(ListSignupOptions.ConsentText)],
+        }
+        : null;
 }

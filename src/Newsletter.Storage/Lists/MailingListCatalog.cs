@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
+using Newsletter.Core.Signups;
 
 namespace Newsletter.Storage.Lists;
 
@@ -94,6 +95,24 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
     /// <summary>The display name for List-Id and the footer; the list's key if it has left the config since the send began.</summary>
     public string DisplayNameOf(string listName) =>
         (LastGood ?? _latest ?? Load()).Find(listName)?.DisplayName ?? listName;
+
+    /// <summary>
+    /// The signup form of <paramref name="listName"/> as configured now, or null when the list does not exist or takes no
+    /// signups. Reads only that list's keys, never its subscribers: a form request costs nothing however large the list.
+    /// </summary>
+    public ListSignup? SignupOf(string listName)
+    {
+        ArgumentNullException.ThrowIfNull(listName);
+        var list = configuration.GetSection(ListsOptions.SectionName).GetChildren()
+            .FirstOrDefault(l => string.Equals(l.Key, listName, StringComparison.OrdinalIgnoreCase));
+        if (list is null || ListsOptions.ReadSignup(list.GetSection(nameof(MailingListOptions.Signup))) is not { Enabled: true, ConsentText: { } consent }
+            || string.IsNullOrWhiteSpace(consent))
+        {
+            return null;
+        }
+        var displayName = list[nameof(MailingListOptions.DisplayName)];
+        return new ListSignup(list.Key, string.IsNullOrWhiteSpace(displayName) ? list.Key : displayName.Trim(), consent.Trim());
+    }
 
     /// <summary>The CSV files the current configuration names, as full paths (for watching them).</summary>
     public IReadOnlyList<string> SubscriberFiles() =>

@@ -70,7 +70,12 @@ public sealed class MailingListLoader
 
         var hasInline = options?.Subscribers is { Count: > 0 };
         var hasFile = !string.IsNullOrWhiteSpace(options?.SubscribersFile);
-        if (!hasInline && !hasFile)
+        var signupEnabled = options?.Signup is { Enabled: true };
+        if (signupEnabled && string.IsNullOrWhiteSpace(options!.Signup!.ConsentText))
+            errors.Add($"{key}:Signup:ConsentText", null, "is required when Signup:Enabled is true: what the reader agrees to, e.g. \"Send me the weekly issue. I can unsubscribe at any time.\"");
+
+        // A list that grows only through its signup form may start empty.
+        if (!hasInline && !hasFile && !signupEnabled)
             errors.Add(key, null, "has neither Subscribers nor SubscribersFile. Add inline Subscribers (Email, Name) or set SubscribersFile to a CSV with the header row email,name.");
 
         var seen = new AddressSet(remember: true);
@@ -88,7 +93,7 @@ public sealed class MailingListLoader
         if (errors.Count > 0)
             return (null, errors, warnings);
 
-        if (count == 0)
+        if (count == 0 && !signupEnabled)
             warnings.Add(key, null, "has no subscribers; sending to it does nothing.");
 
         return (new MailingList(name, options!.DisplayName!.Trim(), Enumerate(name, key, options, hasInline, hasFile), count), errors, warnings);

@@ -7,13 +7,18 @@ using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;
 
-/// <summary><c>newsletter lists validate|show|suppressions|unsuppress</c>.</summary>
+/// <summary><c>newsletter lists validate|show|export|remove|signup-form|suppressions|unsuppress</c> (the middle ones in <see cref="ReadersCommands"/>).</summary>
 public static partial class ListsCommands
 {
-    public static Command Build() => new("lists", "Check the subscriber lists configured under Newsletter:Lists, and manage the suppression list.")
+    public static Command Build()
     {
-        BuildValidate(), BuildShow(), BuildSuppressions(), BuildUnsuppress(),
-    };
+        var lists = new Command("lists", "Check the subscriber lists configured under Newsletter:Lists, see and export who the next issue goes to, " +
+            "manage readers who joined from the web and the suppression list.") { BuildValidate() };
+        foreach (var command in ReadersCommands.Build()) lists.Subcommands.Add(command);
+        lists.Subcommands.Add(BuildSuppressions());
+        lists.Subcommands.Add(BuildUnsuppress());
+        return lists;
+    }
 
     private static Command BuildValidate()
     {
@@ -31,43 +36,6 @@ public static partial class ListsCommands
             Console.WriteLine(result.Errors.Count == 0
                 ? $"{result.Lists.Count} list(s) valid, {result.Warnings.Count} warning(s)."
                 : $"{result.Errors.Count} error(s): fix them in appsettings.json or the CSV files it names.");
-            return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.UsageOrConfig;
-        }, ct));
-        return command;
-    }
-
-    private static Command BuildShow()
-    {
-        var name = new Argument<string?>("NAME") { Description = "Only this list (default: every list).", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("show",
-            "Print each list with its counts: subscribers configured, suppressed (with the reasons: the suppression list always wins " +
-            "over the config file), and how many the next send goes to.")
-        {
-            name,
-        };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
-        {
-            var result = await ConsoleProgress.WhileAsync("Reading the lists…", () => services.GetRequiredService<MailingListCatalog>().Load(token));
-            PrintProblems(result);
-            var lists = result.Lists;
-            if (parse.GetValue(name) is { } only)
-            {
-                lists = [result.Find(only) ?? throw new ListNotFoundException(only, result.Lists.Select(l => l.Name).ToList())];
-            }
-
-            var suppressions = (await services.GetRequiredService<ISuppressionList>().ListAsync(token))
-                .ToLookup(s => EmailKey.Of(s.Email));
-            foreach (var list in lists)
-            {
-                var reasons = list.Subscribers
-                    .Select(s => suppressions[EmailKey.Of(s.Email)].Where(x => x.ListName is null || x.ListName == list.Name).Select(x => (SuppressionReason?)x.Reason).FirstOrDefault())
-                    .Where(r => r is not null).Select(r => r!.Value).ToList();
-                Console.WriteLine($"{list.Name}  \"{list.DisplayName}\"");
-                Console.WriteLine($"  configured  {list.SubscriberCount,8:N0}");
-                Console.WriteLine($"  suppressed  {reasons.Count,8:N0}" + (reasons.Count == 0 ? "" :
-                    "  (" + string.Join(", ", reasons.GroupBy(r => r).OrderBy(g => g.Key).Select(g => $"{Describe(g.Key)} {g.Count():N0}")) + ")"));
-                Console.WriteLine($"  next send   {list.SubscriberCount - reasons.Count,8:N0}");
-            }
             return result.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.UsageOrConfig;
         }, ct));
         return command;
@@ -126,7 +94,7 @@ public static partial class ListsCommands
         return command;
     }
 
-    private static void PrintProblems(MailingListLoadResult result)
+    internal static void PrintProblems(MailingListLoadResult result)
     {
         foreach (var warning in result.Warnings)
         {
@@ -138,7 +106,7 @@ public static partial class ListsCommands
         }
     }
 
-    private static string Describe(SuppressionReason reason) => reason switch
+    internal static string Describe(SuppressionReason reason) => reason switch
     {
         SuppressionReason.Unsubscribed => "unsubscribed",
         SuppressionReason.HardBounce => "hard bounce",

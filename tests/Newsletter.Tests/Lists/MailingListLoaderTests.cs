@@ -240,4 +240,30 @@ public class MailingListLoaderTests : IDisposable
 
         Assert.Equal(2, Assert.Single(result.Lists).SubscriberCount);
     }
+
+    [Fact]
+    public void Load_AcceptsAListWithNoSubscribers_WhenItTakesSignups()
+    {
+        var result = Load(("web", new MailingListOptions
+        {
+            DisplayName = "Web readers",
+            Signup = new ListSignupOptions { Enabled = true, ConsentText = "Send me the weekly issue." },
+        }));
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        Assert.Equal(0, Assert.Single(result.Lists).SubscriberCount);
+    }
+
+    [Fact]
+    public void Load_ReportsTheMissingConsentText_WhenSignupIsEnabledWithoutIt()
+    {
+        var options = Inline("ada@example.com");
+        options.Signup = new ListSignupOptions { Enabled = true };
+
+        var error = Assert.Single(Load(("sample", options)).Errors);
+
+        Assert.Contains("Newsletter:Lists:sample:Signup:ConsentText", error.ToString());
+        Assert.Contains("is required when Signup:Enabled is true", error.ToString());
+    }
 }
