@@ -15,7 +15,8 @@ namespace Newsletter.Worker.Cli;
 
 /// <summary>
 /// <c>newsletter check</c>: what an operator would otherwise learn from a failed first send, checked without sending:
-/// the configuration, the SMTP relay (EHLO, STARTTLS, AUTH), the bounce mailbox, the DKIM key; then the DNS records to publish.
+/// the configuration, the SMTP relay (EHLO, STARTTLS, AUTH), the bounce mailbox and the complaint ceiling, the DKIM key; then the
+/// DNS records to publish.
 /// </summary>
 public static class CheckCommand
 {
@@ -207,9 +208,12 @@ public static class CheckCommand
     private static async Task CheckBounceMailboxAsync(IServiceProvider services, Action<string, string> line, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<BounceOptions>>().Value;
+        var ceiling = options.GetComplaintCeiling().Describe();
         if (!options.Enabled)
         {
             line(Skip, $"bounce mailbox: off ({BounceOptions.SectionName}:Enabled is false; bounces are not read).");
+            line(Skip, $"complaints: feedback-loop reports are not read while the bounce mailbox is off, so nobody who reports spam is " +
+                       $"suppressed and the complaint ceiling ({ceiling}) cannot act.");
             return;
         }
 
@@ -217,6 +221,8 @@ public static class CheckCommand
         {
             var probe = await services.GetRequiredService<ImapBounceMailbox>().ProbeAsync(cancellationToken);
             line(Pass, $"bounce mailbox {probe.Server}: logged in as '{probe.User}' ({probe.Tls ?? "no TLS"}); folder {probe.Folder} holds {probe.Count} message(s).");
+            line(Pass, $"complaints: feedback-loop reports (ARF) in {probe.Folder} suppress the reader on every list; {ceiling} " +
+                       $"({BounceOptions.SectionName}:ComplaintRateCeiling, :ComplaintMinimumDelivered, :ComplaintMinimumCount).");
         }
         catch (BounceMailboxException ex)
         {
