@@ -5,12 +5,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Configuration;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Signups;
 using Newsletter.Delivery.Transports;
 using Newsletter.Delivery.Unsubscribe;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Delivery;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Rendering.Pages;
 
 namespace Newsletter.Rendering;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Newsletter.Core;
 using Newsletter.Core.Lists;
+using Newsletter.Hosting;
 
 namespace Newsletter.Storage;
 

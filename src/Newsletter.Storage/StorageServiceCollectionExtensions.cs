@@ -2,11 +2,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Bounces;
 using Newsletter.Core.Composition;
-using Newsletter.Core.Configuration;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Signups;
 using Newsletter.Core.Stories;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Storage.StoryFiles;
 
 namespace Newsletter.Storage;

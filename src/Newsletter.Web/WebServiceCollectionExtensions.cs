@@ -1,5 +1,5 @@
 using Hangfire;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Web.Monitoring;
 using Newsletter.Web.Signups;
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Bounces;
-using Newsletter.Core.Configuration;
 using Newsletter.Delivery.Transports;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Delivery.Bounces;
 

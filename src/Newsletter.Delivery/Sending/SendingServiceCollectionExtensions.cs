@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Delivery.Sending;
 

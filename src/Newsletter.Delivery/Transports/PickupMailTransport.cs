@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Core;
 using Newsletter.Delivery.Messages;
+using Newsletter.Hosting;
 
 namespace Newsletter.Delivery.Transports;
 

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Newsletter.Core;
 using Newsletter.Core.Lists;
+using Newsletter.Hosting;
 
 namespace Newsletter.Delivery.Unsubscribe;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Storage.Lists;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Hangfire;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;

@@ -4,8 +4,8 @@ using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Configuration;
 using Newsletter.Delivery.Sending;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Storage;
 
 namespace Newsletter.Worker.Hosting;
@@ -56,8 +56,8 @@ public static class JobsServiceCollectionExtensions
         try
         {
             // Job arguments and state name sends and lists: owner-only, like the delivery log.
-            Newsletter.Core.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
-            Newsletter.Core.PrivateFiles.Prepare(path);
+            Newsletter.Hosting.PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
+            Newsletter.Hosting.PrivateFiles.Prepare(path);
             return new SQLiteStorage(path, new SQLiteStorageOptions
             {
                 QueuePollInterval = TimeSpan.FromSeconds(options.PollIntervalSeconds),

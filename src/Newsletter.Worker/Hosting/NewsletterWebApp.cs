@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 using Newsletter.Storage;
 using Newsletter.Storage.Lists;
 using Newsletter.Web;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Worker.Publishing;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Worker.Scheduling;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Newsletter.Rendering.Preview;
 using Newsletter.Tests.Delivery;
 using Newsletter.Tests.Rendering;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Browser;
 

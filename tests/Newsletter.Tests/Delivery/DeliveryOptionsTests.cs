@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Newsletter.Delivery;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Delivery;
 

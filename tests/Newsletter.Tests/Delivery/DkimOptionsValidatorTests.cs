@@ -6,6 +6,7 @@ using MimeKit;
 using Newsletter.Delivery;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
+using Newsletter.Tests.Support;
 using static Newsletter.Tests.Delivery.DeliveryTestData;
 
 namespace Newsletter.Tests.Delivery;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Transports;
+using Newsletter.Tests.Support;
 using static Newsletter.Tests.Delivery.DeliveryTestData;
 
 namespace Newsletter.Tests.Delivery;

@@ -1,6 +1,7 @@
 using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Tls;
 using Newsletter.Delivery.Transports;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Delivery;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Unsubscribe;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Delivery;
 

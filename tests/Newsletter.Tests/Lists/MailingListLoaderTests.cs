@@ -1,5 +1,6 @@
 using Newsletter.Storage.Lists;
 using Newsletter.Tests.Delivery;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Lists;
 

@@ -19,7 +19,12 @@ public sealed class IssueRendererTextTests(RenderingFixture fixture)
     [Fact]
     public void RenderAsync_KeepsTextLinesWithin72Columns_ExceptUnbreakableWords()
     {
-        foreach (var line in Text.Split('\n'))
+        var lines = Text.Split('\n');
+        // The sample's paragraphs are longer than a line, so wrapping at 72 fills some prose lines (three words or more, not a
+        // "[n] URL" reference) close to 72: without this, text wrapped far too short (or not rendered at all) would pass,
+        // since only lines over 72 are looked at below.
+        Assert.Contains(lines, line => line.Length is > 64 and <= 72 && line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3);
+        foreach (var line in lines)
         {
             if (line.Length <= 72)
                 continue;

@@ -172,12 +172,15 @@ public abstract class DeliveryLifecycleContract : StoreContract
     [Fact]
     public async Task RecoverAbandonedClaims_LeavesALiveWorkersClaimAlone()
     {
-        var (_, deliveries) = await SendToAsync("a@x.test");
+        var (send, deliveries) = await SendToAsync("a@x.test");
         await _log.HeartbeatAsync("alive", None);
-        await _log.TryClaimAsync(deliveries[0].Id, "alive", None);
+        // The claim must have been taken, or there would be nothing for recovery to leave alone.
+        Assert.Equal(ClaimResult.Claimed, await _log.TryClaimAsync(deliveries[0].Id, "alive", None));
         _clock.Advance(TimeSpan.FromSeconds(10));
 
         Assert.Empty(await _log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None));
+        var counts = await _log.CountAsync(1, send.Id, None);
+        Assert.Equal((0, 1, 0), (counts.Pending, counts.Sending, counts.Uncertain));
     }
 
     [Fact]

@@ -1,14 +1,17 @@
 using Microsoft.Data.Sqlite;
 using Newsletter.Storage;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Storage;
 
-/// <summary>A real SQLite file in a fresh temp folder, deleted on dispose.</summary>
+/// <summary>A real SQLite file in a fresh <see cref="TempFolder"/>, deleted on dispose.</summary>
 public sealed class TempDatabase : IDisposable
 {
+    private readonly TempFolder _folder = new();
+
     public TempDatabase()
     {
-        Folder = Path.Combine(Path.GetTempPath(), "newsletter-tests-" + Guid.NewGuid().ToString("N"));
+        Folder = _folder.Path;
         // A subfolder that does not exist yet: the database must create it.
         FilePath = Path.Combine(Folder, "data", "newsletter.db");
         Database = new SqliteDatabase(FilePath);
@@ -24,9 +27,6 @@ public sealed class TempDatabase : IDisposable
     {
         // Pooled connections keep the file open; let them go before deleting it.
         SqliteConnection.ClearAllPools();
-        if (Directory.Exists(Folder))
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
+        _folder.Dispose();
     }
 }

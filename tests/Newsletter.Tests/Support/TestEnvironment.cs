@@ -6,10 +6,11 @@ namespace Newsletter.Tests.Support;
 /// </summary>
 public sealed class TestEnvironment : IDisposable
 {
+    private readonly TempFolder _folder = new();
+
     public TestEnvironment()
     {
-        Directory = Path.Combine(Path.GetTempPath(), "newsletter-tests", Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(Directory);
+        Directory = _folder.Path;
         Settings = new Dictionary<string, string?>
         {
             ["Newsletter:Store:Path"] = Path.Combine(Directory, "newsletter.db"),
@@ -61,15 +62,5 @@ public sealed class TestEnvironment : IDisposable
     public IEnumerable<KeyValuePair<string, string?>> AsEnvironmentVariables() =>
         Settings.Select(kv => KeyValuePair.Create(kv.Key.Replace(":", "__"), kv.Value));
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open by a finishing background thread; the temp folder is cleaned by the OS.
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 }

@@ -1,12 +1,13 @@
 using System.Text.Json;
-using Newsletter.Rendering.Preview;
+using Newsletter.Tests.Browser;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Web;
 
 /// <summary>Every page <c>run</c> serves carries CSP, nosniff, no-framing and a referrer policy; a real browser then refuses slipped script.</summary>
 [Collection(HangfireCollection.Name)]
-public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
+public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture, ChromiumFixture chromium)
+    : IClassFixture<PublishedWorkerFixture>, IClassFixture<ChromiumFixture>
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -61,8 +62,7 @@ public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture) : IClas
         {
             Assert.Contains("<script>document.documentElement.dataset.pwned", await client.GetStringAsync(page));
         }
-        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
-        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
+        await using var browser = await chromium.Chromium.OpenPageAsync(800, dark: false, None);
 
         await browser.NavigateAsync(page, None);
         var ranOnLoad = await browser.EvaluateAsync("document.documentElement.dataset.pwned ?? null", None);
@@ -77,8 +77,7 @@ public sealed class SecurityHeadersTests(PublishedWorkerFixture fixture) : IClas
     [Fact]
     public async Task HangfireDashboard_RunsItsOwnScriptsWithoutPolicyViolations_WhenLoadedFromLoopback()
     {
-        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
-        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
+        await using var browser = await chromium.Chromium.OpenPageAsync(800, dark: false, None);
 
         await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/hangfire"), None);
         await Task.Delay(TimeSpan.FromSeconds(1));

@@ -1,13 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Lists;
-using Newsletter.Rendering.Preview;
+using Newsletter.Tests.Browser;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Web;
 
 /// <summary>The unsubscribe pages in a real browser: headless Chromium, driven over the DevTools protocol.</summary>
 [Collection(HangfireCollection.Name)]
-public sealed class UnsubscribeBrowserTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
+public sealed class UnsubscribeBrowserTests(PublishedWorkerFixture fixture, ChromiumFixture chromium)
+    : IClassFixture<PublishedWorkerFixture>, IClassFixture<ChromiumFixture>
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
@@ -16,8 +17,7 @@ public sealed class UnsubscribeBrowserTests(PublishedWorkerFixture fixture) : IC
     {
         var email = fixture.Subscribers[6];
         var suppressions = fixture.Worker.Services.GetRequiredService<ISuppressionList>();
-        await using var chromium = await HeadlessChromium.LaunchAsync(TimeSpan.FromSeconds(60), None);
-        await using var browser = await chromium.OpenPageAsync(800, dark: false, None);
+        await using var browser = await chromium.Chromium.OpenPageAsync(800, dark: false, None);
 
         await browser.NavigateAsync(new Uri(fixture.Worker.BaseAddress, "/unsubscribe/" + fixture.Tokens.Create("readers", email)), None);
         Assert.Contains("Unsubscribe from readers readers?", await browser.TextAsync(None));

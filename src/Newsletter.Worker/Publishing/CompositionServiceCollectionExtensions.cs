@@ -1,8 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Newsletter.Core.Configuration;
+using Newsletter.Core.Composition;
+using Newsletter.Hosting.Configuration;
 
-namespace Newsletter.Core.Composition;
+namespace Newsletter.Worker.Publishing;
 
 public static class CompositionServiceCollectionExtensions
 {

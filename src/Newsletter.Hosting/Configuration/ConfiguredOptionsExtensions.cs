@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Newsletter.Core.Configuration;
+namespace Newsletter.Hosting.Configuration;
 
 /// <summary>
 /// The one way every options class is bound from configuration. Values are checked against the property types before the

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
-namespace Newsletter.Core.Configuration;
+namespace Newsletter.Hosting.Configuration;
 
 /// <summary>
 /// Finds configured values that cannot become their property's type (a word for a number, an unknown enum name), walking

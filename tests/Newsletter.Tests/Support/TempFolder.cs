@@ -1,7 +1,7 @@
-namespace Newsletter.Tests.Delivery;
+namespace Newsletter.Tests.Support;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {

@@ -3,7 +3,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Newsletter.Core.Configuration;
+namespace Newsletter.Hosting.Configuration;
 
 /// <summary>
 /// Data-annotation validation whose failures name the key, the value as written and where it was set, instead of the

@@ -1,6 +1,6 @@
 using Newsletter.Core.Deliveries;
 
-namespace Newsletter.Tests.Deliveries;
+namespace Newsletter.Tests.Sending;
 
 /// <summary>The one description of a send's state that <c>status</c>, /sends, the watcher and the gauges share.</summary>
 public sealed class SendProgressTests

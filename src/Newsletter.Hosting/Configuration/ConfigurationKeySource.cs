@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
-namespace Newsletter.Core.Configuration;
+namespace Newsletter.Hosting.Configuration;
 
 /// <summary>Says where a configuration key got its value, so an error can send the operator to the right file and line.</summary>
 public static class ConfigurationKeySource

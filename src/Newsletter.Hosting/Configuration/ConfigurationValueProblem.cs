@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Newsletter.Core.Configuration;
+namespace Newsletter.Hosting.Configuration;
 
 /// <summary>A configured value that cannot be read as its setting's type.</summary>
 /// <param name="Key">The full key, e.g. <c>Newsletter:Delivery:BatchSize</c>.</param>

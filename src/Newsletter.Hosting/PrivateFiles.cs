@@ -1,4 +1,4 @@
-namespace Newsletter.Core;
+namespace Newsletter.Hosting;
 
 /// <summary>
 /// Files that hold subscriber data (the databases, pickup messages, the unsubscribe key) are readable by their owner only:
