@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Hosting;
-using Newsletter.Core.Configuration;
+using Newsletter.Hosting.Configuration;
 
 namespace Newsletter.Web.Signups;
 

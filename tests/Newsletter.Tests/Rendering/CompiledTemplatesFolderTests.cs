@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Rendering;
-using Newsletter.Tests.Delivery;
+using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Rendering;
 
