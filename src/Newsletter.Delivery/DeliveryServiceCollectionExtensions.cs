@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Configuration;
+using Newsletter.Delivery.Clicks;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
@@ -17,7 +18,8 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// <see cref="DkimOptions"/>, <see cref="ClickTrackingOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// click tracking's <see cref="ClickLinks"/> and <see cref="TrackedIssueLinks"/>,
     /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
@@ -36,6 +38,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddOptions<DkimOptions>().BindSection(DkimOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>(sp =>
             new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
+
+        services.AddOptions<ClickTrackingOptions>().BindSection(ClickTrackingOptions.SectionName).ValidateOnStart();
 
         services.AddOptions<DeliveryOptions>().BindSection(DeliveryOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>(sp =>
@@ -58,6 +62,10 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<UnsubscribeTokens>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DkimSigning>().Signer));
+
+        // Click tracking's URLs and the links a send's rendering writes (the latter needs the store's IClickStore).
+        services.TryAddSingleton<ClickLinks>();
+        services.TryAddSingleton<TrackedIssueLinks>();
 
         services.TryAddSingleton(sp => new PickupMailTransport(sp.GetRequiredService<IOptions<DeliveryOptions>>(), ContentRoot(sp)));
         services.TryAddSingleton(sp => new SmtpMailTransport(

@@ -1,5 +1,6 @@
 using Hangfire;
 using Newsletter.Core.Configuration;
+using Newsletter.Web.Clicks;
 using Newsletter.Web.Monitoring;
 
 namespace Newsletter.Web;
@@ -7,7 +8,8 @@ namespace Newsletter.Web;
 /// <summary>
 /// Newsletter.Web is the web side of the newsletter, as Hangfire.AspNetCore is to Hangfire.Core. It owns:
 /// <list type="bullet">
-/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>) and the issue archive (<see cref="IssueArchiveEndpoints"/>);</item>
+/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>), the issue archive and its Atom feed
+/// (<see cref="IssueArchiveEndpoints"/>), and the tracked links' redirect (<see cref="ClickRedirectEndpoints"/>, counting through <see cref="ClickRecorder"/>);</item>
 /// <item>the operator pages: /sends with pause, resume and cancel (<see cref="SendsEndpoints"/>, through Core's
 /// <c>ISendControl</c>), the Hangfire dashboard's gate (<see cref="DashboardAuthorizationFilter"/>), /metrics and /healthz
 /// (<see cref="MonitoringEndpoints"/>, <see cref="GaugeReadings"/> and the health checks);</item>
@@ -34,6 +36,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<DashboardAuthorizationFilter>();
         services.AddSingleton<IssueArchive>();
+        services.AddSingleton<ClickRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClickRecorder>());
         services.AddAntiforgery();
         services.AddMonitoring();
         return services;
@@ -41,7 +45,7 @@ public static class WebServiceCollectionExtensions
 
     /// <summary>
     /// Serves every page: the security headers on every response, the Hangfire dashboard at /hangfire behind the operator gate,
-    /// / (to /sends), /sends, /unsubscribe, /issues, /metrics and /healthz.
+    /// / (to /sends), /sends, /unsubscribe, /issues, /r (tracked links), /metrics and /healthz.
     /// </summary>
     public static TApp MapNewsletterWeb<TApp>(this TApp app) where TApp : IApplicationBuilder, IEndpointRouteBuilder
     {
@@ -59,6 +63,7 @@ public static class WebServiceCollectionExtensions
         app.MapSends();
         app.MapUnsubscribe();
         app.MapIssueArchive();
+        app.MapClickRedirects();
         app.MapMonitoring();
         return app;
     }

@@ -28,6 +28,9 @@ public sealed class NewsletterMetrics
     private readonly Histogram<double> _smtpConnect;
     private readonly Counter<long> _bounces;
     private readonly Counter<long> _bouncePasses;
+    private readonly Counter<long> _redirects;
+    private readonly Counter<long> _clicksCounted;
+    private readonly Counter<long> _clicksLost;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
@@ -50,6 +53,11 @@ public sealed class NewsletterMetrics
             "Messages read from the bounce mailbox, by outcome.");
         _bouncePasses = Meter.CreateCounter<long>("newsletter.bounces.passes", "{pass}",
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
+        _redirects = Meter.CreateCounter<long>("newsletter.clicks.redirects", "{redirect}",
+            "Tracked links redirected to their story, by whether the request counts as a click (click, head, robot).");
+        _clicksCounted = Meter.CreateCounter<long>("newsletter.clicks.counted", "{click}", "Clicks written to the store.");
+        _clicksLost = Meter.CreateCounter<long>("newsletter.clicks.lost", "{click}",
+            "Clicks redirected but never counted, by reason (buffer_full: the store fell behind; shutdown: the store could not take them as the process stopped).");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
@@ -91,6 +99,20 @@ public sealed class NewsletterMetrics
         BounceOutcomeKind.Unmatched => "unmatched",
         _ => "unrecognised",
     }));
+
+    /// <param name="kind">"click" (counted), "head" or "robot" (redirected, not counted).</param>
+    public void Redirected(string kind) => _redirects.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void ClicksCounted(long count)
+    {
+        if (count > 0) _clicksCounted.Add(count);
+    }
+
+    /// <param name="reason">"buffer_full" or "shutdown".</param>
+    public void ClicksLost(long count, string reason)
+    {
+        if (count > 0) _clicksLost.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
 
     public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 
