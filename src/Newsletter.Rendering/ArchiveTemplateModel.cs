@@ -4,8 +4,11 @@ using Newsletter.Core.Composition;
 namespace Newsletter.Rendering;
 
 /// <summary>The model of <c>templates/Archive.cshtml</c>: the public index of issues that have gone out.</summary>
-public sealed class ArchiveTemplateModel(BrandingOptions branding, IReadOnlyList<Issue> issues, Func<int, string> pageOf)
+/// <param name="feedUrl">The archive's Atom feed, announced in the page's head.</param>
+public sealed class ArchiveTemplateModel(BrandingOptions branding, IReadOnlyList<Issue> issues, Func<int, string> pageOf, string feedUrl)
 {
+    public string FeedUrl { get; } = feedUrl;
+
     public BrandingOptions Branding { get; } = branding;
 
     /// <summary>Newest first.</summary>

@@ -1,11 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 using static Newsletter.Web.HtmlPage;
 
 namespace Newsletter.Web;
 
-/// <summary><c>GET /issues</c> (the index of past issues, from templates/Archive.cshtml) and <c>GET /issues/{number}</c> (an issue's "view in browser" page).</summary>
+/// <summary>
+/// <c>GET /issues</c> (the index of past issues, from templates/Archive.cshtml), <c>GET /issues/{number}</c> (an issue's "view in
+/// browser" page) and <c>GET /issues/feed.atom</c> (the same issues as an Atom feed).
+/// </summary>
 public static class IssueArchiveEndpoints
 {
     public static void MapIssueArchive(this IEndpointRouteBuilder app)
@@ -14,8 +18,15 @@ public static class IssueArchiveEndpoints
         {
             var sent = await archive.ListSentAsync(ct);
             var html = await renderer.RenderArchiveAsync(
-                new ArchiveTemplateModel(branding.Value, sent, number => string.Create(CultureInfo.InvariantCulture, $"/issues/{number}")), ct);
+                new ArchiveTemplateModel(branding.Value, sent, number => string.Create(CultureInfo.InvariantCulture, $"/issues/{number}"), archive.FeedUrl), ct);
             return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8);
+        });
+
+        app.MapGet(IssueArchive.FeedPath, async (IssueArchive archive, IOptions<BrandingOptions> branding, IOptions<SenderOptions> sender, CancellationToken ct) =>
+        {
+            var published = await archive.ListPublishedAsync(ct);
+            var xml = AtomFeed.Write(branding.Value.Name, sender.Value.FromName ?? branding.Value.Name, sender.Value.PublicBaseUrl.TrimEnd('/'), published);
+            return Results.Content(xml, AtomFeed.ContentType, System.Text.Encoding.UTF8);
         });
 
         app.MapGet("/issues/{number:int}", async (int number, IssueArchive archive, CancellationToken ct) =>

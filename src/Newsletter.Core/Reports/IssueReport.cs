@@ -1,0 +1,44 @@
+namespace Newsletter.Core.Reports;
+
+/// <summary>What an issue did: per list, what happened to the messages and who left; per story, the clicks; and both over time.</summary>
+/// <param name="ClicksTracked">Whether the issue went out with tracked links; without them there are no clicks to show.</param>
+/// <param name="Stories">Clicks per story, most clicked first (stories without a link are left out).</param>
+/// <param name="ClicksOverTime">Clicks per hour (UTC) since the send, every hour from the first to the last click.</param>
+/// <param name="SentOverTime">Messages accepted per minute (UTC), every minute from the first to the last.</param>
+public sealed record IssueReport(
+    int IssueNumber,
+    string Subject,
+    DateOnly WeekEnding,
+    IReadOnlyList<ListReport> Lists,
+    bool ClicksTracked,
+    IReadOnlyList<StoryClicks> Stories,
+    IReadOnlyList<TimeCount> ClicksOverTime,
+    IReadOnlyList<TimeCount> SentOverTime)
+{
+    public long TotalClicks => Stories.Sum(s => s.Clicks);
+}
+
+/// <summary>One list's send of the issue.</summary>
+/// <param name="Recipients">Deliveries recorded for the list (everyone on it when the send was created).</param>
+/// <param name="FailedByReason">Failures grouped by reason, most first.</param>
+/// <param name="Complaints">Complaints attributed to this issue (see <see cref="IIssueActivity.LeaversAsync"/>).</param>
+public sealed record ListReport(
+    string ListName,
+    string State,
+    int Recipients,
+    int Sent,
+    int Failed,
+    IReadOnlyList<ReasonCount> FailedByReason,
+    int Deferred,
+    int Suppressed,
+    int Pending,
+    int Unsubscribes,
+    int Complaints,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt);
+
+public sealed record ReasonCount(string Reason, int Count);
+
+/// <summary>One story's clicks: all its links together (its own link and those in its summary).</summary>
+/// <param name="Rank">1 for the most clicked; stories with as many clicks keep their reading order.</param>
+public sealed record StoryClicks(int Rank, string Title, string Section, string Slug, long Clicks);
