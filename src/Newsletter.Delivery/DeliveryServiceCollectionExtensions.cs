@@ -19,7 +19,7 @@ public static class DeliveryServiceCollectionExtensions
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
     /// <see cref="DkimOptions"/>, <see cref="ClickTrackingOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
-    /// click tracking's <see cref="ClickLinks"/> and <see cref="TrackedIssueLinks"/>,
+    /// <see cref="PublicUrls"/>, click tracking's <see cref="ClickSignatures"/> and <see cref="TrackedIssueLinks"/>,
     /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
@@ -57,14 +57,16 @@ public static class DeliveryServiceCollectionExtensions
             ? new DkimSigning(new DkimMessageSigner(dkim, ContentRoot(sp)))
             : new DkimSigning(null));
 
+        services.TryAddSingleton(sp => new PublicUrls(sp.GetRequiredService<IOptions<SenderOptions>>(), sp.GetRequiredService<UnsubscribeTokens>()));
+
         services.TryAddSingleton(sp => new IssueMessageBuilder(
             sp.GetRequiredService<IOptions<SenderOptions>>(),
-            sp.GetRequiredService<UnsubscribeTokens>(),
+            sp.GetRequiredService<PublicUrls>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DkimSigning>().Signer));
 
         // Click tracking's URLs and the links a send's rendering writes (the latter needs the store's IClickStore).
-        services.TryAddSingleton<ClickLinks>();
+        services.TryAddSingleton<ClickSignatures>();
         services.TryAddSingleton<TrackedIssueLinks>();
 
         services.TryAddSingleton(sp => new PickupMailTransport(sp.GetRequiredService<IOptions<DeliveryOptions>>(), ContentRoot(sp)));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using Newsletter.Core.Composition;
+using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 
 namespace Newsletter.Web;
@@ -18,28 +19,27 @@ public static class AtomFeed
     private const string Atom = "http://www.w3.org/2005/Atom";
 
     /// <summary>The feed's XML.</summary>
-    /// <param name="baseUrl">The public base URL, e.g. https://newsletter.example.com (no trailing slash).</param>
     /// <param name="published">The issues in the archive, newest first.</param>
-    public static string Write(string title, string author, string baseUrl, IReadOnlyList<IssueArchive.PublishedIssue> published)
+    public static string Write(string title, string author, PublicUrls urls, IReadOnlyList<IssueArchive.PublishedIssue> published)
     {
         var output = new Utf8StringWriter();
         using (var xml = XmlWriter.Create(output, new XmlWriterSettings { Indent = true, Async = false }))
         {
             xml.WriteStartDocument();
             xml.WriteStartElement("feed", Atom);
-            xml.WriteElementString("id", Atom, baseUrl + "/issues");
+            xml.WriteElementString("id", Atom, urls.Archive.AbsoluteUri);
             xml.WriteElementString("title", Atom, title);
             // An empty archive still needs an updated time: the epoch says "nothing yet" without inventing a date.
             xml.WriteElementString("updated", Atom, Time(published.Count > 0 ? published.Max(p => p.PublishedAt) : DateTimeOffset.UnixEpoch));
             xml.WriteStartElement("author", Atom);
             xml.WriteElementString("name", Atom, author);
             xml.WriteEndElement();
-            Link(xml, "self", AtomFeed.ContentType.Split(';')[0], baseUrl + IssueArchive.FeedPath);
-            Link(xml, "alternate", "text/html", baseUrl + "/issues");
+            Link(xml, "self", "application/atom+xml", urls.Feed.AbsoluteUri);
+            Link(xml, "alternate", "text/html", urls.Archive.AbsoluteUri);
 
             foreach (var (issue, publishedAt) in published)
             {
-                var page = string.Create(CultureInfo.InvariantCulture, $"{baseUrl}/issues/{issue.Number}");
+                var page = urls.ViewInBrowser(issue.Number).AbsoluteUri;
                 xml.WriteStartElement("entry", Atom);
                 xml.WriteElementString("id", Atom, page);
                 xml.WriteElementString("title", Atom, issue.Subject);

@@ -17,15 +17,11 @@ public sealed class IssueArchive(
     IIssueStore issues,
     ISendStore sends,
     IssueRenderer renderer,
-    IssueMessageBuilder messages,
-    IOptions<BrandingOptions> branding,
-    IOptions<SenderOptions> sender)
+    PublicUrls urls,
+    IOptions<BrandingOptions> branding)
 {
     private const int CachedPages = 32;
     private readonly ConcurrentDictionary<int, Lazy<Task<string>>> _pages = new();
-
-    /// <summary>Where the archive's Atom feed is served.</summary>
-    public const string FeedPath = "/issues/feed.atom";
 
     /// <summary>An issue in the archive and when its first send started.</summary>
     public sealed record PublishedIssue(Issue Issue, DateTimeOffset PublishedAt);
@@ -45,8 +41,6 @@ public sealed class IssueArchive(
         return published;
     }
 
-    /// <summary>The archive's feed, announced by every archive page.</summary>
-    public string FeedUrl => sender.Value.PublicBaseUrl.TrimEnd('/') + FeedPath;
 
     /// <summary>The HTML page of a sent issue, or null when there is no such issue or it has not gone out yet.</summary>
     public async Task<string?> PageAsync(int number, CancellationToken cancellationToken)
@@ -69,9 +63,6 @@ public sealed class IssueArchive(
         }
     }
 
-    /// <summary>The public unsubscribe link of the web copy: a page, not anyone's token.</summary>
-    public string PublicUnsubscribeUrl => sender.Value.PublicBaseUrl.TrimEnd('/') + "/unsubscribe";
-
     /// <summary>When the issue's first send started; null while none has (a send scheduled for later has not).</summary>
     private async Task<DateTimeOffset?> PublishedAtAsync(int number, CancellationToken cancellationToken) =>
         (await sends.ListSendsAsync(number, cancellationToken)).Min(s => s.StartedAt);
@@ -79,10 +70,11 @@ public sealed class IssueArchive(
     private async Task<string> RenderAsync(Issue issue)
     {
         // Rendered uncancelled: the render is shared by every request for the page.
-        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(branding.Value.Name, messages.ViewInBrowserUrl(issue.Number)), CancellationToken.None);
-        var html = rendered.Personalise(subscriberName: null, PublicUnsubscribeUrl).Html;
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(branding.Value.Name, urls.ViewInBrowser(issue.Number)), CancellationToken.None);
+        // The web copy's unsubscribe link is a page explaining where the personal one is, not anyone's token.
+        var html = rendered.Personalise(subscriberName: null, urls.PublicUnsubscribe).Html;
         // The email's template has no feed link (mail clients have no use for it); its web copy announces the feed like the index.
         var headEnd = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
-        return headEnd < 0 ? html : html.Insert(headEnd, $"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{HtmlPage.E(branding.Value.Name)}\" href=\"{HtmlPage.E(FeedUrl)}\">\n");
+        return headEnd < 0 ? html : html.Insert(headEnd, $"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{HtmlPage.E(branding.Value.Name)}\" href=\"{HtmlPage.E(urls.Feed.AbsoluteUri)}\">\n");
     }
 }

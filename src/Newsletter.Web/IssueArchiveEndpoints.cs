@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
@@ -14,18 +13,19 @@ public static class IssueArchiveEndpoints
 {
     public static void MapIssueArchive(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/issues", async (IssueArchive archive, IssueRenderer renderer, IOptions<BrandingOptions> branding, CancellationToken ct) =>
+        app.MapGet("/issues", async (IssueArchive archive, IssueRenderer renderer, IOptions<BrandingOptions> branding, PublicUrls urls, CancellationToken ct) =>
         {
             var sent = await archive.ListSentAsync(ct);
             var html = await renderer.RenderArchiveAsync(
-                new ArchiveTemplateModel(branding.Value, sent, number => string.Create(CultureInfo.InvariantCulture, $"/issues/{number}"), archive.FeedUrl), ct);
+                new ArchiveTemplateModel(branding.Value, sent, PublicUrls.IssuePath, urls.Feed.AbsoluteUri), ct);
             return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8);
         });
 
-        app.MapGet(IssueArchive.FeedPath, async (IssueArchive archive, IOptions<BrandingOptions> branding, IOptions<SenderOptions> sender, CancellationToken ct) =>
+        app.MapGet(PublicUrls.FeedPath, async (IssueArchive archive, IOptions<BrandingOptions> branding, IOptions<SenderOptions> sender, PublicUrls urls,
+            CancellationToken ct) =>
         {
             var published = await archive.ListPublishedAsync(ct);
-            var xml = AtomFeed.Write(branding.Value.Name, sender.Value.FromName ?? branding.Value.Name, sender.Value.PublicBaseUrl.TrimEnd('/'), published);
+            var xml = AtomFeed.Write(branding.Value.Name, sender.Value.FromName ?? branding.Value.Name, urls, published);
             return Results.Content(xml, AtomFeed.ContentType, System.Text.Encoding.UTF8);
         });
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Clicks;
 using Newsletter.Core.Composition;
+using Newsletter.Delivery.Messages;
 using Newsletter.Rendering;
 
 namespace Newsletter.Delivery.Clicks;
@@ -10,7 +11,7 @@ namespace Newsletter.Delivery.Clicks;
 /// each link's tracked URL, its target stored first (<see cref="IClickStore.AddLinksAsync"/>) so the redirect can only go where
 /// the issue links; off, nothing (the stories' own URLs).
 /// </summary>
-public sealed class TrackedIssueLinks(IOptions<ClickTrackingOptions> options, IClickStore store, ClickLinks urls)
+public sealed class TrackedIssueLinks(IOptions<ClickTrackingOptions> options, IClickStore store, ClickSignatures signatures, PublicUrls urls)
 {
     /// <summary>The issue's tracked links for its rendering, or null when clicks are not counted.</summary>
     public async Task<IssueLinks?> ForRenderingAsync(Issue issue, CancellationToken cancellationToken)
@@ -26,7 +27,7 @@ public sealed class TrackedIssueLinks(IOptions<ClickTrackingOptions> options, IC
         var tracked = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var link in stored)
         {
-            tracked.TryAdd(link.Target.AbsoluteUri, urls.UrlOf(issue.Number, link.LinkId));
+            tracked.TryAdd(link.Target.AbsoluteUri, urls.TrackedLink(issue.Number, link.LinkId, signatures.Sign(issue.Number, link.LinkId)));
         }
         return new IssueLinks(tracked);
     }

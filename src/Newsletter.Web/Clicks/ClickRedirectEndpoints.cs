@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Newsletter.Core.Clicks;
 using Newsletter.Core.Monitoring;
 using Newsletter.Delivery.Clicks;
+using Newsletter.Delivery.Messages;
 using static Newsletter.Web.HtmlPage;
 
 namespace Newsletter.Web.Clicks;
@@ -19,11 +20,11 @@ public static class ClickRedirectEndpoints
     {
         // Links are frozen with their issue: once read, a link is served from memory, so a busy store never delays the redirect.
         var cache = new ConcurrentDictionary<(int, int), TrackedLink>();
-        app.MapMethods(ClickLinks.PathPrefix + "/{issue:int}/{link:int}/{signature}", [HttpMethods.Get, HttpMethods.Head],
-            async (int issue, int link, string signature, HttpContext http, ClickLinks links, IClickStore store, ClickRecorder recorder,
+        app.MapMethods(PublicUrls.TrackedLinkRoute, [HttpMethods.Get, HttpMethods.Head],
+            async (int issue, int link, string signature, HttpContext http, ClickSignatures signatures, IClickStore store, ClickRecorder recorder,
                 NewsletterMetrics metrics, CancellationToken ct) =>
             {
-                if (!links.IsSigned(issue, link, signature)) return NotFound();
+                if (!signatures.IsValid(issue, link, signature)) return NotFound();
                 if (!cache.TryGetValue((issue, link), out var tracked))
                 {
                     tracked = await store.FindLinkAsync(issue, link, ct);

@@ -16,7 +16,7 @@ namespace Newsletter.Worker.Scheduling;
 /// URL. Keeps the most recent issue only, so a long-running worker does not grow.
 /// </summary>
 public sealed class RenderedIssueCache(
-    IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, IssueMessageBuilder messages, TrackedIssueLinks links)
+    IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, PublicUrls urls, TrackedIssueLinks links)
     : IIssueBodySource
 {
     private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> _prepared = new();
@@ -83,7 +83,7 @@ public sealed class RenderedIssueCache(
         // Only here does the process compile the templates: a send created before renderings were stored, or a first render.
         // Story links are rewritten here, once per issue and list, never per message (click tracking, when it is on).
         var tracked = await links.ForRenderingAsync(issue, CancellationToken.None);
-        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber), tracked),
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, urls.ViewInBrowser(issueNumber), tracked),
             CancellationToken.None);
         return Prepare(rendered, isStored: false);
     }
