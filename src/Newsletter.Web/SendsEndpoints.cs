@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
+using Newsletter.Delivery.Messages;
 using Newsletter.Storage.Lists;
 using static Newsletter.Web.HtmlPage;
 
@@ -48,7 +49,7 @@ public static partial class SendsEndpoints
                 {
                     var (send, c) = (p.Send, p.Counts);
                     html.Append(CultureInfo.InvariantCulture,
-                        $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a></td><td>{E(send.ListName)}</td><td>{E(p.Describe(TimeZoneInfo.Utc))}</td>" +
+                        $"<tr><td><a href=\"/issues/{send.IssueNumber}\">#{send.IssueNumber}</a> <a href=\"{PublicUrls.ReportPath(send.IssueNumber)}\">report</a></td><td>{E(send.ListName)}</td><td>{E(p.Describe(TimeZoneInfo.Utc))}</td>" +
                         $"<td class=\"n\">{c.Sent:N0} / {c.Total:N0}</td><td class=\"n\">{c.Pending + c.Sending:N0}</td><td class=\"n\">{c.Deferred:N0}</td>" +
                         $"<td class=\"n\">{c.Failed:N0}</td><td class=\"n\">{c.Suppressed:N0}</td><td>{Time(send.StartedAt)}</td><td>{Time(send.FinishedAt)}</td>");
                     if (form is not null)
@@ -97,7 +98,8 @@ public static partial class SendsEndpoints
         }).DisableAntiforgery().WithDomainErrors(backTo: "/sends");
     }
 
-    private static IResult Unauthorized(HttpContext http)
+    /// <summary>The answer to a request without operator access: a Basic challenge and a page saying so.</summary>
+    internal static IResult Unauthorized(HttpContext http)
     {
         OperatorAuthenticator.Challenge(http.Response);
         return Result("Login required", "<h1>Login required</h1><p>Operator pages need the dashboard user and password from this address.</p>", StatusCodes.Status401Unauthorized);

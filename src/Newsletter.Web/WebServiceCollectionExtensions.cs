@@ -61,6 +61,7 @@ public static class WebServiceCollectionExtensions
         });
         app.MapGet("/", () => Results.Redirect("/sends"));
         app.MapSends();
+        app.MapReports();
         app.MapUnsubscribe();
         app.MapIssueArchive();
         app.MapClickRedirects();

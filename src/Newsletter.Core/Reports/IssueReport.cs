@@ -15,6 +15,11 @@ public sealed record IssueReport(
     IReadOnlyList<TimeCount> ClicksOverTime,
     IReadOnlyList<TimeCount> SentOverTime)
 {
+    /// <summary>Said wherever clicks are shown: they count requests, not people.</summary>
+    public const string ScannerCaveat =
+        "Clicks count browser GETs of the tracked links, which are the same URL for every reader, so no one can tell who clicked. " +
+        "Mail security scanners that pose as browsers can still add to them.";
+
     public long TotalClicks => Stories.Sum(s => s.Clicks);
 }
 

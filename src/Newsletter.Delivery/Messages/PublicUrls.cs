@@ -29,6 +29,9 @@ public sealed class PublicUrls
     /// <summary>The route of a tracked story link, as the web endpoint maps it.</summary>
     public const string TrackedLinkRoute = TrackedLinkPrefix + "/{issue:int}/{link:int}/{signature}";
 
+    /// <summary>The route of the operator's report of an issue.</summary>
+    public const string ReportRoute = "/sends/reports/{issue:int}";
+
     /// <summary>The operator's report of an issue, relative to the site: <c>/sends/reports/{number}</c>.</summary>
     public static string ReportPath(int issueNumber) => "/sends/reports/" + issueNumber.ToString(CultureInfo.InvariantCulture);
 

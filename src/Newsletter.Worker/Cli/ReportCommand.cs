@@ -9,11 +9,6 @@ namespace Newsletter.Worker.Cli;
 /// <summary><c>newsletter report ISSUE [--json]</c>: what an issue did, per list and per story.</summary>
 public static class ReportCommand
 {
-    /// <summary>Said wherever clicks are shown: a count of requests, not of people.</summary>
-    public const string ScannerCaveat =
-        "Clicks count browser GETs of the tracked links, the same URL for every reader, so no one can tell who clicked. " +
-        "Mail security scanners that pose as browsers can still add to them.";
-
     public static Command Build()
     {
         var issue = CliArguments.IssueNumber();
@@ -96,7 +91,7 @@ public static class ReportCommand
                 foreach (var c in report.ClicksOverTime)
                     text.AppendLine(CultureInfo.InvariantCulture, $"  {c.At:yyyy-MM-dd HH:mm}  {c.Count,6:N0}");
             }
-            text.AppendLine(ScannerCaveat);
+            text.AppendLine(IssueReport.ScannerCaveat);
         }
 
         if (report.SentOverTime.Count > 0)
