@@ -10,16 +10,16 @@ namespace Newsletter.Storage;
 public sealed class IssueActivity(StoreDatabase database) : IIssueActivity
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<TimeCount>> SentPerMinuteAsync(int issueNumber, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TimeCount>> SentPerSecondAsync(int issueNumber, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Timestamps are fixed-width ISO text on both databases: the first 16 characters are the minute.
-        var rows = await connection.QueryAsync<MinuteRow>(new CommandDefinition("""
-            SELECT substr(updated_at, 1, 16) AS Minute, count(*) AS Count FROM deliveries
+        // Timestamps are fixed-width ISO text on both databases: the first 19 characters are the second.
+        var rows = await connection.QueryAsync<SecondRow>(new CommandDefinition("""
+            SELECT substr(updated_at, 1, 19) AS Second, count(*) AS Count FROM deliveries
             WHERE issue_number = @issueNumber AND state = 'sent' AND updated_at IS NOT NULL
-            GROUP BY substr(updated_at, 1, 16) ORDER BY 1
+            GROUP BY substr(updated_at, 1, 19) ORDER BY 1
             """, new { issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.Select(r => new TimeCount(DbText.ParseTimestamp(r.Minute + ":00Z"), r.Count)).ToList();
+        return rows.Select(r => new TimeCount(DbText.ParseTimestamp(r.Second + "Z"), r.Count)).ToList();
     }
 
     /// <inheritdoc />
@@ -59,9 +59,9 @@ public sealed class IssueActivity(StoreDatabase database) : IIssueActivity
             .ToList();
     }
 
-    private sealed class MinuteRow
+    private sealed class SecondRow
     {
-        public string Minute { get; set; } = "";
+        public string Second { get; set; } = "";
         public long Count { get; set; }
     }
 

@@ -3,8 +3,8 @@ namespace Newsletter.Core.Reports;
 /// <summary>What the delivery log and the suppression list say about one issue after its send, as counts only.</summary>
 public interface IIssueActivity
 {
-    /// <summary>Messages the server accepted, per minute (UTC), oldest first.</summary>
-    Task<IReadOnlyList<TimeCount>> SentPerMinuteAsync(int issueNumber, CancellationToken cancellationToken);
+    /// <summary>Messages the server accepted, per second (UTC), oldest first; seconds with none are left out.</summary>
+    Task<IReadOnlyList<TimeCount>> SentPerSecondAsync(int issueNumber, CancellationToken cancellationToken);
 
     /// <summary>Each failed delivery's list and reason as recorded (the server's reply, or why it was given up).</summary>
     Task<IReadOnlyList<(string ListName, string Reason)>> FailuresAsync(int issueNumber, CancellationToken cancellationToken);

@@ -4,7 +4,9 @@ namespace Newsletter.Core.Reports;
 /// <param name="ClicksTracked">Whether the issue went out with tracked links; without them there are no clicks to show.</param>
 /// <param name="Stories">Clicks per story, most clicked first (stories without a link are left out).</param>
 /// <param name="ClicksOverTime">Clicks per hour (UTC) since the send, every hour from the first to the last click.</param>
-/// <param name="SentOverTime">Messages accepted per minute (UTC), every minute from the first to the last.</param>
+/// <param name="SentOverTime">Messages accepted per <paramref name="SentBucket"/> (UTC), every bucket from the first to the last.</param>
+/// <param name="SentBucket">The length of a <paramref name="SentOverTime"/> bucket: the shortest of 1 s, 10 s, 1 min, 10 min and
+/// 1 h that cuts the send into at most 60, so a send of a minute and one of a day both draw as a readable chart.</param>
 public sealed record IssueReport(
     int IssueNumber,
     string Subject,
@@ -13,7 +15,8 @@ public sealed record IssueReport(
     bool ClicksTracked,
     IReadOnlyList<StoryClicks> Stories,
     IReadOnlyList<TimeCount> ClicksOverTime,
-    IReadOnlyList<TimeCount> SentOverTime)
+    IReadOnlyList<TimeCount> SentOverTime,
+    TimeSpan SentBucket)
 {
     /// <summary>Said wherever clicks are shown: they count requests, not people.</summary>
     public const string ScannerCaveat =

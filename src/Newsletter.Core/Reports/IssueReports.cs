@@ -41,9 +41,24 @@ public sealed partial class IssueReports(IIssueStore issues, ISendStore sends, I
             .ToList();
         var clicksPerHour = counts.GroupBy(c => c.Bucket).Select(g => new TimeCount(g.Key, g.Sum(c => c.Clicks))).ToList();
 
+        var sentPerSecond = await activity.SentPerSecondAsync(issueNumber, cancellationToken);
+        var sentBucket = SentBucketFor(sentPerSecond);
+        var sent = sentPerSecond.GroupBy(c => Floor(c.At, sentBucket)).Select(g => new TimeCount(g.Key, g.Sum(c => c.Count))).ToList();
         return new IssueReport(issue.Number, issue.Subject, issue.WeekEnding, lists, links.Count > 0, stories,
-            Contiguous(clicksPerHour, ClickCount.BucketLength), Contiguous(await activity.SentPerMinuteAsync(issueNumber, cancellationToken), TimeSpan.FromMinutes(1)));
+            Contiguous(clicksPerHour, ClickCount.BucketLength), Contiguous(sent, sentBucket), sentBucket);
     }
+
+    private static readonly TimeSpan[] SentBuckets =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1)];
+
+    private static TimeSpan SentBucketFor(IReadOnlyList<TimeCount> perSecond)
+    {
+        if (perSecond.Count == 0) return TimeSpan.FromMinutes(1);
+        var span = perSecond[^1].At - perSecond[0].At;
+        return SentBuckets.FirstOrDefault(b => span / b < 60, SentBuckets[^1]);
+    }
+
+    private static DateTimeOffset Floor(DateTimeOffset at, TimeSpan bucket) => new(at.UtcTicks - at.UtcTicks % bucket.Ticks, TimeSpan.Zero);
 
     /// <summary>
     /// A failure's reason as the report groups it: the SMTP reply code and enhanced status when the reason has them

@@ -18,9 +18,17 @@ public sealed class IssueReportPage(IssueReport report, string scannerCaveat) : 
     /// <summary>The height in px of the clicks-per-story chart.</summary>
     public int StoryChartHeight => Math.Max(1, Report.Stories.Count) * SvgChart.RowHeight;
 
-    /// <summary>Messages accepted per minute as columns.</summary>
+    /// <summary>Messages accepted per bucket as columns.</summary>
     public IReadOnlyList<SvgChart.Column> SentColumns => SvgChart.Columns(Report.SentOverTime, c => c.Count,
-        c => string.Create(CultureInfo.InvariantCulture, $"{c.At:yyyy-MM-dd HH:mm} UTC: {c.Count:N0} sent"));
+        c => string.Create(CultureInfo.InvariantCulture, $"{c.At:yyyy-MM-dd HH:mm:ss} UTC: {c.Count:N0} sent"));
+
+    /// <summary>"10 s", "1 min", "1 h": the length of a bar of the messages-sent chart.</summary>
+    public string SentBucketName => Report.SentBucket switch
+    {
+        { TotalHours: >= 1 } b => string.Create(CultureInfo.InvariantCulture, $"{b.TotalHours:0} h"),
+        { TotalMinutes: >= 1 } b => string.Create(CultureInfo.InvariantCulture, $"{b.TotalMinutes:0} min"),
+        var b => string.Create(CultureInfo.InvariantCulture, $"{b.TotalSeconds:0} s"),
+    };
 
     /// <summary>Clicks per hour as columns.</summary>
     public IReadOnlyList<SvgChart.Column> ClickColumns => SvgChart.Columns(Report.ClicksOverTime, c => c.Count,
@@ -34,6 +42,9 @@ public sealed class IssueReportPage(IssueReport report, string scannerCaveat) : 
     /// <summary>"2026-04-06 07:00 UTC".</summary>
     public static string Time(DateTimeOffset? at) =>
         at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>"07:00:10": a time on the messages-sent axis, to the second.</summary>
+    public static string Clock(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 
     public static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -15,11 +15,11 @@ public static class ReportCommand
         var json = new Option<bool>("--json")
         {
             Description = "Print the report as one JSON object with stable keys (see the README: issue, subject, weekEnding, lists, " +
-                          "clicksTracked, clicks, stories, clicksOverTime, sentOverTime).",
+                          "clicksTracked, clicks, stories, clicksBucketSeconds, clicksOverTime, sentBucketSeconds, sentOverTime).",
         };
         var command = new Command("report",
             "What an issue did: per list, recipients, sent, failed (by reason), deferred, suppressed, and the unsubscribes and complaints " +
-            "after it; clicks per story, most clicked first; clicks per hour and messages sent per minute. Read-only.")
+            "after it; clicks per story, most clicked first; clicks per hour and messages sent over time. Read-only.")
         {
             issue, json,
         };
@@ -57,8 +57,10 @@ public static class ReportCommand
         clicksTracked = report.ClicksTracked,
         clicks = report.TotalClicks,
         stories = report.Stories.Select(s => new { rank = s.Rank, title = s.Title, section = s.Section, slug = s.Slug, clicks = s.Clicks }),
-        clicksOverTime = report.ClicksOverTime.Select(c => new { hour = c.At, clicks = c.Count }),
-        sentOverTime = report.SentOverTime.Select(c => new { minute = c.At, sent = c.Count }),
+        clicksBucketSeconds = (int)Core.Clicks.ClickCount.BucketLength.TotalSeconds,
+        clicksOverTime = report.ClicksOverTime.Select(c => new { at = c.At, clicks = c.Count }),
+        sentBucketSeconds = (int)report.SentBucket.TotalSeconds,
+        sentOverTime = report.SentOverTime.Select(c => new { at = c.At, sent = c.Count }),
     };
 
     private static string ToText(IssueReport report)
@@ -99,7 +101,7 @@ public static class ReportCommand
             var peak = report.SentOverTime.MaxBy(c => c.Count)!;
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"Messages sent from {report.SentOverTime[0].At:yyyy-MM-dd HH:mm} to {report.SentOverTime[^1].At:yyyy-MM-dd HH:mm} UTC, " +
-                $"at most {peak.Count:N0} in one minute ({peak.At:HH:mm}).");
+                $"at most {peak.Count:N0} in {report.SentBucket.TotalSeconds:N0} s (from {peak.At:HH:mm:ss}).");
         }
         return text.ToString().TrimEnd();
     }
