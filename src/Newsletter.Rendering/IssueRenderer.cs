@@ -19,9 +19,6 @@ public sealed partial class IssueRenderer
     /// <summary>The plain-text email's entry template. Templates named *.txt.cshtml are not HTML-encoded.</summary>
     public const string TextTemplate = "Issue.txt.cshtml";
 
-    /// <summary>The web page listing past issues (<c>GET /issues</c>).</summary>
-    public const string ArchiveTemplate = "Archive.cshtml";
-
     /// <summary>Gmail clips a message whose HTML is larger than about 102 KB; warn well before that.</summary>
     private const int HtmlSizeWarningBytes = 90 * 1024;
 
@@ -84,15 +81,6 @@ public sealed partial class IssueRenderer
         if (html.Length > HtmlSizeWarningBytes)
             LogHtmlTooLarge(issue.Number, html.Length);
         return rendered;
-    }
-
-    /// <summary>Renders <see cref="ArchiveTemplate"/>, the web page listing past issues, in the look of the email.</summary>
-    /// <exception cref="TemplateException">The template is missing, does not compile, or throws while rendering.</exception>
-    public async Task<string> RenderArchiveAsync(ArchiveTemplateModel model, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        cancellationToken.ThrowIfCancellationRequested();
-        return await RunAsync(ArchiveTemplate, model).ConfigureAwait(false);
     }
 
     private Task<string> RunAsync<TModel>(string template, TModel model)

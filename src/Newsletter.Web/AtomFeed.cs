@@ -63,19 +63,19 @@ public static class AtomFeed
         var html = new StringBuilder();
         if (issue.Intro is { } intro)
         {
-            html.Append("<p><strong>").Append(HtmlPage.E(intro.Title)).Append("</strong></p>");
+            html.Append("<p><strong>").Append(Encode(intro.Title)).Append("</strong></p>");
             html.Append(StoryMarkdown.ToHtml(intro.SummaryMarkdown));
         }
         else
         {
-            html.Append("<p>").Append(HtmlPage.E(issue.Preheader)).Append("</p>");
+            html.Append("<p>").Append(Encode(issue.Preheader)).Append("</p>");
         }
         if (issue.KeyTakeaways.Count > 0)
         {
             html.Append("<p>Key takeaways:</p><ul>");
             foreach (var takeaway in issue.KeyTakeaways)
             {
-                html.Append("<li><strong>").Append(HtmlPage.E(takeaway.StoryTitle)).Append("</strong>: ").Append(HtmlPage.E(takeaway.Text)).Append("</li>");
+                html.Append("<li><strong>").Append(Encode(takeaway.StoryTitle)).Append("</strong>: ").Append(Encode(takeaway.Text)).Append("</li>");
             }
             html.Append("</ul>");
         }
@@ -90,6 +90,8 @@ public static class AtomFeed
         xml.WriteAttributeString("href", href);
         xml.WriteEndElement();
     }
+
+    private static string Encode(string text) => System.Text.Encodings.Web.HtmlEncoder.Default.Encode(text);
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -75,6 +75,8 @@ public sealed class IssueArchive(
         var html = rendered.Personalise(subscriberName: null, urls.PublicUnsubscribe).Html;
         // The email's template has no feed link (mail clients have no use for it); its web copy announces the feed like the index.
         var headEnd = html.IndexOf("</head>", StringComparison.OrdinalIgnoreCase);
-        return headEnd < 0 ? html : html.Insert(headEnd, $"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{HtmlPage.E(branding.Value.Name)}\" href=\"{HtmlPage.E(urls.Feed.AbsoluteUri)}\">\n");
+        return headEnd < 0 ? html : html.Insert(headEnd, $"<link rel=\"alternate\" type=\"application/atom+xml\" title=\"{Encode(branding.Value.Name)}\" href=\"{Encode(urls.Feed.AbsoluteUri)}\">\n");
     }
+
+    private static string Encode(string text) => System.Text.Encodings.Web.HtmlEncoder.Default.Encode(text);
 }

@@ -14,7 +14,7 @@ public static class ReportEndpoints
         app.MapGet(PublicUrls.ReportRoute, async (int issue, HttpContext http, OperatorAuthenticator auth, IssueReports reports,
             PageRenderer pages, CancellationToken ct) =>
         {
-            if (auth.Evaluate(http) == OperatorAccess.None) return SendsEndpoints.Unauthorized(http);
+            if (auth.Evaluate(http) == OperatorAccess.None) return await SendsEndpoints.UnauthorizedAsync(http, pages, ct);
             http.Response.Headers.CacheControl = "no-store";
             var report = await reports.GetAsync(issue, ct);
             return await pages.PageAsync("reports/Issue", new IssueReportPage(report, IssueReport.ScannerCaveat), ct: ct);

@@ -10,6 +10,8 @@ using Newsletter.Benchmarks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.FirstOrDefault() == "--store")
     return await StoreBenchmark.RunAsync(args);
+if (args.FirstOrDefault() == "--migration")
+    return await MigrationBenchmark.RunAsync(args);
 BenchmarkOptions options;
 try
 {

@@ -157,6 +157,13 @@ public sealed partial class SmtpMailTransport : IMailTransport
         DeliveryException { Failure: DeliveryFailure.SessionRefused } refused => refused,
         SslHandshakeException when validator.Problem is { } problem =>
             new DeliveryException(DeliveryFailure.SessionRefused, $"Refused the SMTP relay {Describe()}: {problem}", inner: e),
+        // Not the certificate but the handshake itself: SslOnConnect against a port that speaks plain SMTP (its "220" greeting is
+        // not a TLS record), or no protocol or cipher in common. Retrying for a day changes nothing; a dropped connection
+        // (a socket error or a timeout inside) stays transient.
+        SslHandshakeException when !HasInner<SocketException>(e) && !HasInner<TimeoutException>(e) =>
+            new DeliveryException(DeliveryFailure.SessionRefused,
+                $"Could not negotiate TLS with the SMTP relay {Describe()} ({Section}:Security is {_smtp.Security}): {Innermost(e).Message.Trim()} " +
+                $"A port that starts in plain SMTP (25, 587) needs Security StartTls; SslOnConnect is for a port that starts with TLS (465).", inner: e),
         NotSupportedException when _smtp.Security == SmtpSecurity.StartTls && !client.IsSecure =>
             new DeliveryException(DeliveryFailure.SessionRefused,
                 $"The SMTP relay {Describe()} does not offer STARTTLS, and {Section}:Security is StartTls: the login and every message would cross " +
@@ -168,6 +175,17 @@ public sealed partial class SmtpMailTransport : IMailTransport
                 "environment variable Newsletter__Delivery__Smtp__Password.", ReplyCodeOf(e.Message), e.Message.Trim(), inner: e),
         _ => null,
     };
+
+    private static bool HasInner<T>(Exception e) where T : Exception
+    {
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is T) return true;
+        }
+        return false;
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 
     /// <summary>MailKit puts the server's reply text, not its code, in the exception; a leading 5xx code is kept when present.</summary>
     private static int? ReplyCodeOf(string reply) =>

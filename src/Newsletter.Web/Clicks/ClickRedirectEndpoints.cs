@@ -3,7 +3,7 @@ using Newsletter.Core.Clicks;
 using Newsletter.Core.Monitoring;
 using Newsletter.Delivery.Clicks;
 using Newsletter.Delivery.Messages;
-using static Newsletter.Web.HtmlPage;
+using Newsletter.Rendering.Pages;
 
 namespace Newsletter.Web.Clicks;
 
@@ -22,13 +22,13 @@ public static class ClickRedirectEndpoints
         var cache = new ConcurrentDictionary<(int, int), TrackedLink>();
         app.MapMethods(PublicUrls.TrackedLinkRoute, [HttpMethods.Get, HttpMethods.Head],
             async (int issue, int link, string signature, HttpContext http, ClickSignatures signatures, IClickStore store, ClickRecorder recorder,
-                NewsletterMetrics metrics, CancellationToken ct) =>
+                NewsletterMetrics metrics, PageRenderer pages, CancellationToken ct) =>
             {
-                if (!signatures.IsValid(issue, link, signature)) return NotFound();
+                if (!signatures.IsValid(issue, link, signature)) return await NotFoundAsync(pages, ct);
                 if (!cache.TryGetValue((issue, link), out var tracked))
                 {
                     tracked = await store.FindLinkAsync(issue, link, ct);
-                    if (tracked is null) return NotFound();
+                    if (tracked is null) return await NotFoundAsync(pages, ct);
                     if (cache.Count >= CachedLinks) cache.Clear();
                     cache[(issue, link)] = tracked;
                 }
@@ -42,7 +42,6 @@ public static class ClickRedirectEndpoints
             });
     }
 
-    private static IResult NotFound() =>
-        Result("No such link", "<h1>No such link</h1><p>This link is not one we sent, or it was changed on the way. <a href=\"/issues\">Past issues</a>.</p>",
-            StatusCodes.Status404NotFound);
+    private static Task<IResult> NotFoundAsync(PageRenderer pages, CancellationToken ct) =>
+        pages.PageAsync("clicks/NoSuchLink", new PageModel(), StatusCodes.Status404NotFound, ct);
 }
