@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Newsletter.Delivery.Clicks;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Signups;
@@ -18,8 +19,9 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/> (and the signup links'
-    /// <see cref="ConfirmationTokens"/>, with the same key), <see cref="PublicUrls"/>, the signups' <see cref="ConfirmationMailer"/>,
+    /// <see cref="DkimOptions"/>, <see cref="ClickTrackingOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/> (and the signup links'
+    /// <see cref="ConfirmationTokens"/>, with the same key), <see cref="PublicUrls"/>, click tracking's <see cref="ClickSignatures"/> and
+    /// <see cref="TrackedIssueLinks"/>, the signups' <see cref="ConfirmationMailer"/>,
     /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
@@ -38,6 +40,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddOptions<DkimOptions>().BindSection(DkimOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>(sp =>
             new DkimOptionsValidator(sp.GetService<IHostEnvironment>())));
+
+        services.AddOptions<ClickTrackingOptions>().BindSection(ClickTrackingOptions.SectionName).ValidateOnStart();
 
         services.AddOptions<DeliveryOptions>().BindSection(DeliveryOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>(sp =>
@@ -64,6 +68,10 @@ public static class DeliveryServiceCollectionExtensions
             sp.GetRequiredService<PublicUrls>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DkimSigning>().Signer));
+
+        // Click tracking's URLs and the links a send's rendering writes (the latter needs the store's IClickStore).
+        services.TryAddSingleton<ClickSignatures>();
+        services.TryAddSingleton<TrackedIssueLinks>();
 
         services.TryAddSingleton(sp => new PickupMailTransport(sp.GetRequiredService<IOptions<DeliveryOptions>>(), ContentRoot(sp)));
         services.TryAddSingleton(sp => new SmtpMailTransport(

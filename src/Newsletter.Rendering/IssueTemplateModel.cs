@@ -12,7 +12,7 @@ public sealed class IssueTemplateModel
 {
     internal IssueTemplateModel(Issue issue, BrandingOptions branding, IssueRenderContext context, string greetingNameSlot, string unsubscribeUrlSlot)
     {
-        Issue = WithSafeStoryLinks(issue);
+        Issue = WithLinks(WithSafeStoryLinks(issue), context.Links);
         Branding = branding;
         Context = context;
         GreetingNameSlot = greetingNameSlot;
@@ -35,6 +35,21 @@ public sealed class IssueTemplateModel
             Sections = issue.Sections.Select(section => section with { Stories = section.Stories.Select(Safe).ToList() }).ToList(),
         };
     }
+
+    // Every story's own link as the reader gets it (tracked or not), so a template writes story.Url wherever it links a story
+    // (title, "read more", source) and never needs to know whether clicks are counted.
+    private static Issue WithLinks(Issue issue, IssueLinks? links)
+    {
+        if (links is null) return issue;
+        Story Tracked(Story story) => story.Url is null ? story : story with { Url = links.Rewrite(story.Url) };
+        return issue with
+        {
+            Intro = issue.Intro is null ? null : Tracked(issue.Intro),
+            Featured = Tracked(issue.Featured),
+            Sections = issue.Sections.Select(section => section with { Stories = section.Stories.Select(Tracked).ToList() }).ToList(),
+        };
+    }
+
     public BrandingOptions Branding { get; }
     public IssueRenderContext Context { get; }
 
@@ -89,10 +104,10 @@ public sealed class IssueTemplateModel
     }
 
     /// <summary>A summary's Markdown as HTML. The only story text a template may write with <c>Raw</c>.</summary>
-    public string SummaryHtml(Story story) => StoryMarkdown.ToHtml(story.SummaryMarkdown);
+    public string SummaryHtml(Story story) => StoryMarkdown.ToHtml(story.SummaryMarkdown, Context.Links);
 
     /// <summary>A summary's Markdown as plain text, each line indented, its links added to <see cref="References"/>.</summary>
-    public string SummaryText(Story story, string indent = "") => StoryMarkdown.ToPlainText(story.SummaryMarkdown, References, indent);
+    public string SummaryText(Story story, string indent = "") => StoryMarkdown.ToPlainText(story.SummaryMarkdown, References, indent, Context.Links);
 
     /// <summary>The reference number of a story's own link, or null when it has none.</summary>
     public int? ReferenceOf(Story story) => story.Url is null ? null : References.Add(story.Url);

@@ -23,9 +23,10 @@ public static class StoryMarkdown
         .Build();
 
     /// <summary>The summary as an HTML fragment (paragraphs, emphasis, links, code, lists).</summary>
-    public static string ToHtml(string markdown)
+    /// <param name="links">When clicks are counted, the tracked URL of each story link; its text stays as written.</param>
+    public static string ToHtml(string markdown, IssueLinks? links = null)
     {
-        var document = Parse(markdown);
+        var document = Parse(markdown, links);
         using var writer = new StringWriter();
         var renderer = new HtmlRenderer(writer);
         Pipeline.Setup(renderer);
@@ -34,8 +35,29 @@ public static class StoryMarkdown
         return writer.ToString().Trim();
     }
 
-    /// <summary>Parses the summary and turns every link and image that <see cref="StoryLinks"/> does not allow into its text.</summary>
-    private static MarkdownDocument Parse(string? markdown)
+    /// <summary>The summary's http and https links (not images, not <c>mailto:</c>), in order: the ones click tracking counts.</summary>
+    public static IEnumerable<Uri> WebLinks(string? markdown)
+    {
+        var document = Parse(markdown, links: null);
+        foreach (var inline in document.Descendants<Inline>())
+        {
+            var url = inline switch
+            {
+                LinkInline { IsImage: false } link => link.Url,
+                AutolinkInline { IsEmail: false } autolink => autolink.Url,
+                _ => null,
+            };
+            if (url is not null && (url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+                && Uri.TryCreate(url, UriKind.Absolute, out var parsed))
+                yield return parsed;
+        }
+    }
+
+    /// <summary>
+    /// Parses the summary and turns every link and image that <see cref="StoryLinks"/> does not allow into its text; with
+    /// <paramref name="links"/>, points each story link at its tracked URL, keeping the text the reader sees.
+    /// </summary>
+    private static MarkdownDocument Parse(string? markdown, IssueLinks? links)
     {
         var document = Markdown.Parse(markdown ?? "", Pipeline);
         foreach (var link in document.Descendants<LinkInline>().ToList())
@@ -54,7 +76,26 @@ public static class StoryMarkdown
             if (StoryLinks.IsAllowedLink(autolink.IsEmail ? "mailto:" + autolink.Url : autolink.Url)) continue;
             autolink.ReplaceBy(new LiteralInline(autolink.Url));
         }
+        if (links is not null) Track(document, links);
         return document;
+    }
+
+    private static void Track(MarkdownDocument document, IssueLinks links)
+    {
+        foreach (var link in document.Descendants<LinkInline>().Where(l => !l.IsImage).ToList())
+        {
+            if (links.TrackedOrNull(link.Url) is not { } tracked) continue;
+            link.Url = tracked.AbsoluteUri;
+            // A bare URL keeps showing itself as written, and the text part gives it a reference like any other link.
+            link.IsAutoLink = false;
+        }
+        foreach (var autolink in document.Descendants<AutolinkInline>().Where(a => !a.IsEmail).ToList())
+        {
+            if (links.TrackedOrNull(autolink.Url) is not { } tracked) continue;
+            var link = new LinkInline(tracked.AbsoluteUri, "");
+            link.AppendChild(new LiteralInline(autolink.Url));
+            autolink.ReplaceBy(link);
+        }
     }
 
     /// <summary>
@@ -62,10 +103,10 @@ public static class StoryMarkdown
     /// separated by a blank line, each line prefixed by <paramref name="indent"/>. A link's text is followed
     /// by its reference number from <paramref name="references"/>.
     /// </summary>
-    public static string ToPlainText(string markdown, LinkReferences references, string indent = "")
+    public static string ToPlainText(string markdown, LinkReferences references, string indent = "", IssueLinks? links = null)
     {
         ArgumentNullException.ThrowIfNull(references);
-        var document = Parse(markdown);
+        var document = Parse(markdown, links);
         var paragraphs = new List<string>();
         foreach (var block in document)
             AppendBlock(block, references, "", paragraphs);

@@ -181,6 +181,25 @@ internal static class PostgreSqlSchema
         );
         CREATE INDEX pending_signups_by_expiry ON pending_signups (expires_at);
         """),
+        // Version 6, SQLite's version 7: each issue's story links and their clicks per link and hour, nothing about a reader.
+        Sql("""
+        CREATE TABLE tracked_links (
+            issue_number integer NOT NULL REFERENCES issues (number),
+            link_id      integer NOT NULL,
+            url          text NOT NULL,
+            story_slug   text NOT NULL,
+            story_title  text NOT NULL,
+            section      text NOT NULL,
+            PRIMARY KEY (issue_number, link_id)
+        );
+        CREATE TABLE link_clicks (
+            issue_number integer NOT NULL,
+            link_id      integer NOT NULL,
+            hour         text NOT NULL,
+            clicks       bigint NOT NULL,
+            PRIMARY KEY (issue_number, link_id, hour)
+        );
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

@@ -180,6 +180,26 @@ internal static class Schema
         );
         CREATE INDEX IF NOT EXISTS pending_signups_by_expiry ON pending_signups (expires_at);
         """),
+        // Version 7: click counts that cannot identify a reader. Each issue's story links (the redirect's only targets), and
+        // per link and hour a count: no address, no user agent, no time finer than the hour.
+        Sql("""
+        CREATE TABLE IF NOT EXISTS tracked_links (
+            issue_number INTEGER NOT NULL REFERENCES issues (number),
+            link_id      INTEGER NOT NULL,
+            url          TEXT NOT NULL,
+            story_slug   TEXT NOT NULL,
+            story_title  TEXT NOT NULL,
+            section      TEXT NOT NULL,
+            PRIMARY KEY (issue_number, link_id)
+        );
+        CREATE TABLE IF NOT EXISTS link_clicks (
+            issue_number INTEGER NOT NULL,
+            link_id      INTEGER NOT NULL,
+            hour         TEXT NOT NULL,               -- the hour's start, UTC
+            clicks       INTEGER NOT NULL,
+            PRIMARY KEY (issue_number, link_id, hour)
+        );
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

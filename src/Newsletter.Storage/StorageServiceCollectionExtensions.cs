@@ -1,10 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Bounces;
+using Newsletter.Core.Clicks;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Signups;
+using Newsletter.Core.Reports;
 using Newsletter.Core.Stories;
 using Newsletter.Hosting.Configuration;
 using Newsletter.Storage.StoryFiles;
@@ -17,7 +19,7 @@ public static class StorageServiceCollectionExtensions
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IIssueRenderingStore"/>,
     /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
-    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/> and
+    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/>, <see cref="IClickStore"/>, <see cref="IIssueActivity"/>, <see cref="IssueReports"/> and
     /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
@@ -55,6 +57,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IBounceStore>(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<ISignupStore>(sp => new SignupStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IClickStore>(sp => new ClickStore(sp.GetRequiredService<StoreDatabase>()));
+        services.AddSingleton<IIssueActivity>(sp => new IssueActivity(sp.GetRequiredService<StoreDatabase>()));
+        services.AddSingleton<IssueReports>();
         services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }

@@ -30,7 +30,7 @@ public static partial class SendsEndpoints
             var progress = (await deliveries.GetSendProgressAsync(recent.Select(s => s.Id).ToList(), ct)).ToDictionary(p => p.Send.Id);
             // Newest first, as listed; a send that vanished between the two reads is left out.
             var sends = recent.Where(s => progress.ContainsKey(s.Id))
-                .Select(s => new SendRow(progress[s.Id], PublicUrls.IssuePath(s.IssueNumber), action => ControlPath(s.Id, action)))
+                .Select(s => new SendRow(progress[s.Id], PublicUrls.IssuePath(s.IssueNumber), action => ControlPath(s.Id, action), PublicUrls.ReportPath(s.IssueNumber)))
                 .ToList();
             return await pages.PageAsync("operator/Sends", new SendsPage(sends, lists.Rejected, form), ct: ct);
         });
@@ -64,7 +64,8 @@ public static partial class SendsEndpoints
         }).DisableAntiforgery().WithDomainErrors(backTo: "/sends");
     }
 
-    private static Task<IResult> UnauthorizedAsync(HttpContext http, PageRenderer pages, CancellationToken ct)
+    /// <summary>The answer to a request without operator access: a Basic challenge and a page saying so.</summary>
+    internal static Task<IResult> UnauthorizedAsync(HttpContext http, PageRenderer pages, CancellationToken ct)
     {
         OperatorAuthenticator.Challenge(http.Response);
         return pages.PageAsync("operator/LoginRequired", new PageModel(), StatusCodes.Status401Unauthorized, ct);

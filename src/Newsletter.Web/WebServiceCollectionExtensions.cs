@@ -1,5 +1,6 @@
 using Hangfire;
 using Newsletter.Hosting.Configuration;
+using Newsletter.Web.Clicks;
 using Newsletter.Web.Monitoring;
 using Newsletter.Web.Signups;
 
@@ -8,8 +9,9 @@ namespace Newsletter.Web;
 /// <summary>
 /// Newsletter.Web is the web side of the newsletter, as Hangfire.AspNetCore is to Hangfire.Core. It owns:
 /// <list type="bullet">
-/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>), the issue archive (<see cref="IssueArchiveEndpoints"/>)
-/// and the lists' signup forms with double opt-in (<see cref="SignupEndpoints"/>);</item>
+/// <item>the subscriber pages: one-click unsubscribe (<see cref="UnsubscribeEndpoints"/>), the issue archive and its Atom feed
+/// (<see cref="IssueArchiveEndpoints"/>), the lists' signup forms with double opt-in (<see cref="SignupEndpoints"/>), and the tracked
+/// links' redirect (<see cref="ClickRedirectEndpoints"/>, counting through <see cref="ClickRecorder"/>);</item>
 /// <item>the operator pages: /sends with pause, resume and cancel (<see cref="SendsEndpoints"/>, through Core's
 /// <c>ISendControl</c>), the Hangfire dashboard's gate (<see cref="DashboardAuthorizationFilter"/>), /metrics and /healthz
 /// (<see cref="MonitoringEndpoints"/>, <see cref="GaugeReadings"/> and the health checks);</item>
@@ -36,6 +38,8 @@ public static class WebServiceCollectionExtensions
         services.AddSingleton<OperatorAuthenticator>();
         services.AddSingleton<DashboardAuthorizationFilter>();
         services.AddSingleton<IssueArchive>();
+        services.AddSingleton<ClickRecorder>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClickRecorder>());
         services.AddAntiforgery();
         services.AddMonitoring();
         services.AddSignups();
@@ -44,7 +48,7 @@ public static class WebServiceCollectionExtensions
 
     /// <summary>
     /// Serves every page: the security headers on every response, the Hangfire dashboard at /hangfire behind the operator gate,
-    /// / (to /sends), /sends, /unsubscribe, /issues, /signup, /metrics and /healthz.
+    /// / (to /sends), /sends, /unsubscribe, /issues, /signup, /r (tracked links), /metrics and /healthz.
     /// </summary>
     public static TApp MapNewsletterWeb<TApp>(this TApp app) where TApp : IApplicationBuilder, IEndpointRouteBuilder
     {
@@ -60,9 +64,11 @@ public static class WebServiceCollectionExtensions
         });
         app.MapGet("/", () => Results.Redirect("/sends"));
         app.MapSends();
+        app.MapReports();
         app.MapUnsubscribe();
         app.MapIssueArchive();
         app.MapSignup();
+        app.MapClickRedirects();
         app.MapMonitoring();
         return app;
     }

@@ -33,6 +33,9 @@ public sealed class NewsletterMetrics
     private readonly Counter<long> _signupsConfirmed;
     private readonly Counter<long> _signupsRefused;
     private readonly Counter<long> _signupsRateLimited;
+    private readonly Counter<long> _redirects;
+    private readonly Counter<long> _clicksCounted;
+    private readonly Counter<long> _clicksLost;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
@@ -66,6 +69,11 @@ public sealed class NewsletterMetrics
             "already_subscribed, recently_mailed, too_large, mail_failed).");
         _signupsRateLimited = Meter.CreateCounter<long>("newsletter.signups.rate_limited", "{signup}",
             "Signup forms turned away because their client sent too many, by list.");
+        _redirects = Meter.CreateCounter<long>("newsletter.clicks.redirects", "{redirect}",
+            "Tracked links redirected to their story, by whether the request counts as a click (click, head, robot).");
+        _clicksCounted = Meter.CreateCounter<long>("newsletter.clicks.counted", "{click}", "Clicks written to the store.");
+        _clicksLost = Meter.CreateCounter<long>("newsletter.clicks.lost", "{click}",
+            "Clicks redirected but never counted, by reason (buffer_full: the store fell behind; shutdown: the store could not take them as the process stopped).");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
@@ -122,6 +130,20 @@ public sealed class NewsletterMetrics
         _signupsRefused.Add(1, new KeyValuePair<string, object?>("list", list), new KeyValuePair<string, object?>("reason", reason));
 
     public void SignupRateLimited(string list) => _signupsRateLimited.Add(1, new KeyValuePair<string, object?>("list", list));
+
+    /// <param name="kind">"click" (counted), "head" or "robot" (redirected, not counted).</param>
+    public void Redirected(string kind) => _redirects.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void ClicksCounted(long count)
+    {
+        if (count > 0) _clicksCounted.Add(count);
+    }
+
+    /// <param name="reason">"buffer_full" or "shutdown".</param>
+    public void ClicksLost(long count, string reason)
+    {
+        if (count > 0) _clicksLost.Add(count, new KeyValuePair<string, object?>("reason", reason));
+    }
 
     public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 

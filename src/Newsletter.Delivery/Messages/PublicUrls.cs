@@ -23,6 +23,21 @@ public sealed class PublicUrls
     /// <summary>The prefix of every signup route: a list's form is <c>/signup/{list}</c>, a confirmation link <c>/signup/confirm/{token}</c>.</summary>
     public const string SignupPrefix = "/signup";
 
+    /// <summary>The archive's Atom feed.</summary>
+    public const string FeedPath = ArchivePath + "/feed.atom";
+
+    /// <summary>The prefix of tracked story links (<c>/r/{issue}/{link}/{signature}</c>), which count a click and redirect.</summary>
+    public const string TrackedLinkPrefix = "/r";
+
+    /// <summary>The route of a tracked story link, as the web endpoint maps it.</summary>
+    public const string TrackedLinkRoute = TrackedLinkPrefix + "/{issue:int}/{link:int}/{signature}";
+
+    /// <summary>The route of the operator's report of an issue.</summary>
+    public const string ReportRoute = "/sends/reports/{issue:int}";
+
+    /// <summary>The operator's report of an issue, relative to the site: <c>/sends/reports/{number}</c>.</summary>
+    public static string ReportPath(int issueNumber) => "/sends/reports/" + issueNumber.ToString(CultureInfo.InvariantCulture);
+
     private readonly string _base;
     private readonly UnsubscribeTokens _tokens;
 
@@ -64,6 +79,16 @@ public sealed class PublicUrls
 
     /// <summary>The archive's index: <c>{PublicBaseUrl}/issues</c>.</summary>
     public Uri Archive => new(Absolute(ArchivePath));
+
+    /// <summary>The archive's Atom feed: <c>{PublicBaseUrl}/issues/feed.atom</c>.</summary>
+    public Uri Feed => new(Absolute(FeedPath));
+
+    /// <summary>
+    /// A tracked story link: <c>{PublicBaseUrl}/r/{issue}/{link}/{signature}</c>. It names the issue and the link, never the
+    /// reader: every reader's copy is this same URL.
+    /// </summary>
+    public Uri TrackedLink(int issueNumber, int linkId, string signature) =>
+        new(Absolute(string.Create(CultureInfo.InvariantCulture, $"{TrackedLinkPrefix}/{issueNumber}/{linkId}/{Uri.EscapeDataString(signature)}")));
 
     /// <summary>The unsubscribe link of the web copy of an issue: a page explaining where the personal link is, not anyone's token.</summary>
     public string PublicUnsubscribe => Absolute(UnsubscribePath);

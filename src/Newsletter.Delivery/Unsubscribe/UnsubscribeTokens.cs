@@ -54,6 +54,16 @@ public sealed partial class UnsubscribeTokens
         return new UnsubscribeTokens(key);
     }
 
+    /// <summary>
+    /// A key for another signature, derived from this one (HMAC-SHA256 of <paramref name="purpose"/>): every machine that shares the
+    /// unsubscribe secret signs and checks the same way, with nothing more to configure, and no signature of one kind is valid as another.
+    /// </summary>
+    public byte[] DeriveKey(string purpose)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(purpose);
+        return HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes("newsletter:" + purpose));
+    }
+
     /// <summary>Creates the token for one subscriber of one list. It carries the address's <see cref="EmailKey"/>, the form every store lookup matches on.</summary>
     /// <exception cref="ArgumentException">The list name contains a line break, or either value is empty.</exception>
     public string Create(string listName, string email)

@@ -5,8 +5,11 @@ namespace Newsletter.Rendering.Pages;
 
 /// <summary>The model of <c>templates/pages/archive/Index.cshtml</c> (<c>GET /issues</c>): the issues that have gone out.</summary>
 /// <param name="pageOf">The "view in browser" page of an issue, by number.</param>
-public sealed class ArchivePage(IReadOnlyList<Issue> issues, Func<int, string> pageOf) : PageModel
+/// <param name="feedUrl">The archive's Atom feed, announced in the page's head.</param>
+public sealed class ArchivePage(IReadOnlyList<Issue> issues, Func<int, string> pageOf, string feedUrl) : PageModel
 {
+    public string FeedUrl { get; } = feedUrl;
+
     /// <summary>Newest first.</summary>
     public IReadOnlyList<Issue> Issues { get; } = issues;
 

@@ -27,7 +27,8 @@ public sealed class SendsPage(IReadOnlyList<SendRow> sends, IReadOnlyList<string
 
 /// <summary>One send on the /sends page: its progress, the page of its issue, and where its buttons post.</summary>
 /// <param name="Control">Where a button posts for an action ("pause", "resume", "cancel").</param>
-public sealed record SendRow(SendProgress Progress, string IssuePage, Func<string, string> Control)
+/// <param name="ReportPage">The issue's report (/sends/reports/{n}).</param>
+public sealed record SendRow(SendProgress Progress, string IssuePage, Func<string, string> Control, string ReportPage)
 {
     /// <summary>The send's state as operators read it everywhere (UTC on the web).</summary>
     public string State => Progress.Describe(TimeZoneInfo.Utc);

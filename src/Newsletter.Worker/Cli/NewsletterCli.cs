@@ -15,6 +15,7 @@ public static class NewsletterCli
             ListsCommands.Build(),
             SendCommands.BuildSend(),
             SendCommands.BuildStatus(),
+            ReportCommand.Build(),
             SendCommands.BuildPause(),
             SendCommands.BuildResume(),
             SendCommands.BuildCancel(),

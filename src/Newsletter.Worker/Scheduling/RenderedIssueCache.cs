@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Clicks;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
@@ -14,7 +15,8 @@ namespace Newsletter.Worker.Scheduling;
 /// process, however many batch jobs of the send this process runs; batches then only splice in each subscriber's name and
 /// URL. Keeps the most recent issue only, so a long-running worker does not grow.
 /// </summary>
-public sealed class RenderedIssueCache(IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, PublicUrls urls)
+public sealed class RenderedIssueCache(
+    IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, PublicUrls urls, TrackedIssueLinks links)
     : IIssueBodySource
 {
     private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> _prepared = new();
@@ -79,7 +81,10 @@ public sealed class RenderedIssueCache(IIssueStore issues, IIssueRenderingStore 
             return Prepare(RenderedIssue.FromStored(issue, stored), isStored: true);
 
         // Only here does the process compile the templates: a send created before renderings were stored, or a first render.
-        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, urls.ViewInBrowser(issueNumber)), CancellationToken.None);
+        // Story links are rewritten here, once per issue and list, never per message (click tracking, when it is on).
+        var tracked = await links.ForRenderingAsync(issue, CancellationToken.None);
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, urls.ViewInBrowser(issueNumber), tracked),
+            CancellationToken.None);
         return Prepare(rendered, isStored: false);
     }
 

@@ -80,6 +80,20 @@ public static class CliProcess
             return new Result(Process.ExitCode, Text(_output), Text(_error));
         }
 
+        /// <summary>Waits until the output (stdout or stderr) holds a line matching <paramref name="pattern"/>, and returns the match.</summary>
+        public async Task<System.Text.RegularExpressions.Match> WaitForOutputAsync(System.Text.RegularExpressions.Regex pattern, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                var match = pattern.Match(Text(_output) + Text(_error));
+                if (match.Success) return match;
+                if (Process.HasExited) break;
+                await Task.Delay(100);
+            }
+            throw new TimeoutException($"newsletter {_commandLine} wrote nothing matching {pattern} in {timeout}. Output: {Text(_output)}{Text(_error)}");
+        }
+
         public void Dispose() => Process.Dispose();
 
         private static string Text(StringBuilder builder)
