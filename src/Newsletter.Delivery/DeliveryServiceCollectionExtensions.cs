@@ -17,7 +17,7 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SenderOptions"/>, <see cref="UnsubscribeOptions"/>,
-    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>,
+    /// <see cref="DkimOptions"/> and <see cref="DeliveryOptions"/>, and registers <see cref="UnsubscribeTokens"/>, <see cref="PublicUrls"/>,
     /// <see cref="IssueMessageBuilder"/> (signing with DKIM when <see cref="DkimOptions.Enabled"/>) and the <see cref="IMailTransport"/>
     /// chosen by <see cref="DeliveryOptions.Transport"/>, all as singletons. Needs <see cref="IConfiguration"/>
     /// in the container (any host provides it). Relative paths resolve against <see cref="IHostEnvironment.ContentRootPath"/>,
@@ -53,9 +53,11 @@ public static class DeliveryServiceCollectionExtensions
             ? new DkimSigning(new DkimMessageSigner(dkim, ContentRoot(sp)))
             : new DkimSigning(null));
 
+        services.TryAddSingleton(sp => new PublicUrls(sp.GetRequiredService<IOptions<SenderOptions>>(), sp.GetRequiredService<UnsubscribeTokens>()));
+
         services.TryAddSingleton(sp => new IssueMessageBuilder(
             sp.GetRequiredService<IOptions<SenderOptions>>(),
-            sp.GetRequiredService<UnsubscribeTokens>(),
+            sp.GetRequiredService<PublicUrls>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<DkimSigning>().Signer));
 

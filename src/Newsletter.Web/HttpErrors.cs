@@ -1,13 +1,13 @@
 using Newsletter.Core.Errors;
 using Newsletter.Rendering;
-using static Newsletter.Web.HtmlPage;
+using Newsletter.Rendering.Pages;
 
 namespace Newsletter.Web;
 
 /// <summary>
 /// The one mapping from the domain's exceptions to HTTP status codes, for every operator endpoint that changes something: the
 /// services throw what went wrong (<see cref="Newsletter.Core.Errors"/>), and the operator gets the message, which names the fix,
-/// on a page with the status a client can act on. Anything else is left to ASP.NET Core (a 500 without details).
+/// on a page (templates/pages/operator/NotDone.cshtml) with the status a client can act on. Anything else is left to ASP.NET Core (a 500 without details).
 /// </summary>
 public static class HttpErrors
 {
@@ -31,7 +31,8 @@ public static class HttpErrors
         }
         catch (Exception ex) when (StatusCodeFor(ex) is { } status)
         {
-            return Result("Not done", $"<h1>Not done</h1><p>{E(ex.Message)}</p><p><a href=\"{E(backTo)}\">Back</a></p>", status);
+            var pages = context.HttpContext.RequestServices.GetRequiredService<PageRenderer>();
+            return await pages.PageAsync("operator/NotDone", new NotDonePage(ex.Message, backTo), status, context.HttpContext.RequestAborted);
         }
     });
 }

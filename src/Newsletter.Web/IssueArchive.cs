@@ -16,9 +16,8 @@ public sealed class IssueArchive(
     IIssueStore issues,
     IDeliveryProgress log,
     IssueRenderer renderer,
-    IssueMessageBuilder messages,
-    IOptions<BrandingOptions> branding,
-    IOptions<SenderOptions> sender)
+    PublicUrls urls,
+    IOptions<BrandingOptions> branding)
 {
     private const int CachedPages = 32;
     private readonly ConcurrentDictionary<int, Lazy<Task<string>>> _pages = new();
@@ -55,16 +54,14 @@ public sealed class IssueArchive(
         }
     }
 
-    /// <summary>The public unsubscribe link of the web copy: a page, not anyone's token.</summary>
-    public string PublicUnsubscribeUrl => sender.Value.PublicBaseUrl.TrimEnd('/') + "/unsubscribe";
-
     private async Task<bool> IsSentAsync(int number, CancellationToken cancellationToken) =>
         (await log.CountAsync(number, null, cancellationToken)).Sent > 0;
 
     private async Task<string> RenderAsync(Issue issue)
     {
         // Rendered uncancelled: the render is shared by every request for the page.
-        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(branding.Value.Name, messages.ViewInBrowserUrl(issue.Number)), CancellationToken.None);
-        return rendered.Personalise(subscriberName: null, PublicUnsubscribeUrl).Html;
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(branding.Value.Name, urls.ViewInBrowser(issue.Number)), CancellationToken.None);
+        // The web copy's unsubscribe link is a page explaining where the personal one is, not anyone's token.
+        return rendered.Personalise(subscriberName: null, urls.PublicUnsubscribe).Html;
     }
 }

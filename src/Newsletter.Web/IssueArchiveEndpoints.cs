@@ -1,27 +1,22 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
-using Newsletter.Rendering;
-using static Newsletter.Web.HtmlPage;
+using Newsletter.Delivery.Messages;
+using Newsletter.Rendering.Pages;
 
 namespace Newsletter.Web;
 
-/// <summary><c>GET /issues</c> (the index of past issues, from templates/Archive.cshtml) and <c>GET /issues/{number}</c> (an issue's "view in browser" page).</summary>
+/// <summary>
+/// <c>GET /issues</c> (the index of past issues, templates/pages/archive/Index.cshtml) and <c>GET /issues/{number}</c> (an
+/// issue's "view in browser" page, rendered from the email's templates; templates/pages/archive/NotFound.cshtml when absent).
+/// </summary>
 public static class IssueArchiveEndpoints
 {
     public static void MapIssueArchive(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/issues", async (IssueArchive archive, IssueRenderer renderer, IOptions<BrandingOptions> branding, CancellationToken ct) =>
-        {
-            var sent = await archive.ListSentAsync(ct);
-            var html = await renderer.RenderArchiveAsync(
-                new ArchiveTemplateModel(branding.Value, sent, number => string.Create(CultureInfo.InvariantCulture, $"/issues/{number}")), ct);
-            return Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8);
-        });
+        app.MapGet(PublicUrls.ArchivePath, async (IssueArchive archive, PageRenderer pages, CancellationToken ct) =>
+            await pages.PageAsync("archive/Index", new ArchivePage(await archive.ListSentAsync(ct), PublicUrls.IssuePath), ct: ct));
 
-        app.MapGet("/issues/{number:int}", async (int number, IssueArchive archive, CancellationToken ct) =>
+        app.MapGet(PublicUrls.ArchivePath + "/{number:int}", async (int number, IssueArchive archive, PageRenderer pages, CancellationToken ct) =>
             await archive.PageAsync(number, ct) is { } html
                 ? Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8)
-                : Result("No such issue", $"<h1>No issue #{number} here</h1><p>It does not exist or has not gone out yet. <a href=\"/issues\">All past issues</a>.</p>",
-                    StatusCodes.Status404NotFound));
+                : await pages.PageAsync("archive/NotFound", new IssueNotFoundPage(number, PublicUrls.ArchivePath), StatusCodes.Status404NotFound, ct));
     }
 }

@@ -1,7 +1,8 @@
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Unsubscribe;
+using Newsletter.Rendering.Pages;
 using Newsletter.Storage.Lists;
-using static Newsletter.Web.HtmlPage;
 
 namespace Newsletter.Web;
 
@@ -14,76 +15,53 @@ namespace Newsletter.Web;
 /// <item><c>POST /unsubscribe/{token}/resubscribe</c>: lifts that unsubscribe again (the same token authenticates it).</item>
 /// <item><c>GET /unsubscribe</c>: the non-personal link of the web archive, explaining where the real one is.</item>
 /// </list>
-/// A token that is forged, truncated or tampered with gets 404 and changes nothing.
+/// A token that is forged, truncated or tampered with gets 404 and changes nothing. The pages are the templates in
+/// <c>templates/pages/unsubscribe/</c>.
 /// </summary>
 public static partial class UnsubscribeEndpoints
 {
     public static void MapUnsubscribe(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/unsubscribe", () => Result("Unsubscribe",
-            "<h1>Unsubscribe</h1><p>To leave the list, use the unsubscribe link at the bottom of the email you received: " +
-            "it is personal to your address, so this public page cannot know who you are.</p>"));
+        app.MapGet(PublicUrls.UnsubscribePath, (PageRenderer pages, CancellationToken ct) => pages.PageAsync("unsubscribe/Help", new PageModel(), ct: ct));
 
-        app.MapGet("/unsubscribe/{token}", (string token, UnsubscribeTokens tokens, MailingListCatalog lists, HttpContext http) =>
+        app.MapGet(PublicUrls.UnsubscribePath + "/{token}", async (string token, UnsubscribeTokens tokens, MailingListCatalog lists, PageRenderer pages,
+            HttpContext http, CancellationToken ct) =>
         {
             NoStore(http);
-            if (!tokens.TryRead(token, out var listName, out var email)) return NotValid();
-            return Result("Unsubscribe", $"""
-                <h1>Unsubscribe from {E(lists.DisplayNameOf(listName))}?</h1>
-                <p>{E(email)} will get no more issues from this list.</p>
-                <form method="post" action="/unsubscribe/{E(token)}">
-                  <input type="hidden" name="List-Unsubscribe" value="One-Click">
-                  <button type="submit" id="unsubscribe">Unsubscribe</button>
-                </form>
-                <p class="note">Changed your mind? Just close this page: nothing happens until you press the button.</p>
-                """);
+            if (!tokens.TryRead(token, out var listName, out var email)) return await NotValidAsync(pages, ct);
+            return await pages.PageAsync("unsubscribe/Confirm", Page(token, lists.DisplayNameOf(listName), email), ct: ct);
         });
 
-        app.MapPost("/unsubscribe/{token}", async (string token, UnsubscribeTokens tokens, MailingListCatalog lists, ISuppressionList suppressions,
-            ILoggerFactory loggers, HttpContext http, CancellationToken ct) =>
+        app.MapPost(PublicUrls.UnsubscribePath + "/{token}", async (string token, UnsubscribeTokens tokens, MailingListCatalog lists, ISuppressionList suppressions,
+            PageRenderer pages, ILoggerFactory loggers, HttpContext http, CancellationToken ct) =>
         {
             NoStore(http);
-            if (!tokens.TryRead(token, out var listName, out var email)) return NotValid();
+            if (!tokens.TryRead(token, out var listName, out var email)) return await NotValidAsync(pages, ct);
             var oneClick = await IsOneClickAsync(http.Request, ct);
             var added = await suppressions.AddAsync(email, listName, SuppressionReason.Unsubscribed,
                 oneClick ? "one-click unsubscribe (RFC 8058)" : "unsubscribe page", ct);
             if (added) LogUnsubscribed(loggers.CreateLogger(typeof(UnsubscribeEndpoints).FullName!), email, listName, oneClick ? "one-click" : "page");
-            return Result("Unsubscribed", $"""
-                <h1>You are unsubscribed</h1>
-                <p>{E(email)} will get no more issues of {E(lists.DisplayNameOf(listName))}.</p>
-                <form method="post" action="/unsubscribe/{E(token)}/resubscribe">
-                  <button type="submit" id="resubscribe" class="secondary">Resubscribe</button>
-                </form>
-                <p class="note">Unsubscribed by mistake? The button above puts you back on the list.</p>
-                """);
+            return await pages.PageAsync("unsubscribe/Done", Page(token, lists.DisplayNameOf(listName), email), ct: ct);
         }).DisableAntiforgery();
 
-        app.MapPost("/unsubscribe/{token}/resubscribe", async (string token, UnsubscribeTokens tokens, MailingListCatalog lists, ISuppressionList suppressions,
-            ILoggerFactory loggers, HttpContext http, CancellationToken ct) =>
+        app.MapPost(PublicUrls.UnsubscribePath + "/{token}/resubscribe", async (string token, UnsubscribeTokens tokens, MailingListCatalog lists,
+            ISuppressionList suppressions, PageRenderer pages, ILoggerFactory loggers, HttpContext http, CancellationToken ct) =>
         {
             NoStore(http);
-            if (!tokens.TryRead(token, out var listName, out var email)) return NotValid();
+            if (!tokens.TryRead(token, out var listName, out var email)) return await NotValidAsync(pages, ct);
             if (await suppressions.RemoveAsync(email, listName, SuppressionReason.Unsubscribed, ct))
             {
                 LogResubscribed(loggers.CreateLogger(typeof(UnsubscribeEndpoints).FullName!), email, listName);
             }
-            var name = E(lists.DisplayNameOf(listName));
-            if (await suppressions.IsSuppressedAsync(email, listName, ct))
-            {
-                return Result("Not resubscribed", $"""
-                    <h1>We cannot send to this address</h1>
-                    <p>Mail to {E(email)} was refused or bounced earlier, so {name} stays off for it. Reply to any issue and we will sort it out.</p>
-                    """);
-            }
-            return Result("Resubscribed", $"""
-                <h1>Welcome back</h1>
-                <p>{E(email)} is subscribed to {name} again and will get the next issue.</p>
-                <form method="post" action="/unsubscribe/{E(token)}">
-                  <button type="submit" id="unsubscribe" class="secondary">Unsubscribe again</button>
-                </form>
-                """);
+            var page = Page(token, lists.DisplayNameOf(listName), email);
+            return await suppressions.IsSuppressedAsync(email, listName, ct)
+                ? await pages.PageAsync("unsubscribe/ResubscribeRefused", page, ct: ct)
+                : await pages.PageAsync("unsubscribe/Resubscribed", page, ct: ct);
         }).DisableAntiforgery();
     }
+
+    private static UnsubscribePage Page(string token, string listName, string email) =>
+        new(listName, email, PublicUrls.UnsubscribeTokenPath(token), PublicUrls.ResubscribePath(token));
 
     /// <summary>Whether the body is RFC 8058's <c>List-Unsubscribe=One-Click</c>. Any POST with a valid token unsubscribes; this only labels it.</summary>
     private static async Task<bool> IsOneClickAsync(HttpRequest request, CancellationToken ct)
@@ -93,9 +71,8 @@ public static partial class UnsubscribeEndpoints
         return string.Equals(form["List-Unsubscribe"], "One-Click", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static IResult NotValid() => Result("Link not valid",
-        "<h1>This link is not valid</h1><p>It may have been cut short when it was copied. Use the unsubscribe link at the bottom of the email, " +
-        "or reply to the email and we will take you off the list.</p>", StatusCodes.Status404NotFound);
+    private static Task<IResult> NotValidAsync(PageRenderer pages, CancellationToken ct) =>
+        pages.PageAsync("unsubscribe/NotValid", new PageModel(), StatusCodes.Status404NotFound, ct);
 
     /// <summary>The token is in the URL: keep it out of caches and out of the Referer of anything the page links to.</summary>
     private static void NoStore(HttpContext http)

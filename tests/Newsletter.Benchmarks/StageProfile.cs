@@ -46,10 +46,11 @@ internal static class StageProfile
                     ?? throw new InvalidOperationException($"Issue #{issueNumber} vanished.");
         var renderer = services.GetRequiredService<IssueRenderer>();
         var messages = services.GetRequiredService<IssueMessageBuilder>();
+        var publicUrls = services.GetRequiredService<PublicUrls>();
         var list = new MailingList(PipelineRun.ListName, "Benchmark readers", []);
         var subscribers = Enumerable.Range(0, items).Select(i => new Subscriber($"profile{i:D7}@example.com", $"Reader {i}")).ToList();
 
-        var context = new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber));
+        var context = new IssueRenderContext(list.DisplayName, publicUrls.ViewInBrowser(issueNumber));
         RenderedIssue rendered = null!;
         stages.Add(await TimeAsync("render issue (templates, CSS inlining), warm", 5, "1 thread", async _ =>
             rendered = await renderer.RenderAsync(issue, context, ct)));
@@ -57,7 +58,7 @@ internal static class StageProfile
         var urls = new string[items];
         stages.Add(await TimeAsync("unsubscribe token + URL", items, "1 thread", i =>
         {
-            urls[i] = messages.UnsubscribeUrl(list, subscribers[i]);
+            urls[i] = publicUrls.Unsubscribe(list, subscribers[i]);
             return Task.CompletedTask;
         }));
 

@@ -4,7 +4,6 @@ using MimeKit;
 using MimeKit.Utils;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Signing;
-using Newsletter.Delivery.Unsubscribe;
 
 namespace Newsletter.Delivery.Messages;
 
@@ -33,37 +32,32 @@ public sealed class IssueMessageBuilder
 
     private static readonly Encoding Utf8 = new UTF8Encoding(false);
 
-    private readonly UnsubscribeTokens _tokens;
+    private readonly PublicUrls _urls;
     private readonly TimeProvider _clock;
     private readonly MailboxAddress _from;
     private readonly MailboxAddress? _replyTo;
     private readonly string _fromDomain;
-    private readonly string _unsubscribeBase;
-    private readonly string _issuesBase;
     private readonly MailboxAddress _returnPath;
     private readonly bool _verp;
     private readonly string _feedbackSenderId;
     private readonly DkimMessageSigner? _dkim;
 
+    /// <param name="urls">Builds each message's List-Unsubscribe URL.</param>
     /// <param name="dkim">Signs every message built; null sends unsigned messages.</param>
     /// <exception cref="ArgumentException">The sender options are invalid (the options validator reports the same at start-up).</exception>
-    public IssueMessageBuilder(IOptions<SenderOptions> sender, UnsubscribeTokens tokens, TimeProvider? clock = null, DkimMessageSigner? dkim = null)
+    public IssueMessageBuilder(IOptions<SenderOptions> sender, PublicUrls urls, TimeProvider? clock = null, DkimMessageSigner? dkim = null)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(urls);
         var options = sender.Value;
 
         if (!EmailAddressRules.TryNormalize(options.FromAddress, out var fromAddress, out var reason))
             throw new ArgumentException($"{SenderOptions.SectionName}:FromAddress '{options.FromAddress}' {reason}.", nameof(sender));
-        if (!SenderOptionsValidator.IsUsableBaseUrl(options.PublicBaseUrl))
-            throw new ArgumentException($"{SenderOptions.SectionName}:PublicBaseUrl '{options.PublicBaseUrl}' is not an absolute http(s) URL.", nameof(sender));
 
-        _tokens = tokens;
+        _urls = urls;
         _clock = clock ?? TimeProvider.System;
         _from = new MailboxAddress(HeaderText.Sanitize(options.FromName) ?? "", fromAddress);
         _fromDomain = fromAddress[(fromAddress.LastIndexOf('@') + 1)..].ToLowerInvariant();
-        _unsubscribeBase = options.PublicBaseUrl.TrimEnd('/') + "/unsubscribe/";
-        _issuesBase = options.PublicBaseUrl.TrimEnd('/') + "/issues/";
 
         if (!string.IsNullOrWhiteSpace(options.ReplyTo))
         {
@@ -124,17 +118,6 @@ public sealed class IssueMessageBuilder
         return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out issueNumber);
     }
 
-    /// <summary>The public archive page of an issue ("view in browser"): <c>{PublicBaseUrl}/issues/{number}</c>.</summary>
-    public Uri ViewInBrowserUrl(int issueNumber) => new(_issuesBase + issueNumber.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>The one-click unsubscribe URL for <paramref name="subscriber"/> on <paramref name="list"/>: <c>{PublicBaseUrl}/unsubscribe/{token}</c>.</summary>
-    public string UnsubscribeUrl(ListIdentity list, Subscriber subscriber)
-    {
-        ArgumentNullException.ThrowIfNull(list);
-        ArgumentNullException.ThrowIfNull(subscriber);
-        return _unsubscribeBase + _tokens.Create(list.Name, subscriber.Email);
-    }
-
     /// <summary>The List-Id value for <paramref name="list"/>: <c>"Display Name" &lt;name.fromdomain&gt;</c>.</summary>
     public string ListId(ListIdentity list)
     {
@@ -189,7 +172,7 @@ public sealed class IssueMessageBuilder
         message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);
         message.MimeVersion = new Version(1, 0);
 
-        var unsubscribeUrl = UnsubscribeUrl(list, subscriber);
+        var unsubscribeUrl = _urls.Unsubscribe(list, subscriber);
         message.Headers.Add(HeaderId.ListId, ListId(list));
         message.Headers.Add(HeaderId.ListUnsubscribe, "<" + unsubscribeUrl + ">");
         message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");

@@ -94,8 +94,9 @@ public static class IssueCommands
             var renders = services.GetRequiredService<RenderedIssueCache>();
             var messages = services.GetRequiredService<IssueMessageBuilder>();
             var message = messages.Build(await renders.GetBodyAsync(issueNumber, target, token), target, subscriber);
-            // The .html and .txt files are what that subscriber's message decodes to.
-            var content = (await renders.GetAsync(issueNumber, target, token)).Personalise(subscriber.Name, messages.UnsubscribeUrl(target, subscriber));
+            // The .html and .txt files are what that subscriber's message decodes to: the same unsubscribe URL as its List-Unsubscribe.
+            var unsubscribeUrl = (message.Message.Headers[MimeKit.HeaderId.ListUnsubscribe] ?? "").Trim().TrimStart('<').TrimEnd('>');
+            var content = (await renders.GetAsync(issueNumber, target, token)).Personalise(subscriber.Name, unsubscribeUrl);
 
             var folder = Path.GetFullPath(parse.GetRequiredValue(output));
             Directory.CreateDirectory(folder);

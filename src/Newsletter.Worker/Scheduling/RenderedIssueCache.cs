@@ -14,7 +14,7 @@ namespace Newsletter.Worker.Scheduling;
 /// process, however many batch jobs of the send this process runs; batches then only splice in each subscriber's name and
 /// URL. Keeps the most recent issue only, so a long-running worker does not grow.
 /// </summary>
-public sealed class RenderedIssueCache(IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, IssueMessageBuilder messages)
+public sealed class RenderedIssueCache(IIssueStore issues, IIssueRenderingStore renderings, IssueRenderer renderer, PublicUrls urls)
     : IIssueBodySource
 {
     private readonly ConcurrentDictionary<(int Issue, string List), Lazy<Task<PreparedIssue>>> _prepared = new();
@@ -79,7 +79,7 @@ public sealed class RenderedIssueCache(IIssueStore issues, IIssueRenderingStore 
             return Prepare(RenderedIssue.FromStored(issue, stored), isStored: true);
 
         // Only here does the process compile the templates: a send created before renderings were stored, or a first render.
-        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, messages.ViewInBrowserUrl(issueNumber)), CancellationToken.None);
+        var rendered = await renderer.RenderAsync(issue, new IssueRenderContext(list.DisplayName, urls.ViewInBrowser(issueNumber)), CancellationToken.None);
         return Prepare(rendered, isStored: false);
     }
 

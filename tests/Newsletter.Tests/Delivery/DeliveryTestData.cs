@@ -27,7 +27,10 @@ internal static class DeliveryTestData
     /// <summary>The envelope sender the transport tests pass (the From address, as without a ReturnPath).</summary>
     public static readonly MailboxAddress Envelope = new("", "news@example.com");
 
-    public static IssueMessageBuilder Builder() => new(Options.Create(Sender), Tokens);
+    public static IssueMessageBuilder Builder() => new(Options.Create(Sender), Urls());
+
+    /// <summary>The public URLs under <paramref name="sender"/>'s base URL (default <see cref="Sender"/>), with <see cref="Tokens"/>.</summary>
+    public static PublicUrls Urls(SenderOptions? sender = null) => new(Options.Create(sender ?? Sender), Tokens);
 
     /// <summary>Where a body passed to <see cref="Content"/> takes the subscriber's greeting name and unsubscribe URL.</summary>
     public const string NameSlot = "{name}", UnsubscribeSlot = "{unsubscribe}";

@@ -21,7 +21,7 @@ public sealed class DkimMessageSignerTests : IDisposable
     public void Dispose() => _signer.Dispose();
 
     private IssueMessageBuilder SigningBuilder(SenderOptions? sender = null) =>
-        new(Options.Create(sender ?? Sender), Tokens, dkim: _signer);
+        new(Options.Create(sender ?? Sender), Urls(sender), dkim: _signer);
 
     private static MimeMessage Reparse(byte[] raw)
     {
@@ -96,7 +96,7 @@ public sealed class DkimMessageSignerTests : IDisposable
         };
         var builder = SigningBuilder(sender);
         var subscriber = new Subscriber("someone.with.a.long.address+newsletter-tag@subdomain.example.com", "Someone");
-        var url = builder.UnsubscribeUrl(List, subscriber);
+        var url = Urls(sender).Unsubscribe(List, subscriber);
         Assert.True(url.Length > 250);
 
         var message = Reparse(Bytes(builder.Build(Content(), List, subscriber).Message));

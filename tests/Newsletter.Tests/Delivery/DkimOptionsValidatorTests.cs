@@ -107,7 +107,7 @@ public class DkimOptionsValidatorTests
     [Fact]
     public void Build_LeavesMessagesUnsigned_WhenNoSignerIsGiven()
     {
-        var builder = new IssueMessageBuilder(Options.Create(Sender), Tokens);
+        var builder = new IssueMessageBuilder(Options.Create(Sender), Urls());
 
         Assert.False(builder.Signs);
         Assert.Null(builder.Build(Content(), List, List.Subscribers.First()).Message.Headers[HeaderId.DkimSignature]);

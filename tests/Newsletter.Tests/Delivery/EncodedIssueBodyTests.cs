@@ -25,7 +25,7 @@ public sealed class EncodedIssueBodyTests(RenderingFixture fixture)
     {
         var subscriber = new Subscriber("ada@example.com", name);
         var builder = Builder();
-        var expected = fixture.Sample.Personalise(name, builder.UnsubscribeUrl(List, subscriber));
+        var expected = fixture.Sample.Personalise(name, Urls().Unsubscribe(List, subscriber));
 
         var message = Reparse(builder.Build(new EncodedIssueBody(fixture.Sample), List, subscriber).Message, Wire);
 
@@ -73,7 +73,7 @@ public sealed class EncodedIssueBodyTests(RenderingFixture fixture)
         var html = "<p>" + edge + "</p>{name}<a href=\"{unsubscribe}\">x</a>";
         var subscriber = new Subscriber("ada@example.com", "Ada");
         var builder = Builder();
-        var url = builder.UnsubscribeUrl(List, subscriber);
+        var url = Urls().Unsubscribe(List, subscriber);
 
         var raw = Serialise(builder.Build(Content(text: text, html: html), List, subscriber).Message, Wire);
         var message = Reparse(raw);

@@ -60,7 +60,7 @@ public class IssueMessageBuilderTests
     {
         var message = BuildForAda();
 
-        var expectedUrl = _builder.UnsubscribeUrl(List, List.Subscribers.First());
+        var expectedUrl = Urls().Unsubscribe(List, List.Subscribers.First());
         Assert.StartsWith("https://newsletter.example.com/unsubscribe/", expectedUrl);
         Assert.Equal("<" + expectedUrl + ">", message.Headers[HeaderId.ListUnsubscribe]);
         Assert.Equal("List-Unsubscribe=One-Click", message.Headers["List-Unsubscribe-Post"]);
@@ -129,8 +129,8 @@ public class IssueMessageBuilderTests
     [Fact]
     public void UnsubscribeUrl_Differs_PerSubscriberOfTheSameList()
     {
-        var ada = _builder.UnsubscribeUrl(List, List.Subscribers.First());
-        var bob = _builder.UnsubscribeUrl(List, List.Subscribers.ElementAt(1));
+        var ada = Urls().Unsubscribe(List, List.Subscribers.First());
+        var bob = Urls().Unsubscribe(List, List.Subscribers.ElementAt(1));
 
         Assert.NotEqual(ada, bob);
         Assert.True(Tokens.TryRead(bob[(bob.LastIndexOf('/') + 1)..], out var list, out var email));
@@ -160,7 +160,7 @@ public class IssueMessageBuilderTests
             Verp = verp,
             FeedbackSenderId = feedbackSenderId,
         }),
-        Tokens);
+        Urls());
 
     [Fact]
     public void EnvelopeSenderFor_ReturnsFromAddress_WhenNoReturnPathIsConfigured()

@@ -155,13 +155,14 @@ public class SmtpMailTransportTests
     {
         await using var server = new TestSmtpServer();
         await server.StartAsync();
-        var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(new Newsletter.Delivery.Messages.SenderOptions
+        var sender = new Newsletter.Delivery.Messages.SenderOptions
         {
             FromAddress = "news@example.com",
             PublicBaseUrl = "https://newsletter.example.com",
             ReturnPath = "bounces@bounces.example.com",
             Verp = true,
-        }), Tokens);
+        };
+        var builder = new Newsletter.Delivery.Messages.IssueMessageBuilder(Options.Create(sender), Urls(sender));
         var alice = new Subscriber("alice@example.org", "Alice");
         await using var session = await Transport(server.Port).OpenSessionAsync(CancellationToken.None);
 

@@ -142,7 +142,8 @@ public sealed class IssueRendererHtmlTests(RenderingFixture fixture)
     public async Task RenderAsync_GivesLogoItsNameAsAltText_WhenLogoUrlIsSet()
     {
         var renderer = new Newsletter.Rendering.IssueRenderer(
-            Microsoft.Extensions.Options.Options.Create(new Newsletter.Rendering.RenderingOptions { TemplatesDirectory = RepoPaths.Templates }),
+            new Newsletter.Rendering.TemplateEngine(
+                Microsoft.Extensions.Options.Options.Create(new Newsletter.Rendering.RenderingOptions { TemplatesDirectory = RepoPaths.Templates })),
             Microsoft.Extensions.Options.Options.Create(new Newsletter.Rendering.BrandingOptions { Name = "Tensor Weekly", LogoUrl = "https://news.example.org/logo.png" }),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Newsletter.Rendering.IssueRenderer>.Instance);
 

@@ -20,7 +20,7 @@ public sealed class RenderingFixture : IAsyncLifetime
     public PersonalisedContent SampleContent { get; private set; } = null!;
 
     public static IssueRenderer CreateRenderer(string templatesDirectory) => new(
-        Options.Create(new RenderingOptions { TemplatesDirectory = templatesDirectory }),
+        new TemplateEngine(Options.Create(new RenderingOptions { TemplatesDirectory = templatesDirectory })),
         Options.Create(new BrandingOptions { Name = "Tensor Weekly", PostalAddress = "12 Example Street, 1000 Brussels, Belgium" }),
         NullLogger<IssueRenderer>.Instance);
 

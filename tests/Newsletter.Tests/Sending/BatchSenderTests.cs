@@ -319,7 +319,7 @@ public sealed class BatchSenderTests : IAsyncLifetime
         var transport = new SmtpMailTransport(deliveryOptions, Options.Create(DeliveryTestData.Sender));
         var pool = new MailConnectionPool(transport, sendingOptions, deliveryOptions, _metrics.Metrics, _clock);
         _pools.Add(pool);
-        var builder = new IssueMessageBuilder(Options.Create(DeliveryTestData.Sender), DeliveryTestData.Tokens, _clock);
+        var builder = new IssueMessageBuilder(Options.Create(DeliveryTestData.Sender), DeliveryTestData.Urls(), _clock);
         return new BatchSender(_log, _log, _log, _log, Suppressions(), new RateLimiter(_database.Database, _clock), new Bodies(() => _bodySource?.Invoke() ?? _body),
             builder, pool, new SendHalts(), new DiskFullOnly(), sendingOptions, deliveryOptions, _metrics.Metrics, _clock, NullLogger<BatchSender>.Instance);
     }

@@ -43,21 +43,23 @@ public sealed class IssueArchiveTests(PublishedWorkerFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Index_IsRenderedFromTheArchiveTemplate_WithEachIssuesSubject()
+    public async Task Index_IsRenderedFromTheArchivePageTemplate_WithEachIssuesSubject()
     {
         var (_, page) = await GetAsync("/issues");
 
-        Assert.Contains("<title>Tensor Weekly: past issues</title>", page);
+        Assert.Contains("<title>Past issues · Tensor Weekly</title>", page);
         Assert.Contains(System.Net.WebUtility.HtmlEncode(fixture.Issue.Subject), page);
         Assert.Contains($"Issue #{fixture.Issue.Number} · week ending", page);
     }
 
     [Fact]
-    public async Task IssuePage_Answers404_ForAnIssueThatWasNeverSent()
+    public async Task IssuePage_Answers404WithAPageLinkingTheIndex_ForAnIssueThatWasNeverSent()
     {
-        var (status, _) = await GetAsync("/issues/999");
+        var (status, page) = await GetAsync("/issues/999");
 
         Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("No issue #999 here", page);
+        Assert.Contains("href=\"/issues\"", page);
     }
 
     [Fact]
