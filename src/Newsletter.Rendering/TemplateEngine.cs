@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RazorLight;
 using RazorLight.Compilation;
@@ -10,10 +11,11 @@ namespace Newsletter.Rendering;
 /// The one RazorLight engine of a process, over the templates folder (<see cref="RenderingOptions.TemplatesDirectory"/>):
 /// the email (<see cref="IssueRenderer"/>) and the pages (<see cref="Pages.PageRenderer"/>) render through it, so a process
 /// loads the compiler's references once. Built on the first render, so a process that renders nothing (a worker reading
-/// stored renderings, <c>run</c> before its first page) pays nothing. Each template is compiled once per process, on first use.
+/// stored renderings, <c>run</c> before its first page) pays nothing. Each template is compiled on first use after it changed
+/// (<see cref="CompiledTemplatesFolder"/>); a process whose templates were compiled before loads them and never starts the compiler.
 /// Every RazorLight failure leaves as a <see cref="TemplateException"/> naming the file and line.
 /// </summary>
-public sealed class TemplateEngine
+public sealed partial class TemplateEngine
 {
     private readonly Lazy<RazorLightEngine> _engine;
 
@@ -22,9 +24,11 @@ public sealed class TemplateEngine
         ArgumentNullException.ThrowIfNull(rendering);
         TemplatesDirectory = Path.GetFullPath(rendering.Value.TemplatesDirectory);
         // Built on first render, so a wrong folder surfaces as a TemplateException there rather than at DI resolution.
+        var compiledTemplates = new CompiledTemplatesFolder(rendering.Value, TemplatesDirectory);
         _engine = new Lazy<RazorLightEngine>(() => new RazorLightEngineBuilder()
             .UseFileSystemProject(TemplatesDirectory)
-            .UseMemoryCachingProvider()
+            // Each template is compiled once per change of its content (keyed by its hash) and kept on disk, not once per process.
+            .UseCachingProvider(compiledTemplates)
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
             .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
             // Against what a template can use, not all the host's libraries: most of the worker's peak memory otherwise.
@@ -109,15 +113,43 @@ public sealed class TemplateEngine
     }
 
     // Generated template code carries #line mappings, so the innermost frame with a .cshtml file
-    // is the template (often a partial) that threw, with its line.
+    // is the template (often a partial) that threw, with its line. One exception: when RazorLight's own code threw between
+    // that frame and the error, on a line that includes a partial, the partial could not be set up (its @model is not the
+    // type it is given), and the error is the partial's, not the line that includes it.
     private (string File, int? Line) FindTemplateFrame(Exception ex, string fallbackTemplate)
     {
+        var insideRazorLight = false;
         foreach (var frame in new StackTrace(ex, fNeedFileInfo: true).GetFrames())
         {
             var fileName = frame.GetFileName();
             if (fileName is not null && fileName.EndsWith(".cshtml", StringComparison.OrdinalIgnoreCase))
-                return (ResolveTemplatePath(fileName, fallbackTemplate), frame.GetFileLineNumber() is > 0 and var line ? line : null);
+            {
+                var file = ResolveTemplatePath(fileName, fallbackTemplate);
+                int? line = frame.GetFileLineNumber() is > 0 and var number ? number : null;
+                return insideRazorLight && IncludedAt(file, line) is { } partial ? (partial, ModelLine(partial)) : (file, line);
+            }
+            insideRazorLight |= frame.GetMethod()?.DeclaringType?.Namespace?.StartsWith("RazorLight", StringComparison.Ordinal) == true;
         }
         return (Path.Combine(TemplatesDirectory, fallbackTemplate), null);
     }
+
+    /// <summary>The partial that <paramref name="line"/> of <paramref name="template"/> includes, or null.</summary>
+    private string? IncludedAt(string template, int? line)
+    {
+        if (line is not { } number || !File.Exists(template)) return null;
+        var text = File.ReadLines(template).Skip(number - 1).FirstOrDefault();
+        var include = text is null ? null : IncludeCall().Match(text);
+        return include is { Success: true } ? ResolveTemplatePath(include.Groups[1].Value, include.Groups[1].Value) : null;
+    }
+
+    /// <summary>The 1-based line of the template's @model directive, or null.</summary>
+    private static int? ModelLine(string template)
+    {
+        var lines = File.ReadAllLines(template);
+        var index = Array.FindIndex(lines, l => l.TrimStart().StartsWith("@model ", StringComparison.Ordinal));
+        return index < 0 ? null : index + 1;
+    }
+
+    [GeneratedRegex(@"IncludeAsync\(\s*""([^""]+)""")]
+    private static partial Regex IncludeCall();
 }

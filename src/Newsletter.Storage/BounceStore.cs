@@ -4,7 +4,7 @@ using Newsletter.Core.Lists;
 
 namespace Newsletter.Storage;
 
-/// <summary>The <see cref="IBounceStore"/> on either provider: the <c>deliveries</c> and <c>soft_bounces</c> tables.</summary>
+/// <summary>The <see cref="IBounceStore"/> on either provider: the <c>deliveries</c>, <c>soft_bounces</c> and <c>complaints</c> tables.</summary>
 public sealed class BounceStore : IBounceStore
 {
     private readonly StoreDatabase _database;
@@ -17,17 +17,32 @@ public sealed class BounceStore : IBounceStore
         _time = time ?? TimeProvider.System;
     }
 
-    public async Task<SentDelivery?> FindLastSentAsync(string email, CancellationToken cancellationToken)
+    public Task<SentDelivery?> FindLastSentAsync(string email, CancellationToken cancellationToken) =>
+        FindAsync(email, issueNumber: null, cancellationToken);
+
+    public Task<SentDelivery?> FindSentAsync(string email, int issueNumber, CancellationToken cancellationToken) =>
+        FindAsync(email, issueNumber, cancellationToken);
+
+    private async Task<SentDelivery?> FindAsync(string email, int? issueNumber, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<SentRow>(new CommandDefinition("""
-            SELECT id AS DeliveryId, issue_number AS IssueNumber, email AS Email FROM deliveries
-            WHERE email_key = @key AND state = 'sent'
-            ORDER BY issue_number DESC LIMIT 1
+            SELECT d.id AS DeliveryId, d.send_id AS SendId, d.issue_number AS IssueNumber, s.list_name AS ListName, d.email AS Email
+            FROM deliveries d JOIN sends s ON s.id = d.send_id
+            WHERE d.email_key = @key AND d.state = 'sent' AND (@issueNumber IS NULL OR d.issue_number = @issueNumber)
+            ORDER BY d.issue_number DESC LIMIT 1
             """,
-            new { key = EmailKey.Of(email).Value }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row is null ? null : new SentDelivery(row.DeliveryId, row.IssueNumber, row.Email);
+            new { key = EmailKey.Of(email).Value, issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new SentDelivery(row.DeliveryId, row.SendId, row.IssueNumber, row.ListName, row.Email);
+    }
+
+    public async Task<bool> RecordComplaintAsync(long deliveryId, long sendId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO complaints (delivery_id, send_id) VALUES (@deliveryId, @sendId) ON CONFLICT DO NOTHING",
+            new { deliveryId, sendId }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
 
     public async Task<int> RecordSoftBounceAsync(string email, int issueNumber, string status, string? detail, CancellationToken cancellationToken)
@@ -59,7 +74,9 @@ public sealed class BounceStore : IBounceStore
     private sealed class SentRow
     {
         public long DeliveryId { get; set; }
+        public long SendId { get; set; }
         public int IssueNumber { get; set; }
+        public string ListName { get; set; } = "";
         public string Email { get; set; } = "";
     }
 

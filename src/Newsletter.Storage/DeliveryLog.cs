@@ -478,7 +478,8 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
                    sends.created_at AS CreatedAt, sends.scheduled_for AS ScheduledFor, sends.started_at AS StartedAt,
                    sends.finished_at AS FinishedAt, sends.pause_reason AS PauseReason,
                    deliveries.state AS DeliveryState, COUNT(deliveries.id) AS Count, COALESCE(SUM(deliveries.uncertain), 0) AS Uncertain,
-                   MIN(deliveries.next_attempt_at) AS NextAttemptAt
+                   MIN(deliveries.next_attempt_at) AS NextAttemptAt,
+                   (SELECT COUNT(*) FROM complaints WHERE complaints.send_id = sends.id) AS Complaints
             FROM sends LEFT JOIN deliveries ON deliveries.send_id = sends.id
             WHERE {where}
             GROUP BY sends.id, deliveries.state
@@ -492,7 +493,7 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
                 var counts = ToCounts(counted.Select(r => new StateCountRow { State = r.DeliveryState!, Count = r.Count, Uncertain = r.Uncertain }).ToList());
                 // Only a deferred delivery's next attempt is due; others may keep a stale one from before they were sent.
                 var next = counted.FirstOrDefault(r => r.DeliveryState == "deferred")?.NextAttemptAt;
-                return new SendProgress(send.First().ToSend(), counts, DbText.ParseTimestampOrNull(next));
+                return new SendProgress(send.First().ToSend(), counts, DbText.ParseTimestampOrNull(next), send.First().Complaints);
             })
             .ToList();
     }
@@ -588,6 +589,7 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
         public int Count { get; set; }
         public int Uncertain { get; set; }
         public string? NextAttemptAt { get; set; }
+        public int Complaints { get; set; }
     }
 
     private class SendRow

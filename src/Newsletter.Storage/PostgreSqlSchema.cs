@@ -148,6 +148,14 @@ internal static class PostgreSqlSchema
             PRIMARY KEY (issue_number, list_name)
         );
         """),
+        // Version 4, SQLite's version 5: feedback-loop complaints, one row per delivery a reader reported as spam.
+        Sql("""
+        CREATE TABLE complaints (
+            delivery_id bigint PRIMARY KEY REFERENCES deliveries (id),
+            send_id     bigint NOT NULL REFERENCES sends (id)
+        );
+        CREATE INDEX complaints_by_send ON complaints (send_id);
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

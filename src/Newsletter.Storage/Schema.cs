@@ -144,6 +144,15 @@ internal static class Schema
             PRIMARY KEY (issue_number, list_name)
         );
         """),
+        // Version 5: feedback-loop complaints, one row per delivery a reader reported as spam, so each send's complaint rate
+        // can be read. The address is the delivery's; nothing more about the report is kept (the suppression says why).
+        Sql("""
+        CREATE TABLE IF NOT EXISTS complaints (
+            delivery_id INTEGER PRIMARY KEY NOT NULL REFERENCES deliveries (id),
+            send_id     INTEGER NOT NULL REFERENCES sends (id)
+        );
+        CREATE INDEX IF NOT EXISTS complaints_by_send ON complaints (send_id);
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

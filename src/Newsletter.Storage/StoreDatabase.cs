@@ -59,6 +59,24 @@ public abstract class StoreDatabase
     /// <exception cref="InvalidOperationException">The database has no schema (it was emptied or replaced).</exception>
     public abstract Task<int> ProbeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Proves the store takes writes (a file not read-only, a login allowed to change the tables, a server not in recovery):
+    /// deletes nothing from a real table inside a transaction that is rolled back. Used by <c>check</c>.
+    /// </summary>
+    /// <exception cref="DbException">The store refuses the write; the message says why.</exception>
+    public async Task ProbeWriteAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // A write statement, even one that matches no row, needs the write lock (SQLite) or the DELETE privilege and a
+        // read-write session (PostgreSQL).
+        command.CommandText = "DELETE FROM stories WHERE slug = ''";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Which database this is, for messages: a file path, or a database and server (never a password).</summary>
     public abstract string Description { get; }
 

@@ -16,6 +16,10 @@ internal sealed record BenchmarkOptions
                                 postgresql   PostgreSQL store, one `newsletter run` (needs --postgres)
                                 scaling      PostgreSQL with 2 and 3 `newsletter run` processes on one send (--processes)
                                 memory       SQLite at --memory-subscribers, for the peak working set
+                                wait         `newsletter send --wait` alone on SQLite: the whole process, start to exit (issue #17)
+                                wait-dkim    the same with DKIM signing
+                                wait-postgresql  the same on PostgreSQL (needs --postgres)
+                                wait-memory  `send --wait` on SQLite at --memory-subscribers, for its peak resident set
           --subscribers N     subscribers in the generated list (default 10000)
           --repeat R          runs of each line, interleaved, each beside its own smtp-source run; medians (default 3)
           --memory-subscribers N   the memory line's list (default 200000)
@@ -28,12 +32,13 @@ internal sealed record BenchmarkOptions
           --env NAME=VALUE    an environment variable for every newsletter process, e.g. --env DOTNET_gcServer=1 (repeatable)
           --variant "LABEL;NAME=VALUE;..."   a further SQLite line with these environment variables (GC settings, …),
                               its runs interleaved with the others' (repeatable)
+          --baseline-dll PATH another build's newsletter.dll (e.g. main's): each wait line gets a twin run with it, interleaved
           --profile           also time each stage on its own, in one extra process (render, build, serialise, SMTP, delivery log)
           --smoke             every line at 300 subscribers (memory: 3,000), one run, no profile: checks that all works
           --help              this text
         """;
 
-    public static readonly string[] AllLines = ["sqlite", "sqlite-dkim", "postgresql", "scaling", "memory"];
+    public static readonly string[] AllLines = ["sqlite", "sqlite-dkim", "postgresql", "scaling", "memory", "wait", "wait-dkim", "wait-postgresql", "wait-memory"];
 
     public IReadOnlyList<string> Lines { get; init; } = AllLines;
 
@@ -52,6 +57,8 @@ internal sealed record BenchmarkOptions
     public int BatchSize { get; init; } = 1000;
 
     public string? PostgreSql { get; init; }
+
+    public string? BaselineDll { get; init; }
 
     public bool Profile { get; init; }
 
@@ -90,6 +97,7 @@ internal sealed record BenchmarkOptions
                 "--connections" => options with { Connections = Number() },
                 "--batch-size" => options with { BatchSize = Number() },
                 "--postgres" => options with { PostgreSql = Value() },
+                "--baseline-dll" => options with { BaselineDll = Path.GetFullPath(Value()) },
                 "--profile" => options with { Profile = true },
                 "--smoke" => options with { Smoke = true, Subscribers = 300, Repeat = 1, MemorySubscribers = 3_000, MemoryRepeat = 1 },
                 "--help" or "-h" => options with { Help = true },

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -10,9 +11,26 @@ namespace Newsletter.Benchmarks;
 /// reference), run from a work folder that holds a copy of the repository's appsettings.json, with the run's settings as
 /// Newsletter__… environment variables, as an operator runs it. Its GC settings are the shipped ones.
 /// </summary>
-internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, string> environment)
+internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictionary<string, string?> settings, IReadOnlyDictionary<string, string> environment,
+    string? dll = null)
 {
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "newsletter.dll");
+
+    /// <summary>
+    /// Runs a command under /usr/bin/time, which reports what the process alone used: its peak resident set (the kernel's
+    /// maximum, not a sample) and its CPU. Returns the wall time from start to exit as well.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">It failed (the message has its output).</exception>
+    public async Task<(double WallSeconds, double CpuSeconds, long PeakResidentBytes)> RunTimedAsync(TimeSpan timeout, CancellationToken ct, params string[] args)
+    {
+        var report = Path.Combine(workDirectory, $"time-{Guid.NewGuid():N}.txt");
+        var started = Stopwatch.GetTimestamp();
+        await RunAsync(timeout, ct, ["--time-report", report, .. args]);
+        var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var fields = (await File.ReadAllTextAsync(report, ct)).Trim().Split('\n')[^1].Split(' ');
+        return (wall, double.Parse(fields[1], CultureInfo.InvariantCulture) + double.Parse(fields[2], CultureInfo.InvariantCulture),
+            long.Parse(fields[0], CultureInfo.InvariantCulture) * 1024);
+    }
 
     /// <summary>Runs <c>newsletter ARGS</c> to its end.</summary>
     /// <exception cref="InvalidOperationException">It exited with an error; the message has its output.</exception>
@@ -53,15 +71,23 @@ internal sealed class NewsletterExecutable(string workDirectory, IReadOnlyDictio
 
     private ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var list = args.ToList();
+        var timed = list.Count > 1 && list[0] == "--time-report";
+        var start = new ProcessStartInfo(timed ? "/usr/bin/time" : "dotnet")
         {
             WorkingDirectory = workDirectory,
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Dll);
-        foreach (var arg in args)
+        if (timed)
+        {
+            foreach (var arg in new[] { "-o", list[1], "-f", "%M %U %S", "dotnet" })
+                start.ArgumentList.Add(arg);
+            list = list[2..];
+        }
+        start.ArgumentList.Add(dll ?? Dll);
+        foreach (var arg in list)
             start.ArgumentList.Add(arg);
         foreach (var (key, value) in settings)
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -27,6 +27,9 @@ internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, P
     /// <exception cref="InvalidOperationException">A command failed or a worker did not start; the message has its output.</exception>
     public async Task<RunResult> MeasureAsync(Line line, CancellationToken ct)
     {
+        if (line.SendWait)
+            return await MeasureSendWaitAsync(line, ct);
+
         var work = NewWorkDirectory();
         string? database = null;
         var workers = new List<NewsletterExecutable.Worker>();
@@ -91,6 +94,55 @@ internal sealed class PipelineRun(BenchmarkOptions options, PostfixTools sink, P
                 worker.Dispose();
             }
 
+            if (database is not null)
+                await DropQuietlyAsync(database);
+            DeleteQuietly(work);
+        }
+    }
+
+    /// <summary>
+    /// `newsletter send 1 --list bench --wait` alone, as an operator without a `run` process sends: the clock covers the whole
+    /// process, start-up to exit; CPU and peak resident set are the process's own (/usr/bin/time). Before it, the same folder
+    /// sends the issue once to a one-reader list, so the templates have been compiled once (what a disk cache may keep).
+    /// </summary>
+    private async Task<RunResult> MeasureSendWaitAsync(Line line, CancellationToken ct)
+    {
+        var work = NewWorkDirectory();
+        string? database = null;
+        try
+        {
+            var settings = Settings(work, line.Subscribers, line.Dkim);
+            var warm = Path.Combine(work, "warm.csv");
+            await File.WriteAllTextAsync(warm, "email,name\nwarm@example.com,Warm\n", ct);
+            settings["Newsletter:Lists:warm:DisplayName"] = "Warm-up";
+            settings["Newsletter:Lists:warm:SubscribersFile"] = warm;
+            if (line.PostgreSql)
+            {
+                database = $"bench_{Guid.NewGuid():N}";
+                settings["Newsletter:Store:Provider"] = "PostgreSql";
+                settings["Newsletter:Store:ConnectionString"] = await postgres!.CreateDatabaseAsync(database, ct);
+            }
+
+            var newsletter = new NewsletterExecutable(work, settings, Merge(options.Environment, line.Environment), line.Dll);
+            await newsletter.RunAsync(CommandTimeout, ct, "stories", "import", Path.Combine(RepositoryRoot, "stories"));
+            await newsletter.RunAsync(CommandTimeout, ct, "issue", "compose", "--date", SampleWeek);
+            await newsletter.RunAsync(CommandTimeout, ct, "send", "1", "--list", "warm", "--wait");
+
+            var acceptedBefore = sink.Accepted;
+            var sinkCpuBefore = sink.SinkCpuSeconds;
+            var start = Stopwatch.GetTimestamp();
+            var (wall, cpu, peak) = await newsletter.RunTimedAsync(TimeSpan.FromSeconds(120 + line.Subscribers / 100.0), ct, "send", "1", "--list", ListName, "--wait");
+            var complete = await sink.WaitForAcceptedAsync(acceptedBefore + line.Subscribers, TimeSpan.FromSeconds(5), () => true, ct);
+            var received = sink.Accepted - acceptedBefore;
+            double Seconds(int index) => (sink.AcceptedAt(acceptedBefore + index) - start) / (double)Stopwatch.Frequency;
+            var (first, last) = received > 0 ? (Seconds(0), Seconds(received - 1)) : (double.NaN, double.NaN);
+            var (sent, failed, uncertain) = await DeliveryLogCountsAsync(newsletter, waitForFinish: complete, ct);
+            // The issue's counts include the warm-up's one message.
+            return new RunResult(line.Subscribers, received, sent - 1, failed, uncertain, wall, first, last, cpu, cpu, [peak], [0],
+                sink.SinkCpuSeconds - sinkCpuBefore, LoadAverage.OneMinute, ProcessSeconds: wall);
+        }
+        finally
+        {
             if (database is not null)
                 await DropQuietlyAsync(database);
             DeleteQuietly(work);

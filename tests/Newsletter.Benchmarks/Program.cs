@@ -10,6 +10,8 @@ using Newsletter.Benchmarks;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 if (args.FirstOrDefault() == "--store")
     return await StoreBenchmark.RunAsync(args);
+if (args.FirstOrDefault() == "--migration")
+    return await MigrationBenchmark.RunAsync(args);
 BenchmarkOptions options;
 try
 {
@@ -135,7 +137,7 @@ static List<Line> Plan(BenchmarkOptions options, out List<string> skipped)
     var lines = new List<Line>();
     foreach (var name in options.Lines)
     {
-        var postgreSql = name is "postgresql" or "scaling";
+        var postgreSql = name is "postgresql" or "scaling" or "wait-postgresql";
         if (postgreSql && options.PostgreSql is null)
         {
             skipped.Add($"the {name} line needs a PostgreSQL server (--postgres CONNECTION-STRING; run.sh starts a throwaway one when " +
@@ -167,6 +169,19 @@ static List<Line> Plan(BenchmarkOptions options, out List<string> skipped)
             case "memory":
                 lines.Add(new Line($"SQLite, {options.MemorySubscribers:N0} subscribers", false, 1, false, options.MemorySubscribers, options.MemoryRepeat, none));
                 break;
+            case "wait" or "wait-dkim" or "wait-postgresql" or "wait-memory":
+                var label = name switch
+                {
+                    "wait" => "send --wait, SQLite",
+                    "wait-dkim" => "send --wait, SQLite + DKIM",
+                    "wait-postgresql" => "send --wait, PostgreSQL",
+                    _ => $"send --wait, SQLite, {options.MemorySubscribers:N0}",
+                };
+                var (count, repeat) = name == "wait-memory" ? (options.MemorySubscribers, options.MemoryRepeat) : (options.Subscribers, options.Repeat);
+                lines.Add(new Line(label, postgreSql, 0, name == "wait-dkim", count, repeat, none));
+                if (options.BaselineDll is { } baseline)
+                    lines.Add(new Line(label + " (baseline)", postgreSql, 0, name == "wait-dkim", count, repeat, none, baseline));
+                break;
         }
     }
 
@@ -182,7 +197,7 @@ static void Report(BenchmarkOptions options, List<Line> lines, Dictionary<Line, 
     Console.WriteLine("medians over the runs; every figure is counted at smtp-sink, which stamps each message it accepts; msg/s is from starting " +
                       "`newsletter send` to the last message; \"smtp-source\" is its rate in the runs beside ours");
     Console.WriteLine();
-    var header = $"{"line",-32}{"subscribers",12}{"runs",5}{"msg/s",8}{"steady",8}{"smtp-source",12}{"ratio",7}{"CPU s/1000",11}{"peak WS MB",11}{"load",6}";
+    var header = $"{"line",-40}{"subscribers",12}{"runs",5}{"msg/s",8}{"steady",8}{"smtp-source",12}{"ratio",7}{"steady r.",10}{"CPU s/1000",11}{"peak WS MB",11}{"first s",8}{"load",6}";
     Console.WriteLine(header);
     Console.WriteLine(new string('-', header.Length));
     foreach (var line in lines)
@@ -190,10 +205,11 @@ static void Report(BenchmarkOptions options, List<Line> lines, Dictionary<Line, 
         var runs = results[line];
         var rate = Median(runs.Select(r => r.Ours.MessagesPerSecond));
         var baseline = Median(runs.Select(r => r.Baseline));
-        Console.WriteLine($"{line.Label,-32}{line.Subscribers,12:N0}{runs.Count,5}{rate,8:F0}{Median(runs.Select(r => r.Ours.SteadyMessagesPerSecond)),8:F0}" +
+        Console.WriteLine($"{line.Label,-40}{line.Subscribers,12:N0}{runs.Count,5}{rate,8:F0}{Median(runs.Select(r => r.Ours.SteadyMessagesPerSecond)),8:F0}" +
                           $"{baseline,12:F0}{Median(runs.Select(r => r.Ours.MessagesPerSecond / r.Baseline)),7:F2}" +
+                          $"{Median(runs.Select(r => r.Ours.SteadyMessagesPerSecond / r.Baseline)),10:F2}" +
                           $"{Median(runs.Select(r => r.Ours.CpuSecondsPerThousand)),11:F2}{Median(runs.Select(r => Mb(r.Ours.LargestPeakWorkingSet))),11:F0}" +
-                          $"{Median(runs.Select(r => r.Ours.LoadAverage)),6:F1}");
+                          $"{Median(runs.Select(r => r.Ours.FirstAcceptedSeconds)),8:F2}{Median(runs.Select(r => r.Ours.LoadAverage)),6:F1}");
     }
 
     Console.WriteLine();
@@ -201,6 +217,31 @@ static void Report(BenchmarkOptions options, List<Line> lines, Dictionary<Line, 
                       "CPU s/1000 = CPU of every newsletter process (workers and the send command) per 1,000 messages; peak WS = the largest " +
                       "worker's peak working set (VmHWM) since it started; load = 1-minute load average at the end of the runs");
     Console.WriteLine($"targets (issue #8): ratio >= 0.50 at 4 connections; CPU <= 1.00 s per 1,000; peak WS <= 200 MB at 10,000 subscribers, and within 10% of that at 200,000");
+    Console.WriteLine("targets (issue #17, the `send --wait` lines: msg/s and CPU over the whole process, start to exit; peak WS = its peak resident set " +
+                      "from /usr/bin/time; first s = first message at the sink after the process started): ratio >= 0.50, steady ratio >= 0.65 " +
+                      "(SQLite and PostgreSQL); CPU <= 0.60 s per 1,000; first message <= 1.5 s once the templates were compiled once; peak <= 150 MB " +
+                      "at 30,000 and <= +10% at 300,000");
+    var plain = lines.FirstOrDefault(l => l is { SendWait: true, Dkim: false, PostgreSql: false, Dll: null } && l.Subscribers == options.Subscribers);
+    var dkimLine = lines.FirstOrDefault(l => l is { SendWait: true, Dkim: true, Dll: null });
+    if (plain is not null && dkimLine is not null)
+    {
+        var extra = (Median(results[dkimLine].Select(r => r.Ours.CpuSeconds / r.Ours.Received)) - Median(results[plain].Select(r => r.Ours.CpuSeconds / r.Ours.Received))) * 1000;
+        Console.WriteLine($"DKIM adds {extra:F2} ms CPU per message (send --wait, whole process, medians; target <= 0.40); {OpenSsl.Rsa2048Line()}");
+    }
+    var bigWait = lines.FirstOrDefault(l => l is { SendWait: true, Dll: null } && l.Subscribers == options.MemorySubscribers && l.Subscribers != options.Subscribers);
+    if (plain is not null && bigWait is not null)
+    {
+        var smallPeak = Median(results[plain].Select(r => Mb(r.Ours.LargestPeakWorkingSet)));
+        var largePeak = Median(results[bigWait].Select(r => Mb(r.Ours.LargestPeakWorkingSet)));
+        Console.WriteLine($"send --wait peak resident set: {smallPeak:F0} MB at {plain.Subscribers:N0}, {largePeak:F0} MB at {bigWait.Subscribers:N0} ({(largePeak / smallPeak - 1) * 100:+0;-0}%)");
+    }
+    foreach (var baselineLine in lines.Where(l => l.Dll is not null))
+    {
+        var ours = lines.First(l => l.Label + " (baseline)" == baselineLine.Label);
+        double Ratio(Func<RunResult, double> figure) => Median(results[ours].Zip(results[baselineLine], (o, b) => figure(o.Ours) / figure(b.Ours)));
+        Console.WriteLine($"  {ours.Label} / its baseline, run by run (medians): msg/s x{Ratio(r => r.MessagesPerSecond):F2}, steady x{Ratio(r => r.SteadyMessagesPerSecond):F2}, " +
+                          $"CPU per message x{Ratio(r => r.CpuSeconds / r.Received):F2}, peak x{Ratio(r => r.LargestPeakWorkingSet):F2}, first message x{Ratio(r => r.FirstAcceptedSeconds):F2}");
+    }
 
     foreach (var line in lines)
     {

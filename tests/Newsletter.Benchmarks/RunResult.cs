@@ -1,7 +1,14 @@
 namespace Newsletter.Benchmarks;
 
-/// <summary>One line of the table: a store, a number of `newsletter run` processes, DKIM or not, a list size, extra environment.</summary>
-internal sealed record Line(string Label, bool PostgreSql, int Processes, bool Dkim, int Subscribers, int Repeat, IReadOnlyDictionary<string, string> Environment);
+/// <summary>
+/// One line of the table: a store, a number of `newsletter run` processes (0: `newsletter send --wait` alone, whole process),
+/// DKIM or not, a list size, extra environment, and optionally another build of newsletter.dll (a baseline run beside ours).
+/// </summary>
+internal sealed record Line(string Label, bool PostgreSql, int Processes, bool Dkim, int Subscribers, int Repeat, IReadOnlyDictionary<string, string> Environment,
+    string? Dll = null)
+{
+    public bool SendWait => Processes == 0;
+}
 
 /// <summary>What one measured run reports. Times are seconds from the moment `newsletter send` was started.</summary>
 /// <param name="Received">Messages smtp-sink accepted during the run (counted at the server).</param>
@@ -31,11 +38,13 @@ internal sealed record RunResult(
     IReadOnlyList<long> PeakWorkingSetBytes,
     IReadOnlyList<long> WorkingSetAfterStartBytes,
     double SinkCpuSeconds,
-    double LoadAverage)
+    double LoadAverage,
+    double? ProcessSeconds = null)
 {
     public bool Complete => Received >= Subscribers && Sent == Subscribers && Failed == 0;
 
-    public double MessagesPerSecond => Received / LastAcceptedSeconds;
+    /// <summary>For `send --wait`, from the process's start to its exit; otherwise from `send` to the last message.</summary>
+    public double MessagesPerSecond => Received / (ProcessSeconds ?? LastAcceptedSeconds);
 
     /// <summary>From the first message to the last: the rate once the workers are going.</summary>
     public double SteadyMessagesPerSecond => Received > 1 ? (Received - 1) / (LastAcceptedSeconds - FirstAcceptedSeconds) : double.NaN;

@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # run.sh --store ...: the delivery log's claims and records alone (store.sh), no Postfix needed.
 if [ "${1:-}" = --store ]; then exec tests/Newsletter.Benchmarks/store.sh "${@:2}"; fi
+# run.sh --migration [--deliveries N]: the address-key schema upgrade timed on a large store written by the version before it.
+if [ "${1:-}" = --migration ]; then exec tests/Newsletter.Benchmarks/store.sh "$@"; fi
 
 full=0
 [ $# -eq 0 ] && full=1

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The store micro-benchmark (run.sh --store ARGS): the delivery log's claim + record per message, before vs now, on SQLite
+# The store micro-benchmark (run.sh --store ARGS), or with --migration first the address-key upgrade's timing: the delivery log's claim + record per message, before vs now, on SQLite
 # and on a throwaway PostgreSQL cluster (Debian's postgresql package, initdb as the postgres user, 127.0.0.1 and a free
 # port, fsync on, stopped and deleted at exit). Without PostgreSQL installed, only SQLite is measured.
 # Give --postgres CONNECTION-STRING to use a server of your own instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build -c Release tests/Newsletter.Benchmarks/Newsletter.Benchmarks.csproj -v q --nologo >&2
-bench=(dotnet tests/Newsletter.Benchmarks/bin/Release/net10.0/Newsletter.Benchmarks.dll --store)
+# --migration as the first argument times the address-key schema upgrade on a large old store instead (MigrationBenchmark).
+mode=--store; if [ "${1:-}" = "--migration" ]; then mode=--migration; shift; fi
+bench=(dotnet tests/Newsletter.Benchmarks/bin/Release/net10.0/Newsletter.Benchmarks.dll "$mode")
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [[ " $* " == *" --postgres "* ]] || [ -z "$pg_bin" ]; then

@@ -1,6 +1,6 @@
 namespace Newsletter.Core.Bounces;
 
-/// <summary>What the processor did with one message of the bounce mailbox.</summary>
+/// <summary>What the processor did with one message of the bounce mailbox: a bounce (DSN) or a complaint (ARF).</summary>
 public enum BounceOutcomeKind
 {
     /// <summary>A 5.x.x bounce of a subscriber: suppressed on every list.</summary>
@@ -20,4 +20,10 @@ public enum BounceOutcomeKind
 
     /// <summary>Not a delivery status notification, or a broken one: nothing suppressed, set aside for a person.</summary>
     Unrecognised,
+
+    /// <summary>A feedback-loop report (ARF, <c>Feedback-Type: abuse</c>) about a reader: suppressed on every list, counted against the send.</summary>
+    Complaint,
+
+    /// <summary>A feedback-loop report that names nobody we sent to: nothing suppressed, set aside for a person.</summary>
+    ComplaintUnmatched,
 }

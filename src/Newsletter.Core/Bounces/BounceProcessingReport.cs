@@ -9,5 +9,6 @@ public sealed record BounceProcessingReport(IReadOnlyList<BounceOutcome> Message
     public string Summary =>
         $"{Messages.Count} message(s): {Count(BounceOutcomeKind.HardBounceSuppressed)} hard bounce(s) suppressed, " +
         $"{Count(BounceOutcomeKind.SoftBounceCounted)} soft bounce(s) counted, {Count(BounceOutcomeKind.SoftBounceSuppressed)} suppressed after soft bounces, " +
-        $"{Count(BounceOutcomeKind.NotAFailure)} not a failure, {Count(BounceOutcomeKind.Unmatched)} unmatched, {Count(BounceOutcomeKind.Unrecognised)} unrecognised";
+        $"{Count(BounceOutcomeKind.NotAFailure)} not a failure, {Count(BounceOutcomeKind.Unmatched)} unmatched, {Count(BounceOutcomeKind.Unrecognised)} unrecognised, " +
+        $"{Count(BounceOutcomeKind.Complaint)} complaint(s) suppressed, {Count(BounceOutcomeKind.ComplaintUnmatched)} complaint(s) unmatched";
 }

@@ -108,8 +108,9 @@ public static class ConfigurationValueChecker
         }
         if (t.IsEnum)
         {
-            // The binder also takes numbers and comma lists; a number that names no member would silently pick a default.
-            return Enum.TryParse(t, value, ignoreCase: true, out var parsed) && Enum.IsDefined(t, parsed!);
+            // Names only. The binder also takes numbers and comma lists, so "Provider": 1 would quietly mean PostgreSql: a number
+            // says nothing to whoever reads the file, and it changes meaning if the members are ever reordered.
+            return Enum.GetNames(t).Contains(value.Trim(), StringComparer.OrdinalIgnoreCase);
         }
         try
         {

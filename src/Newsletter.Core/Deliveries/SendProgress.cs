@@ -8,8 +8,17 @@ namespace Newsletter.Core.Deliveries;
 /// <c>send --wait</c> and the monitoring gauges alike.
 /// </summary>
 /// <param name="NextAttemptAt">The earliest retry of a deferred delivery, if any is deferred.</param>
-public sealed record SendProgress(Send Send, DeliveryCounts Counts, DateTimeOffset? NextAttemptAt = null)
+/// <param name="Complaints">
+/// How many of the send's readers reported it as spam through a mailbox provider's feedback loop (each delivery counted once),
+/// as the bounce mailbox pass found them.
+/// </param>
+public sealed record SendProgress(Send Send, DeliveryCounts Counts, DateTimeOffset? NextAttemptAt = null, int Complaints = 0)
 {
+    /// <summary>
+    /// Complaints per message the server accepted (0.003 is 0.3%, the Gmail and Yahoo limit); 0 before anything was sent.
+    /// </summary>
+    public double ComplaintRate => Counts.Sent == 0 ? 0 : (double)Complaints / Counts.Sent;
+
     /// <summary>
     /// The send's phase. Never <see cref="SendPhase.Finished"/> while anything is pending, in flight or deferred, whatever the
     /// stored state says; and a send whose every delivery is done counts as finished before the watcher has marked it so.

@@ -53,6 +53,31 @@ public readonly record struct EmailKey
         return new EmailKey(local + "@" + canonicalDomain);
     }
 
+    /// <summary>
+    /// Why keys cannot be computed correctly in this process, or null when they can. Under .NET's invariant globalization
+    /// (<c>DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1</c>, or a container image without ICU) <see cref="string.Normalize()"/>
+    /// leaves text as it is, so <c>E</c> + combining acute and <c>É</c> would get different keys: a store written with ICU
+    /// would stop matching its own suppressions. The program refuses to run rather than match wrongly.
+    /// </summary>
+    public static string? UnicodeSupportProblem()
+    {
+        try
+        {
+            if ("E\u0301".Normalize(NormalizationForm.FormC) == "\u00C9" && "\u00C9".ToLowerInvariant() == "\u00E9")
+            {
+                return null;
+            }
+        }
+        catch (PlatformNotSupportedException)
+        {
+            // Same cause, reported below.
+        }
+        return "Unicode normalization is not available in this process (.NET runs with invariant globalization: " +
+               "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT is set, or ICU is not installed), and email addresses cannot be matched " +
+               "correctly without it. Install ICU (Debian: apt-get install libicu-dev or libicu72; Alpine: apk add icu-libs) and " +
+               "unset DOTNET_SYSTEM_GLOBALIZATION_INVARIANT.";
+    }
+
     /// <summary>Whether two addresses are the same mailbox for matching.</summary>
     public static bool SameMailbox(string a, string b) => Of(a) == Of(b);
 

@@ -28,6 +28,7 @@ public sealed class NewsletterMetrics
     private readonly Histogram<double> _smtpConnect;
     private readonly Counter<long> _bounces;
     private readonly Counter<long> _bouncePasses;
+    private readonly Counter<long> _complaints;
 
     public NewsletterMetrics(IMeterFactory meters)
     {
@@ -50,6 +51,8 @@ public sealed class NewsletterMetrics
             "Messages read from the bounce mailbox, by outcome.");
         _bouncePasses = Meter.CreateCounter<long>("newsletter.bounces.passes", "{pass}",
             "Passes over the bounce mailbox, by result (ok, failed: the mailbox could not be read).");
+        _complaints = Meter.CreateCounter<long>("newsletter.complaints", "{complaint}",
+            "Feedback-loop complaints (a reader reported an issue as spam) counted against a send, by list.");
     }
 
     /// <summary>The meter the gauges of <c>GaugeReadings</c> join.</summary>
@@ -89,8 +92,13 @@ public sealed class NewsletterMetrics
         BounceOutcomeKind.SoftBounceSuppressed => "soft_bounce_suppressed",
         BounceOutcomeKind.NotAFailure => "not_a_failure",
         BounceOutcomeKind.Unmatched => "unmatched",
+        BounceOutcomeKind.Complaint => "complaint",
+        BounceOutcomeKind.ComplaintUnmatched => "complaint_unmatched",
         _ => "unrecognised",
     }));
+
+    /// <summary>A new complaint counted against a send to <paramref name="list"/> (a repeated report of the same delivery is not).</summary>
+    public void Complained(string list) => _complaints.Add(1, new KeyValuePair<string, object?>("list", list));
 
     public void BouncePass(bool succeeded) => _bouncePasses.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "ok" : "failed"));
 

@@ -3,7 +3,10 @@ using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Delivery.Bounces;
 
-/// <summary>The mailbox that receives bounces, and what to do with them. Section <c>Newsletter:Bounces</c>; off by default.</summary>
+/// <summary>
+/// The mailbox that receives bounces and feedback-loop complaints, and what to do with them. Section <c>Newsletter:Bounces</c>;
+/// off by default.
+/// </summary>
 public sealed class BounceOptions
 {
     public const string SectionName = "Newsletter:Bounces";
@@ -51,6 +54,21 @@ public sealed class BounceOptions
 
     /// <summary>Soft bounces on this many consecutive issues suppress the address.</summary>
     public int SoftBounceLimit { get; set; } = 3;
+
+    /// <summary>
+    /// Complaints per delivered message above which a running send pauses (0.003 is 0.3%, the limit Gmail and Yahoo hold bulk
+    /// senders to); see <see cref="ComplaintCeiling"/>.
+    /// </summary>
+    public double ComplaintRateCeiling { get; set; } = 0.003;
+
+    /// <summary>The complaint ceiling judges no send with fewer messages delivered than this.</summary>
+    public int ComplaintMinimumDelivered { get; set; } = 1000;
+
+    /// <summary>The complaint ceiling pauses no send on fewer complaints than this, whatever its rate.</summary>
+    public int ComplaintMinimumCount { get; set; } = 5;
+
+    /// <summary>The guardrail these three settings describe.</summary>
+    public ComplaintCeiling GetComplaintCeiling() => new(ComplaintRateCeiling, ComplaintMinimumDelivered, ComplaintMinimumCount);
 
     /// <summary>Timeout for connecting and for each IMAP command.</summary>
     public int TimeoutSeconds { get; set; } = 60;

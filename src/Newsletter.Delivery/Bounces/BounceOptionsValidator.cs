@@ -12,12 +12,20 @@ public sealed class BounceOptionsValidator(IHostEnvironment? environment = null)
 
     public ValidateOptionsResult Validate(string? name, BounceOptions options)
     {
+        // The ceiling is checked even when bounces are off: `check` states it, and a bad value should not wait for the day
+        // the mailbox is turned on.
+        var failures = new List<string>();
+        if (double.IsNaN(options.ComplaintRateCeiling) || options.ComplaintRateCeiling is <= 0 or >= 1)
+            failures.Add($"{Section}:ComplaintRateCeiling {options.ComplaintRateCeiling.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a fraction between 0 and 1: 0.003 pauses a send above 0.3% complaints (the Gmail and Yahoo limit).");
+        if (options.ComplaintMinimumDelivered < 1)
+            failures.Add($"{Section}:ComplaintMinimumDelivered {options.ComplaintMinimumDelivered} must be at least 1: the messages a send must have delivered before its complaint rate is judged (default 1000).");
+        if (options.ComplaintMinimumCount < 1)
+            failures.Add($"{Section}:ComplaintMinimumCount {options.ComplaintMinimumCount} must be at least 1: the complaints a send must have before it can be paused (default 5).");
         if (!options.Enabled)
         {
-            return ValidateOptionsResult.Success;
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
 
-        var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.Host))
             failures.Add($"{Section}:Host is required when {Section}:Enabled is true. Set it to the IMAP server of the mailbox that receives bounces, or set Enabled to false.");
         if (options.Port is < 1 or > 65535)

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Newsletter.Core.Bounces;
-using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
 
@@ -10,8 +9,9 @@ namespace Newsletter.Delivery.Bounces;
 
 /// <summary>
 /// The bounce rules, one pass over the <see cref="IBounceMailbox"/>: reads each delivery status notification, matches it to the
-/// subscriber it bounced for, suppresses hard bounces and counts soft ones, then sets the message aside (mail it cannot read
-/// goes to a person). Running it twice, even at once, suppresses and counts nothing twice.
+/// subscriber it bounced for, suppresses hard bounces and counts soft ones; hands each feedback-loop report (ARF) to the
+/// <see cref="ComplaintRules"/>; then sets the message aside (mail it cannot read, and complaints about nobody we sent to, go
+/// to a person). Running it twice, even at once, suppresses and counts nothing twice.
 /// </summary>
 /// <remarks>
 /// A notification is matched, in this order of preference:
@@ -27,10 +27,10 @@ namespace Newsletter.Delivery.Bounces;
 public sealed partial class BounceProcessor(
     IBounceMailbox mailbox,
     IOptions<BounceOptions> options,
-    ISentMessageLookup sentMessages,
-    ISendStore sends,
+    SentMessageMatcher matcher,
     ISuppressionList suppressions,
     IBounceStore bounceStore,
+    ComplaintRules complaints,
     NewsletterMetrics metrics,
     ILogger<BounceProcessor> logger)
 {
@@ -53,7 +53,8 @@ public sealed partial class BounceProcessor(
                 : await HandleAsync(id, message, settings, cancellationToken);
 
             var setAside = await session.SetAsideAsync(id,
-                outcome.Kind == BounceOutcomeKind.Unrecognised ? BounceDisposition.ForAPerson : BounceDisposition.Handled, cancellationToken);
+                outcome.Kind is BounceOutcomeKind.Unrecognised or BounceOutcomeKind.ComplaintUnmatched ? BounceDisposition.ForAPerson : BounceDisposition.Handled,
+                cancellationToken);
             outcome = outcome with { SetAside = setAside };
             Log(outcome, message);
             metrics.BounceProcessed(outcome.Kind);
@@ -84,6 +85,11 @@ public sealed partial class BounceProcessor(
 
     private async Task<BounceOutcome> HandleAsync(uint uid, MimeMessage message, BounceOptions settings, CancellationToken cancellationToken)
     {
+        if (FeedbackReportParser.IsFeedbackReport(message))
+        {
+            return await complaints.HandleAsync(uid, message, cancellationToken);
+        }
+
         var subject = message.Subject;
         if (!DeliveryStatusParser.TryParse(message, out var report, out var problem))
         {
@@ -129,18 +135,14 @@ public sealed partial class BounceProcessor(
     /// <summary>The subscriber and issue a bounce is about, by the order of preference in the remarks above.</summary>
     private async Task<(string Email, int IssueNumber, string MatchedBy)?> MatchAsync(DeliveryStatusReport report, CancellationToken cancellationToken)
     {
-        foreach (var messageId in report.OriginalMessageIds)
+        if (await matcher.ByMessageIdAsync(report.OriginalMessageIds, cancellationToken) is { } byId)
         {
-            if (await sentMessages.FindByMessageIdAsync(messageId, cancellationToken) is { } delivery
-                && await sends.GetSendAsync(delivery.SendId, cancellationToken) is { } send)
-            {
-                return (delivery.Email, send.IssueNumber, "Message-ID");
-            }
+            return (byId.Email, byId.IssueNumber, "Message-ID");
         }
 
         foreach (var address in report.VerpRecipients)
         {
-            if (await bounceStore.FindLastSentAsync(address, cancellationToken) is { } sent)
+            if (await matcher.ByAddressAsync(address, issueNumber: null, cancellationToken) is { } sent)
             {
                 return (sent.Email, sent.IssueNumber, "VERP");
             }
@@ -150,7 +152,7 @@ public sealed partial class BounceProcessor(
         {
             foreach (var (address, field) in new[] { (recipient.OriginalRecipient, "Original-Recipient"), (recipient.FinalRecipient, "Final-Recipient") })
             {
-                if (!string.IsNullOrWhiteSpace(address) && await bounceStore.FindLastSentAsync(address, cancellationToken) is { } sent)
+                if (!string.IsNullOrWhiteSpace(address) && await matcher.ByAddressAsync(address, issueNumber: null, cancellationToken) is { } sent)
                 {
                     return (sent.Email, sent.IssueNumber, field);
                 }
@@ -181,6 +183,12 @@ public sealed partial class BounceProcessor(
             case BounceOutcomeKind.Unmatched:
                 LogUnmatched(outcome.Uid, outcome.Subject, outcome.Email, outcome.Status, outcome.SetAside);
                 break;
+            case BounceOutcomeKind.Complaint:
+                LogComplaint(outcome.Email!, outcome.IssueNumber!.Value, outcome.ListName, outcome.MatchedBy!, outcome.Detail, outcome.SetAside);
+                break;
+            case BounceOutcomeKind.ComplaintUnmatched:
+                LogComplaintUnmatched(outcome.Uid, outcome.Subject, outcome.Detail, outcome.SetAside);
+                break;
             default:
                 LogUnrecognised(outcome.Uid, outcome.Subject, message?.From.ToString(), outcome.Detail, outcome.SetAside);
                 break;
@@ -209,7 +217,15 @@ public sealed partial class BounceProcessor(
         Message = "Bounce mailbox message {Uid} ('{Subject}') is a {Status} bounce for {Recipient}, who matches no message we sent (no known Message-ID, VERP address or recipient); nothing suppressed. Message {SetAside}")]
     private partial void LogUnmatched(uint uid, string? subject, string? recipient, string? status, string setAside);
 
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Complaint: {Email} reported issue #{IssueNumber} to {List} as spam (matched by {MatchedBy}, from {Reporter}): suppressed on every list and counted against that send. Message {SetAside}")]
+    private partial void LogComplaint(string email, int issueNumber, string? list, string matchedBy, string? reporter, string setAside);
+
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Bounce mailbox message {Uid} ('{Subject}' from {From}) is not a delivery status notification that can be read: {Problem}. Nothing was suppressed; message {SetAside} for a person to read")]
+        Message = "Bounce mailbox message {Uid} ('{Subject}') is a spam complaint that names nobody we sent to ({Detail}); nothing suppressed. Message {SetAside} for a person to read")]
+    private partial void LogComplaintUnmatched(uint uid, string? subject, string? detail, string setAside);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Bounce mailbox message {Uid} ('{Subject}' from {From}) is not a delivery status notification or spam complaint that can be acted on: {Problem}. Nothing was suppressed; message {SetAside} for a person to read")]
     private partial void LogUnrecognised(uint uid, string? subject, string? from, string? problem, string setAside);
 }

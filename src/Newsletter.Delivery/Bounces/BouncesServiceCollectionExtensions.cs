@@ -12,7 +12,7 @@ public static class BouncesServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="BounceOptions"/>, and registers the <see cref="IBounceMailbox"/> (IMAP,
-    /// <see cref="ImapBounceMailbox"/>) and the bounce rules, <see cref="BounceProcessor"/>. Needs the store registered, which
+    /// <see cref="ImapBounceMailbox"/>) and the bounce and complaint rules (<see cref="BounceProcessor"/>, <see cref="ComplaintRules"/>). Needs the store registered, which
     /// provides <see cref="IBounceStore"/>, the delivery log and the suppression list. Reading the mailbox on a timer is the
     /// host's choice (the worker's poller), not made here.
     /// </summary>
@@ -25,6 +25,8 @@ public static class BouncesServiceCollectionExtensions
         services.TryAddSingleton(sp => new ImapBounceMailbox(sp.GetRequiredService<IOptions<BounceOptions>>(),
             sp.GetService<IHostEnvironment>()?.ContentRootPath));
         services.TryAddSingleton<IBounceMailbox>(sp => sp.GetRequiredService<ImapBounceMailbox>());
+        services.TryAddTransient<SentMessageMatcher>();
+        services.TryAddTransient<ComplaintRules>();
         services.TryAddTransient<BounceProcessor>();
         return services;
     }

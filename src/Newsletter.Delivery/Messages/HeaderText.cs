@@ -1,11 +1,15 @@
+using Newsletter.Core.Stories;
+
 namespace Newsletter.Delivery.Messages;
 
 /// <summary>Makes text safe to place in a single header line.</summary>
 public static class HeaderText
 {
     /// <summary>
-    /// Replaces CR, LF, every other control character and the Unicode line/paragraph separators with a
-    /// space, then trims. MimeKit folds and encodes what it is given, so a CR/LF that reached it could
+    /// Replaces CR, LF, every other control character, the Unicode line/paragraph separators and the bidirectional
+    /// overrides and isolates with a space, then trims. An override in a subject ("Gemma\u202E4 txt.exe") would make
+    /// every mail client show it reordered; story files refuse them at import, and this keeps one stored any other
+    /// way out of the headers too. MimeKit folds and encodes what it is given, so a CR/LF that reached it could
     /// still end a header early in some code path; removing them first means no value we put in a
     /// header (a subscriber's name, a subject, a story title) can ever start a new header.
     /// </summary>
@@ -44,5 +48,5 @@ public static class HeaderText
         return -1;
     }
 
-    private static bool IsUnsafe(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085';
+    private static bool IsUnsafe(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' || StoryCharacters.IsBidiOverride(c);
 }

@@ -62,6 +62,7 @@ public static partial class StoryFileParser
 
         var yaml = string.Join('\n', lines[1..closing]);
         var keys = ReadKeys(yaml, path);
+        CheckCharacters(keys, path);
         var rawBody = string.Join('\n', lines[(closing + 1)..]);
         var body = rawBody.Trim('\n', '\r', ' ', '\t');
 
@@ -132,7 +133,13 @@ public static partial class StoryFileParser
 
         // The summary starts on the line after the closing '---', past any blank lines the trim removed.
         var leadingLines = rawBody[..(rawBody.Length - rawBody.TrimStart('\n', '\r', ' ', '\t').Length)].Count(c => c == '\n');
-        StorySummaryCheck.Check(body, path, closing + 2 + leadingLines);
+        var summaryLine = closing + 2 + leadingLines;
+        if (StoryCharacters.IndexOfForbidden(body, allowLineBreaks: true) is var at and >= 0)
+        {
+            throw new StoryFileException(path, summaryLine + body.AsSpan(0, at).Count('\n'), ForbiddenCharacter("the summary", body[at]));
+        }
+
+        StorySummaryCheck.Check(body, path, summaryLine);
 
         var story = new Story(
             slug,
@@ -150,10 +157,34 @@ public static partial class StoryFileParser
         return new ParsedStoryFile(story, slugLine);
     }
 
+    /// <summary>Refuses control characters and bidirectional overrides in every front-matter value (see <see cref="StoryCharacters"/>).</summary>
+    private static void CheckCharacters(Dictionary<string, YamlValue> keys, string path)
+    {
+        foreach (var (key, value) in keys)
+        {
+            foreach (var text in value.Items ?? [value.Text])
+            {
+                if (StoryCharacters.IndexOfForbidden(text, allowLineBreaks: false) is var at and >= 0)
+                {
+                    throw new StoryFileException(path, value.Line, ForbiddenCharacter(key, text[at]));
+                }
+            }
+        }
+    }
+
+    private static string ForbiddenCharacter(string where, char c) =>
+        $"{where} holds the character {StoryCharacters.Describe(c)}, which would hide or reorder what readers see (or cannot be stored); remove it.";
+
     private static (string Slug, int Line) Slug(Dictionary<string, YamlValue> keys, string path)
     {
         if (Optional(keys, "slug", path) is { } given)
         {
+            if (given.Text.Length > StoryLimits.MaxSlugLength)
+            {
+                throw new StoryFileException(path, given.Line,
+                    $"the slug is {given.Text.Length} characters; the limit is {StoryLimits.MaxSlugLength} (it names the story in links and in the store). Shorten it.");
+            }
+
             if (!SlugPattern().IsMatch(given.Text))
             {
                 throw new StoryFileException(path, given.Line,
@@ -164,6 +195,12 @@ public static partial class StoryFileParser
         }
 
         var fromName = System.IO.Path.GetFileNameWithoutExtension(path);
+        if (fromName.Length > StoryLimits.MaxSlugLength)
+        {
+            throw new StoryFileException(path, 1,
+                $"the file name gives a slug of {fromName.Length} characters; the limit is {StoryLimits.MaxSlugLength}. Rename the file, or add a shorter 'slug:' to the front matter.");
+        }
+
         if (!SlugPattern().IsMatch(fromName))
         {
             var suggestion = Slugify(fromName);

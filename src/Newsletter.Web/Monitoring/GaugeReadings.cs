@@ -7,7 +7,7 @@ namespace Newsletter.Web.Monitoring;
 
 /// <summary>
 /// The gauges of what is going on now, read from the delivery log and from Hangfire's storage: each unfinished send's
-/// deliveries by state, the sends by state, and the job queues.
+/// deliveries by state and its complaints (count and rate), the sends by state, and the job queues.
 /// </summary>
 /// <remarks>
 /// Observable-gauge callbacks are synchronous and run once per instrument, so they only read the readings taken last;
@@ -38,6 +38,10 @@ public sealed partial class GaugeReadings
         var meter = metrics.Meter;
         meter.CreateObservableGauge("newsletter.send.deliveries", ObserveDeliveries, "{delivery}",
             "Deliveries of each unfinished (scheduled, running or paused) send, by issue, list and state.");
+        meter.CreateObservableGauge("newsletter.send.complaints", ObserveComplaints, "{complaint}",
+            "Feedback-loop complaints counted against each unfinished send, by issue and list.");
+        meter.CreateObservableGauge("newsletter.send.complaint_rate", ObserveComplaintRates, unit: null,
+            "Complaints per message delivered of each unfinished send, by issue and list (0.003 is 0.3%, the Gmail and Yahoo limit).");
         meter.CreateObservableGauge("newsletter.sends", ObserveSends, "{send}",
             "Unfinished sends by state (scheduled, running, paused).");
         meter.CreateObservableGauge("newsletter.jobs.enqueued", ObserveQueues, "{job}",
@@ -115,6 +119,18 @@ public sealed partial class GaugeReadings
         new KeyValuePair<string, object?>("issue", send.Send.IssueNumber),
         new KeyValuePair<string, object?>("list", send.Send.ListName),
         new KeyValuePair<string, object?>("state", state));
+
+    private IEnumerable<Measurement<long>> ObserveComplaints() =>
+        (_latest.Sends ?? []).Select(send => new Measurement<long>(send.Complaints, SendTags(send)));
+
+    private IEnumerable<Measurement<double>> ObserveComplaintRates() =>
+        (_latest.Sends ?? []).Select(send => new Measurement<double>(send.ComplaintRate, SendTags(send)));
+
+    private static KeyValuePair<string, object?>[] SendTags(SendProgress send) =>
+    [
+        new("issue", send.Send.IssueNumber),
+        new("list", send.Send.ListName),
+    ];
 
     private IEnumerable<Measurement<long>> ObserveSends()
     {

@@ -9,7 +9,7 @@ namespace Newsletter.Worker.Cli;
 /// <summary><c>newsletter bounces process</c>: one pass over the bounce mailbox, as <c>run</c> does every few minutes.</summary>
 public static class BouncesCommands
 {
-    public static Command Build() => new("bounces", "Read delivery status notifications from the bounce mailbox (Newsletter:Bounces).")
+    public static Command Build() => new("bounces", "Read delivery status notifications and feedback-loop complaints from the bounce mailbox (Newsletter:Bounces).")
     {
         BuildProcess(),
     };
@@ -18,7 +18,9 @@ public static class BouncesCommands
     {
         var command = new Command("process",
             "Read the bounce mailbox once: suppress addresses that hard-bounced (5.x.x), count soft bounces (4.x.x) and suppress after " +
-            "Newsletter:Bounces:SoftBounceLimit consecutive issues, then move each message to the processed folder (or mark it seen). " +
+            "Newsletter:Bounces:SoftBounceLimit consecutive issues, suppress readers who reported an issue as spam (ARF feedback reports) and " +
+            "count each complaint against its send, pausing a running send above Newsletter:Bounces:ComplaintRateCeiling; then move each " +
+            "message to the processed folder (or mark it seen). " +
             "Exit code 1 when the mailbox cannot be read.");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(new HostSettings(RunJobServer: false), async (services, token) =>
         {
@@ -42,7 +44,7 @@ public static class BouncesCommands
             foreach (var message in report.Messages)
             {
                 var who = message.Email is null ? "" : $" {message.Email}";
-                var issue = message.IssueNumber is { } n ? $" issue #{n}" : "";
+                var issue = message.IssueNumber is { } n ? $" issue #{n}" + (message.ListName is { } list ? $" to '{list}'" : "") : "";
                 var by = message.MatchedBy is null ? "" : $" (by {message.MatchedBy})";
                 Console.WriteLine($"  {message.Uid,6}  {message.Kind,-20}{who}{issue}{by} {message.Status} {message.SetAside}: {message.Detail}");
             }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Data.Common;
+using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Bounces;
 using Newsletter.Core.Lists;
@@ -6,13 +8,15 @@ using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Signing;
 using Newsletter.Delivery.Transports;
+using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;
 
 /// <summary>
 /// <c>newsletter check</c>: what an operator would otherwise learn from a failed first send, checked without sending:
-/// the configuration, the SMTP relay (EHLO, STARTTLS, AUTH), the bounce mailbox, the DKIM key; then the DNS records to publish.
+/// the configuration, the SMTP relay (EHLO, STARTTLS, AUTH), the bounce mailbox and the complaint ceiling, the DKIM key; then the
+/// DNS records to publish.
 /// </summary>
 public static class CheckCommand
 {
@@ -39,7 +43,8 @@ public static class CheckCommand
             return ExitCodes.PartialFailure;
         }
 
-        // The host is built, never started: checking must not open the store or start a job server.
+        // The host is built, never started: checking must not start a job server. The store and the job storage are opened
+        // (their schema created if new) to prove they can be used, as the first send would.
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false));
         var services = host.Services;
         var failed = false;
@@ -60,6 +65,14 @@ public static class CheckCommand
         var delivery = services.GetRequiredService<IOptions<DeliveryOptions>>().Value;
         var dkim = services.GetRequiredService<IOptions<DkimOptions>>().Value;
 
+        if (await CheckStoreAsync(services, Line, cancellationToken))
+        {
+            CheckJobStorage(services, Line);
+        }
+        else
+        {
+            Line(Skip, "job storage: not checked: it needs the store above.");
+        }
         await CheckRelayAsync(services, delivery, Line, cancellationToken);
         await CheckBounceMailboxAsync(services, Line, cancellationToken);
         var dkimRecord = CheckDkim(dkim, contentRoot, Line);
@@ -107,6 +120,55 @@ public static class CheckCommand
         }
     }
 
+    /// <summary>Opens the store, reads its schema version and proves it takes writes; never prints the password.</summary>
+    private static async Task<bool> CheckStoreAsync(IServiceProvider services, Action<string, string> line, CancellationToken cancellationToken)
+    {
+        StoreDatabase database;
+        try
+        {
+            database = services.GetRequiredService<StoreDatabase>();
+        }
+        catch (ArgumentException ex)
+        {
+            line(Fail, $"store: the connection string in {StoreOptions.SectionName}:ConnectionString does not parse ({ex.Message}).");
+            return false;
+        }
+
+        var kind = database is PostgreSqlDatabase ? "PostgreSQL" : "SQLite";
+        try
+        {
+            var version = await database.ProbeAsync(cancellationToken);
+            await database.ProbeWriteAsync(cancellationToken);
+            line(Pass, $"store: {kind} {database.Description}, schema version {version}, writable.");
+            return true;
+        }
+        catch (Exception ex) when (ex is DbException or StoreUnavailableException or InvalidOperationException or IOException or TimeoutException)
+        {
+            // A known failure already names the database and the fix; anything else gets the database named here.
+            line(Fail, database.Unavailable(ex) is { } unavailable ? $"store: {unavailable.Message}" : $"store: {kind} {database.Description}: {ex.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Opens Hangfire's storage and takes (and frees) a lock in it, which is a write.</summary>
+    private static void CheckJobStorage(IServiceProvider services, Action<string, string> line)
+    {
+        var store = services.GetRequiredService<IOptions<StoreOptions>>().Value;
+        var where = store.Provider == StoreProvider.PostgreSql
+            ? $"the hangfire schema of {services.GetRequiredService<StoreDatabase>().Description}"
+            : Path.GetFullPath(services.GetRequiredService<IOptions<JobsOptions>>().Value.StoragePath);
+        try
+        {
+            using var connection = services.GetRequiredService<JobStorage>().GetConnection();
+            using var _ = connection.AcquireDistributedLock("newsletter:check", TimeSpan.FromSeconds(10));
+            line(Pass, $"job storage: {where}, opened and writable.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            line(Fail, $"job storage: {where}: {(ex as StoreUnavailableException ?? ex.InnerException ?? ex).Message}");
+        }
+    }
+
     private static async Task CheckRelayAsync(IServiceProvider services, DeliveryOptions delivery, Action<string, string> line, CancellationToken cancellationToken)
     {
         if (delivery.Transport != MailTransportKind.Smtp)
@@ -146,9 +208,12 @@ public static class CheckCommand
     private static async Task CheckBounceMailboxAsync(IServiceProvider services, Action<string, string> line, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<BounceOptions>>().Value;
+        var ceiling = options.GetComplaintCeiling().Describe();
         if (!options.Enabled)
         {
             line(Skip, $"bounce mailbox: off ({BounceOptions.SectionName}:Enabled is false; bounces are not read).");
+            line(Skip, $"complaints: feedback-loop reports are not read while the bounce mailbox is off, so nobody who reports spam is " +
+                       $"suppressed and the complaint ceiling ({ceiling}) cannot act.");
             return;
         }
 
@@ -156,6 +221,8 @@ public static class CheckCommand
         {
             var probe = await services.GetRequiredService<ImapBounceMailbox>().ProbeAsync(cancellationToken);
             line(Pass, $"bounce mailbox {probe.Server}: logged in as '{probe.User}' ({probe.Tls ?? "no TLS"}); folder {probe.Folder} holds {probe.Count} message(s).");
+            line(Pass, $"complaints: feedback-loop reports (ARF) in {probe.Folder} suppress the reader on every list; {ceiling} " +
+                       $"({BounceOptions.SectionName}:ComplaintRateCeiling, :ComplaintMinimumDelivered, :ComplaintMinimumCount).");
         }
         catch (BounceMailboxException ex)
         {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Hangfire;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Configuration;
 using Newsletter.Storage;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
@@ -32,13 +34,31 @@ public static class RunCommand
                 _ = app.Services.GetRequiredService<JobStorage>();
 
                 // Starting registers the weekly publish job (PublishScheduleRegistration), refusing a cron Hangfire cannot read.
-                await app.StartAsync(ct);
+                try
+                {
+                    await app.StartAsync(ct);
+                }
+                catch
+                {
+                    // What did start (the job server, heartbeats, the lists reloader) is stopped, not just disposed: disposing
+                    // cancels each mid-run, and each would log its cancellation as a failure with a stack trace after the error line.
+                    await app.StopAsync(CancellationToken.None);
+                    throw;
+                }
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker");
                 logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe, /metrics, /healthz. Weekly publish: {Schedule}",
                     string.Join(", ", app.Urls), schedule.Enabled ? $"'{schedule.Cron}' ({schedule.TimeZone})" : "off");
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;
+            }
+            catch (IOException ex) when (ex.InnerException is AddressInUseException && app is not null)
+            {
+                // Kestrel's message names the address ("Failed to bind to address http://127.0.0.1:5080: address already in use.").
+                var key = WebOptions.SectionName + ":Urls";
+                Console.Error.WriteLine($"error: {ex.Message.TrimEnd('.')} ({ConfigurationKeySource.Describe(app.Configuration, key)}). " +
+                                        $"Another process is listening there: stop it, or give {key} another port.");
+                return ExitCodes.UsageOrConfig;
             }
             catch (Exception ex) when (CommandRunner.ExitCodeFor(ex, app?.Services, database, ct) is { } exitCode)
             {

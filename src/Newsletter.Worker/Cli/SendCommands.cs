@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
+using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Transports;
 using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
@@ -115,7 +116,7 @@ public static class SendCommands
     public static Command BuildStatus()
     {
         var issue = CliArguments.IssueNumber();
-        var json = new Option<bool>("--json") { Description = "Print the counts and failures as one JSON object (keys: issue, sent, failed, pending, sending, deferred, suppressed, cancelled, uncertain, total, finished, sends, failures)." };
+        var json = new Option<bool>("--json") { Description = "Print the counts and failures as one JSON object (keys: issue, sent, failed, pending, sending, deferred, suppressed, cancelled, uncertain, complaints, complaintRate, total, finished, sends, failures)." };
         var command = new Command("status", "Show who got an issue and who didn't: counts by state per list, and every failure with its reason.")
         {
             issue, json,
@@ -128,6 +129,7 @@ public static class SendCommands
             if (parse.GetValue(json))
             {
                 var counts = sends.Aggregate(DeliveryCounts.None, (sum, send) => sum + send.Counts);
+                var complaints = sends.Sum(s => s.Complaints);
                 var failures = await log.ListFailedAsync(issueNumber, token);
                 var perSend = sends.Select(p => new
                 {
@@ -142,6 +144,8 @@ public static class SendCommands
                     suppressed = p.Counts.Suppressed,
                     cancelled = p.Counts.Cancelled,
                     uncertain = p.Counts.Uncertain,
+                    complaints = p.Complaints,
+                    complaintRate = p.ComplaintRate,
                     nextAttemptAt = p.NextAttemptAt,
                     startedAt = p.Send.StartedAt,
                     finishedAt = p.Send.FinishedAt,
@@ -157,6 +161,8 @@ public static class SendCommands
                     suppressed = counts.Suppressed,
                     cancelled = counts.Cancelled,
                     uncertain = counts.Uncertain,
+                    complaints,
+                    complaintRate = counts.Sent == 0 ? 0 : (double)complaints / counts.Sent,
                     total = counts.Total,
                     finished = sends.Count > 0 && counts.IsComplete,
                     sends = perSend,
@@ -198,6 +204,11 @@ public static class SendCommands
             if (c.Uncertain > 0)
             {
                 Console.WriteLine($"  {"",-16} {c.Uncertain:N0} resent after a crash or a lost reply: the server may have taken the first copy too");
+            }
+            if (send.Complaints > 0)
+            {
+                Console.WriteLine($"  {"",-16} {send.Complaints:N0} complaint(s): {ComplaintCeiling.Percent(send.ComplaintRate)} of the messages delivered " +
+                                  "(feedback-loop reports; the readers are suppressed)");
             }
         }
 

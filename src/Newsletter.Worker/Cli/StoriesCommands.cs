@@ -67,6 +67,10 @@ public static partial class StoriesCommands
                 parse.GetRequiredValue(slug).Trim(), parse.GetValue(section), OneLine(parse.GetRequiredValue(title)), parse.GetValue(date),
                 OneLine(parse.GetRequiredValue(source)), parse.GetValue(url), parse.GetRequiredValue(summary), parse.GetValue(takeaway),
                 parse.GetValue(featured), parse.GetValue(priority), parse.GetValue(tags) ?? [], parse.GetValue(venue));
+            if (story.Slug.Length > StoryLimits.MaxSlugLength)
+            {
+                throw new CommandException($"--slug is {story.Slug.Length} characters; the limit is {StoryLimits.MaxSlugLength}. Shorten it.");
+            }
             if (!SlugPattern().IsMatch(story.Slug))
             {
                 throw new CommandException($"--slug '{story.Slug}' is not a slug: use lowercase letters, digits and hyphens, e.g. gemma-4-apache-2.");
@@ -82,6 +86,18 @@ public static partial class StoriesCommands
             if (story.Title.Length > StoryLimits.MaxTitleLength)
             {
                 throw new CommandException($"--title is {story.Title.Length} characters; the limit is {StoryLimits.MaxTitleLength} (it becomes the subject line).");
+            }
+            foreach (var (option, text) in new[] { ("--title", story.Title), ("--source", story.Source), ("--takeaway", story.Takeaway ?? ""), ("--venue", story.Venue ?? "") }
+                .Concat(story.Tags.Select(t => ("--tag", t))))
+            {
+                if (StoryCharacters.IndexOfForbidden(text, allowLineBreaks: false) is var at and >= 0)
+                {
+                    throw new CommandException($"{option} holds the character {StoryCharacters.Describe(text[at])}, which would hide or reorder what readers see (or cannot be stored); remove it.");
+                }
+            }
+            if (StoryCharacters.IndexOfForbidden(story.SummaryMarkdown, allowLineBreaks: true) is var summaryAt and >= 0)
+            {
+                throw new CommandException($"--summary holds the character {StoryCharacters.Describe(story.SummaryMarkdown[summaryAt])}, which would hide or reorder what readers see (or cannot be stored); remove it.");
             }
             try
             {

@@ -24,7 +24,7 @@ public static class HostingServiceCollectionExtensions
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token.
         builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
-            new RedactingLoggerFactory(ActivatorUtilities.CreateInstance<LoggerFactory>(provider))));
+            new RedactingLoggerFactory(new StartupFaultLogFilter(ActivatorUtilities.CreateInstance<LoggerFactory>(provider)))));
         return builder;
     }
 

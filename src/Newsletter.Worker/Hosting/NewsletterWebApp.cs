@@ -27,6 +27,7 @@ public static class NewsletterWebApp
         builder.AddNewsletter(settings);
         var services = builder.Services;
         services.AddOptions<WebOptions>().BindSection(WebOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
         services.AddNewsletterWeb();
         // Jobs live in the SQLite file of Newsletter:Jobs, or beside the store in PostgreSQL (see the job storage registration).
         // The storage (which creates its file) comes first, and the options are made at start, so the identity is the opened file's.
@@ -50,6 +51,10 @@ public static class NewsletterWebApp
         builder.WebHost.UseUrls(urls ?? builder.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Urls ?? new WebOptions().Urls);
         var app = builder.Build();
         KeepRunningOnBrokenConfigurationFiles(app.Configuration);
+        var configurationLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Configuration");
+        ConfigurationFilePolling.OnRejectedEdit(app.Configuration, (file, error) => configurationLog.LogError(
+            "The edit of {File} was not applied: it is not valid JSON ({Problem}). The settings read before the edit stay in force; fix the file.",
+            file, error.Message));
         app.MapNewsletterWeb();
         return app;
     }

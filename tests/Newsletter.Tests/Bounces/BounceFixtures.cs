@@ -29,6 +29,33 @@ internal static class BounceFixtures
     /// <summary>A multipart/report whose delivery-status part has no Action or Status.</summary>
     public const string Malformed = "malformed-report.eml";
 
+    /// <summary>RFC 5965's simple example (B.1) about our issue #1: Feedback-Type abuse and nothing else; the original's To is "Undisclosed Recipients".</summary>
+    public const string Rfc5965Simple = "rfc5965-simple-abuse.eml";
+
+    /// <summary>The Message-ID of the reported message in <see cref="Rfc5965Simple"/>.</summary>
+    public const string Rfc5965SimpleMessageId = "rfc5965-simple.0001@newsletter.test";
+
+    /// <summary>
+    /// RFC 5965's complete example (B.2) with the headers only (text/rfc822-headers): the receiving server rewrote the Message-ID,
+    /// Original-Rcpt-To is the forward target grace.hopper@mail.example.net, and Original-Mail-From is the VERP address of grace@example.net.
+    /// </summary>
+    public const string Rfc5965Complete = "rfc5965-complete-abuse.eml";
+
+    /// <summary>
+    /// Yahoo's CFL about issue #2 to "weekly": the recipient redacted (To: redacted@yahoo.com, no Original-Rcpt-To), no VERP,
+    /// the rest of the message kept, Message-ID and Feedback-ID included.
+    /// </summary>
+    public const string YahooCfl = "yahoo-cfl-abuse.eml";
+
+    /// <summary>The Message-ID of the reported message in <see cref="YahooCfl"/>.</summary>
+    public const string YahooCflMessageId = "yahoo-case.0002@newsletter.test";
+
+    /// <summary>Microsoft's JMRP about issue #1 to alan@outlook.com: Original-Rcpt-To, the original whole with Feedback-ID issue-1.</summary>
+    public const string MicrosoftJmrp = "microsoft-jmrp-abuse.eml";
+
+    /// <summary>The Message-ID of the reported message in <see cref="MicrosoftJmrp"/>.</summary>
+    public const string MicrosoftJmrpMessageId = "jmrp-case.0001@newsletter.test";
+
     /// <summary>Enabled options reading <paramref name="login"/>'s INBOX on the test Dovecot in plain text, with a short timeout.</summary>
     public static BounceOptions Options(DovecotServer dovecot, (string User, string Password) login, Action<BounceOptions>? change = null)
     {
@@ -44,6 +71,21 @@ internal static class BounceFixtures
         };
         change?.Invoke(options);
         return options;
+    }
+
+    /// <summary>The bounce and complaint rules over the real store in <paramref name="database"/>, reading the mailbox <paramref name="settings"/> name.</summary>
+    public static BounceProcessor Processor(Microsoft.Extensions.Options.IOptions<BounceOptions> settings, Newsletter.Storage.StoreDatabase database,
+        Newsletter.Core.Monitoring.NewsletterMetrics metrics, Microsoft.Extensions.Logging.ILogger<BounceProcessor>? logger = null,
+        Microsoft.Extensions.Logging.ILogger<ComplaintRules>? complaintLogger = null)
+    {
+        var log = new Newsletter.Storage.DeliveryLog(database);
+        var suppressions = new Newsletter.Storage.SuppressionList(database);
+        var bounceStore = new Newsletter.Storage.BounceStore(database);
+        var matcher = new SentMessageMatcher(log, log, bounceStore);
+        var complaints = new ComplaintRules(settings, matcher, suppressions, bounceStore, log, log, metrics,
+            complaintLogger ?? new RecordingLogger<ComplaintRules>());
+        return new(new ImapBounceMailbox(settings), settings, matcher, suppressions, bounceStore, complaints, metrics,
+            logger ?? new RecordingLogger<BounceProcessor>());
     }
 
     public static MimeMessage Load(string name) =>

@@ -34,9 +34,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
             TrustedCaFile = trustTheCa ? dovecot.CertificateAuthority.CaFile : null,
             TimeoutSeconds = 10,
         });
-        return new(new ImapBounceMailbox(settings), settings,
-            new DeliveryLog(_temp.Database), new DeliveryLog(_temp.Database), new SuppressionList(_temp.Database), new BounceStore(_temp.Database),
-            _metrics.Metrics, new RecordingLogger<BounceProcessor>());
+        return BounceFixtures.Processor(settings, _temp.Database, _metrics.Metrics);
     }
 
     private async Task<bool> IsSuppressedAsync(string email) =>

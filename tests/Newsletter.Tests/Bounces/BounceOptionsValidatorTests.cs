@@ -62,4 +62,30 @@ public sealed class BounceOptionsValidatorTests
 
         Assert.Contains(Failures(options), f => f.Contains("Newsletter:Bounces:SoftBounceLimit 0", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(-0.003)]
+    public void Validate_NamesTheCeilingKeyAndTheValue_WhenTheComplaintRateCeilingIsNotAFraction(double ceiling)
+    {
+        var options = new BounceOptions { ComplaintRateCeiling = ceiling };
+
+        var failure = Assert.Single(Failures(options));
+
+        Assert.StartsWith($"Newsletter:Bounces:ComplaintRateCeiling {ceiling.ToString(System.Globalization.CultureInfo.InvariantCulture)} must be a fraction between 0 and 1", failure);
+    }
+
+    [Fact]
+    public void Validate_NamesBothMinimumKeys_WhenTheComplaintMinimumsAreBelowOne()
+    {
+        var options = Valid();
+        options.ComplaintMinimumDelivered = 0;
+        options.ComplaintMinimumCount = -1;
+
+        var failures = Failures(options);
+
+        Assert.Contains(failures, f => f.StartsWith("Newsletter:Bounces:ComplaintMinimumDelivered 0 must be at least 1", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Newsletter:Bounces:ComplaintMinimumCount -1 must be at least 1", StringComparison.Ordinal));
+    }
 }

@@ -41,8 +41,7 @@ public sealed class BounceProcessorTests(DovecotServer dovecot) : IClassFixture<
     private BounceProcessor Processor(BounceOptions? options = null, ILogger<BounceProcessor>? logger = null)
     {
         var settings = Microsoft.Extensions.Options.Options.Create(options ?? Options());
-        return new(new ImapBounceMailbox(settings), settings, _log, _log, _suppressions, new BounceStore(_temp.Database),
-            _metrics.Metrics, logger ?? new RecordingLogger<BounceProcessor>());
+        return BounceFixtures.Processor(settings, _temp.Database, _metrics.Metrics, logger);
     }
 
     private Task SeedAsync(string fixture) => dovecot.AppendAsync(_mailbox, "INBOX", BounceFixtures.Load(fixture));

@@ -72,6 +72,33 @@ public abstract class BounceStoreContract : StoreContract
     }
 
     [Fact]
+    public async Task FindSentAsync_ReturnsThatIssuesDeliveryAndList_WhenTheAddressWasSentALaterIssueToo()
+    {
+        await SentIssues.SendAsync(_log, 1, ["grace@example.net"]);
+        await SentIssues.SendAsync(_log, 2, ["grace@example.net"]);
+
+        var sent = await _store.FindSentAsync("GRACE@example.net", 1, None);
+
+        Assert.Equal((1, "weekly", "grace@example.net"), (sent?.IssueNumber, sent?.ListName, sent?.Email));
+        Assert.Equal((await _log.FindSendAsync(1, "weekly", None))!.Id, sent!.SendId);
+        Assert.Null(await _store.FindSentAsync("grace@example.net", 3, None));
+    }
+
+    [Fact]
+    public async Task RecordComplaintAsync_CountsADeliveryOnceAgainstItsSend_WhenTheSameComplaintIsRecordedTwice()
+    {
+        await SentIssues.SendAsync(_log, 1, ["ada@example.com", "grace@example.net"]);
+        await SentIssues.SendAsync(_log, 2, ["grace@example.net"]);
+        var sent = (await _store.FindSentAsync("grace@example.net", 1, None))!;
+
+        Assert.True(await _store.RecordComplaintAsync(sent.DeliveryId, sent.SendId, None));
+        Assert.False(await _store.RecordComplaintAsync(sent.DeliveryId, sent.SendId, None));
+
+        var progress = await _log.GetSendProgressAsync([sent.SendId, (await _log.FindSendAsync(2, "weekly", None))!.Id], None);
+        Assert.Equal([(1, 0.5), (0, 0.0)], progress.Select(p => (p.Complaints, p.ComplaintRate)));
+    }
+
+    [Fact]
     public async Task FindLastSentAsync_ReturnsNull_WhenAddressWasNeverSentAnything()
     {
         await SentIssues.SendAsync(_log, 1, ["grace@example.net"]);

@@ -108,6 +108,20 @@ public sealed class CheckCommandTests(PostfixRelay relay, TlsDovecotServer mailb
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task Check_SaysWhatTheComplaintCeilingIs_WhenTheBounceMailboxIsRead()
+    {
+        var (environment, secrets) = Configured();
+        using var _ = environment;
+        environment.Settings["Newsletter:Bounces:ComplaintRateCeiling"] = "0.005";
+
+        var check = await CheckAsync(environment, secrets);
+
+        var line = Assert.Single(Lines(check), l => l.StartsWith("✓ complaints:", StringComparison.Ordinal));
+        Assert.Contains("a running send pauses when its complaints are above 0.5% of the messages delivered, once it has 1,000 delivered and 5 complaints", line);
+        Assert.Contains("Newsletter:Bounces:ComplaintRateCeiling", line);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task Check_FailsNamingTheKey_WhenTheConfigurationDoesNotValidate()
     {
         var (environment, secrets) = Configured();

@@ -30,6 +30,24 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task AnyCommand_RefusesWithOneLineNamingIcuAndTheVariable_WhenGlobalizationIsInvariant()
+    {
+        // As in a small container image: without ICU, "E" + combining acute and "É" would get different address keys, so two
+        // spellings of one reader would both be mailed and an unsubscribe could miss the stored address.
+        var csv = Path.Combine(_environment.Directory, "readers.csv");
+        File.WriteAllText(csv, "email,name\nE\u0301lodie@example.com,One\n\u00C9lodie@example.com,Two\n");
+        _environment.Settings["Newsletter:Lists:readers:DisplayName"] = "Readers";
+        _environment.Settings["Newsletter:Lists:readers:SubscribersFile"] = csv;
+
+        var result = await CliProcess.RunAsync(_environment, [KeyValuePair.Create("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", (string?)"1")], "lists", "validate");
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error: Unicode normalization is not available in this process", line);
+        Assert.Contains("unset DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", line);
+    }
+
+    [Fact]
     public async Task ListsValidate_NamesTheListEntryAndValue_WhenAnAddressIsInvalid()
     {
         var result = await CliProcess.RunAsync(_environment, [KeyValuePair.Create("Newsletter__Lists__sample__Subscribers__1__Email", (string?)"alan@@example.org")],

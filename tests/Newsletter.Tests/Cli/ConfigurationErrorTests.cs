@@ -50,6 +50,20 @@ public sealed class ConfigurationErrorTests(ITestOutputHelper output) : IDisposa
     }
 
     [Fact]
+    public async Task AnyCommand_RefusesTheNumberNamingTheVariableAndTheValidNames_WhenAnEnumIsGivenAsANumber()
+    {
+        // The binder would take 1 as the second member, PostgreSql, and try to reach a server nobody configured.
+        _environment.Settings["Newsletter:Store:Provider"] = "1";
+
+        var result = await CliProcess.RunAsync(_environment, null, "issue", "list");
+
+        Assert.Equal(2, result.ExitCode);
+        AssertNoStackTrace(result);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal("error: environment variable Newsletter__Store__Provider: Newsletter:Store:Provider is \"1\", which is not valid; write one of Sqlite, PostgreSql.", line);
+    }
+
+    [Fact]
     public async Task AnyCommand_NamesFileLineKeyValueAndWhatNumberToWrite_WhenANumberIsAWord()
     {
         WriteSettings(s => s["Newsletter"]!["Delivery"]!["BatchSize"] = "lots");

@@ -27,9 +27,12 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
         _environment.AddCsvList("readers", 5);
         _templates = Path.Combine(_environment.Directory, "templates");
         Directory.CreateDirectory(_templates);
-        foreach (var file in Directory.GetFiles(RepoPaths.Templates))
+        // The whole tree: the pages `run` serves (/sends among them) are templates under templates/pages.
+        foreach (var file in Directory.GetFiles(RepoPaths.Templates, "*", SearchOption.AllDirectories))
         {
-            File.Copy(file, Path.Combine(_templates, Path.GetFileName(file)));
+            var copy = Path.Combine(_templates, Path.GetRelativePath(RepoPaths.Templates, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
         }
         _environment.Settings["Newsletter:Rendering:TemplatesDirectory"] = _templates;
         Assert.Equal(0, (await RunAsync("stories", "import", Path.Combine(RepoPaths.Root, "stories"))).ExitCode);

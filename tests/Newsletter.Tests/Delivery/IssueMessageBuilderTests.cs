@@ -113,6 +113,15 @@ public class IssueMessageBuilderTests
     }
 
     [Fact]
+    public void Build_RemovesBidiOverridesFromTheSubject_WhenAStoredTitleHoldsOne()
+    {
+        // A title stored before story files refused overrides: "Gemma\u202E4" would show reordered in every mail client.
+        var message = RoundTrip(_builder.Build(Content(subject: "#4: Google Releases \u202EGemma\u2066 4\u2069"), List, List.Subscribers.First()).Message);
+
+        Assert.Equal("#4: Google Releases  Gemma  4", message.Subject);
+    }
+
+    [Fact]
     public void Build_Throws_WhenSubscriberAddressContainsLineBreak()
     {
         var bad = new Subscriber("eve@example.com\r\nBcc: victim@example.com", null);

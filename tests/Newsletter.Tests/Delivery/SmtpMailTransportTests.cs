@@ -44,6 +44,27 @@ public class SmtpMailTransportTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task OpenSessionAsync_RefusesTheSessionNamingSecurity_WhenSslOnConnectMeetsAPlainPort()
+    {
+        // A configuration mistake, like a bad certificate: the send must pause for a person, not defer every message for 24 h.
+        await using var server = new TestSmtpServer();
+        await server.StartAsync();
+        var transport = new SmtpMailTransport(
+            Options.Create(new DeliveryOptions
+            {
+                Transport = MailTransportKind.Smtp,
+                Smtp = new SmtpOptions { Host = "127.0.0.1", Port = server.Port, Security = SmtpSecurity.SslOnConnect, TimeoutSeconds = 10 },
+            }),
+            Options.Create(Sender));
+
+        var refused = await Assert.ThrowsAsync<DeliveryException>(() => transport.OpenSessionAsync(CancellationToken.None));
+
+        Assert.Equal(DeliveryFailure.SessionRefused, refused.Failure);
+        Assert.Contains("Security is SslOnConnect", refused.Message);
+        Assert.Contains("needs Security StartTls", refused.Message);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task SendAsync_UsesTheGivenEnvelopeSender_AndReturnsServerReply()
     {
         await using var server = new TestSmtpServer();

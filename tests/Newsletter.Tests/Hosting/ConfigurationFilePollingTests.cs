@@ -79,4 +79,34 @@ public sealed class ConfigurationFilePollingTests : IDisposable
             await Task.Delay(100);
         }
     }
+
+    [Fact]
+    public async Task AppSettingsEdit_ThatIsNotJson_KeepsTheSettingsReadBeforeItAndIsReported()
+    {
+        var settingsFile = Path.Combine(_environment.Directory, "appsettings.json");
+        await File.WriteAllTextAsync(settingsFile, """{ "Probe": "before", "Newsletter": { "Sending": { "PerSecond": 5 } } }""");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = ConfigurationFilePolling.WithUnwatchedDefaults(null),
+            ContentRootPath = _environment.Directory,
+        });
+        ConfigurationFilePolling.WatchJsonFilesByPolling(builder);
+        using var host = builder.Build();
+        var configuration = (IConfigurationRoot)host.Services.GetService(typeof(IConfiguration))!;
+        // As `run` does (NewsletterWebApp): a reload error must not throw on the polling thread.
+        foreach (var provider in configuration.Providers.OfType<JsonConfigurationProvider>())
+            provider.Source.OnLoadException = context => context.Ignore = true;
+        var rejected = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ConfigurationFilePolling.OnRejectedEdit(configuration, (file, error) => rejected.TrySetResult($"{file}: {error.Message}"));
+        var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = configuration.GetReloadToken().RegisterChangeCallback(_ => reloaded.TrySetResult(), null);
+
+        // Saved half-way: a rate limit that silently fell back to "none" would be worse than keeping the old one.
+        await File.WriteAllTextAsync(settingsFile, """{ "Probe": "after", "Newsletter": { "Sending": """);
+
+        await reloaded.Task.WaitAsync(Wait);
+        Assert.Equal("before", configuration["Probe"]);
+        Assert.Equal("5", configuration["Newsletter:Sending:PerSecond"]);
+        Assert.StartsWith("appsettings.json: ", await rejected.Task.WaitAsync(Wait));
+    }
 }

@@ -46,6 +46,39 @@ public sealed class IssueRendererTemplateErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task RenderAsync_NamesThePartialAndItsModelLine_WhenThePartialDeclaresAModelItIsNotGiven()
+    {
+        // RazorLight fails while setting the partial up, in its own code: the nearest template frame is the line that
+        // includes the partial (Issue.cshtml line 114), but the mistake is the partial's @model.
+        var story = Path.Combine(_templates, "_Story.cshtml");
+        File.WriteAllText(story, "@* a story *@\n@model string\n<p>@Model</p>\n");
+        var renderer = RenderingFixture.CreateRenderer(_templates);
+
+        var ex = await Assert.ThrowsAsync<TemplateException>(() =>
+            renderer.RenderAsync(SampleIssue.Build(), RenderingFixture.Context, CancellationToken.None));
+
+        Assert.Equal((story, 2), (ex.TemplatePath, ex.Line));
+        Assert.StartsWith($"Template {story} line 2 failed while rendering", ex.Message);
+        Assert.Contains("InvalidCastException", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("@{ string s = null; var n = s.Length; }")]
+    [InlineData("@if (true) {")]
+    [InlineData("@Model.NoSuchMember")]
+    public async Task RenderAsync_NamesThePartial_WhenTheHtmlPartialIsBrokenAnotherWay(string breakage)
+    {
+        var story = Path.Combine(_templates, "_Story.cshtml");
+        File.AppendAllText(story, breakage + "\n");
+        var renderer = RenderingFixture.CreateRenderer(_templates);
+
+        var ex = await Assert.ThrowsAsync<TemplateException>(() =>
+            renderer.RenderAsync(SampleIssue.Build(), RenderingFixture.Context, CancellationToken.None));
+
+        Assert.Equal(story, ex.TemplatePath);
+    }
+
+    [Fact]
     public async Task RenderAsync_ThrowsTemplateException_WhenTemplatesFolderMissing()
     {
         var renderer = RenderingFixture.CreateRenderer(Path.Combine(_templates, "nowhere"));

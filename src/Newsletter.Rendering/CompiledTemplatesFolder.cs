@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using RazorLight;
+using RazorLight.Caching;
+using RazorLight.Compilation;
+using RazorLight.Generation;
+
+namespace Newsletter.Rendering;
+
+/// <summary>
+/// Keeps compiled templates on disk between runs (<see cref="RenderingOptions.CompiledTemplatesDirectory"/>), so a process
+/// whose templates have not changed loads them instead of starting the C# compiler: RazorLight's
+/// <see cref="FileSystemCachingProvider"/>, keyed by each template file's content (<see cref="FileHashCachingStrategy"/>), with
+/// each compiled file written whole under a temporary name and then renamed, since several processes (workers, `send`, the
+/// tests) may compile the same template at the same moment and none may load a half-written one.
+/// </summary>
+/// <remarks>
+/// One subfolder per build of this library and per templates folder: a compiled template is bound to the model types it was
+/// compiled against, so a new version of Newsletter compiles afresh instead of loading a template built for the old one.
+/// </remarks>
+internal sealed class CompiledTemplatesFolder : ICachingProvider, IPrecompileCallback
+{
+    private readonly FileSystemCachingProvider _files;
+    private readonly string _templatesDirectory;
+
+    public CompiledTemplatesFolder(RenderingOptions options, string templatesDirectory)
+    {
+        var root = string.IsNullOrWhiteSpace(options.CompiledTemplatesDirectory)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "newsletter", "compiled-templates")
+            : Path.GetFullPath(options.CompiledTemplatesDirectory);
+        var build = typeof(TemplateEngine).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12];
+        var templates = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(templatesDirectory)))[..12];
+        Directory = Path.Combine(root, build, templates);
+        _templatesDirectory = templatesDirectory;
+        _files = new FileSystemCachingProvider(templatesDirectory, Directory, FileHashCachingStrategy.Instance);
+    }
+
+    /// <summary>The folder this build's compiled templates of this templates folder are kept in.</summary>
+    public string Directory { get; }
+
+    public void CacheTemplate(string key, Func<ITemplatePage> pageFactory, IChangeToken expirationToken) =>
+        _files.CacheTemplate(key, pageFactory, expirationToken);
+
+    public bool Contains(string key) => _files.Contains(key);
+
+    public void Remove(string key) => _files.Remove(key);
+
+    public TemplateCacheLookupResult RetrieveTemplate(string key) => _files.RetrieveTemplate(key);
+
+    void IPrecompileCallback.Invoke(IGeneratedRazorTemplate generatedRazorTemplate, byte[] rawAssembly, byte[] rawSymbolStore)
+    {
+        var key = generatedRazorTemplate.TemplateKey;
+        var assembly = _files.GetAssemblyFilePath(key, Path.Combine(_templatesDirectory, key.TrimStart('/', '\\')));
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
+        WriteWhole(assembly, rawAssembly);
+        if (rawSymbolStore is not null)
+            WriteWhole(Path.ChangeExtension(assembly, ".pdb"), rawSymbolStore);
+    }
+
+    private static void WriteWhole(string path, byte[] content)
+    {
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(temporary, content);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException)
+        {
+            // A cache: a folder that cannot be written (read-only, full) only means compiling again next time.
+            TryDelete(temporary);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next compile to overwrite.
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using Newsletter.Rendering;
+using Newsletter.Tests.Delivery;
+
+namespace Newsletter.Tests.Rendering;
+
+/// <summary>Templates are compiled once per change, not once per process: what one engine compiled, the next one loads.</summary>
+public sealed class CompiledTemplatesFolderTests : IDisposable
+{
+    private readonly TempFolder _templates = new();
+    private readonly TempFolder _compiled = new();
+
+    public void Dispose()
+    {
+        _templates.Dispose();
+        _compiled.Dispose();
+    }
+
+    private TemplateEngine NewEngine() => new(Options.Create(new RenderingOptions
+    {
+        TemplatesDirectory = _templates.Path,
+        CompiledTemplatesDirectory = _compiled.Path,
+    }));
+
+    private Dictionary<string, DateTime> CompiledFiles() =>
+        Directory.EnumerateFiles(_compiled.Path, "*.dll", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+    [Fact]
+    public async Task RenderAsync_LoadsTheCompiledTemplateInsteadOfCompiling_WhenAnotherEngineCompiledItBefore()
+    {
+        _templates.File("Hello.cshtml", "Hello @Model!");
+        Assert.Equal("Hello world!", await NewEngine().RenderAsync("Hello.cshtml", "world"));
+        var compiled = CompiledFiles();
+        Assert.Single(compiled);
+
+        // A compile writes the file again (RazorLight's precompile callback); loading it leaves it as it was.
+        Assert.Equal("Hello again!", await NewEngine().RenderAsync("Hello.cshtml", "again"));
+
+        Assert.Equal(compiled, CompiledFiles());
+    }
+
+    [Fact]
+    public async Task RenderAsync_CompilesTheChangedTemplate_WhenItsContentChangedSinceTheLastCompile()
+    {
+        _templates.File("Hello.cshtml", "Hello @Model!");
+        await NewEngine().RenderAsync("Hello.cshtml", "world");
+
+        _templates.File("Hello.cshtml", "Goodbye @Model.");
+
+        Assert.Equal("Goodbye world.", await NewEngine().RenderAsync("Hello.cshtml", "world"));
+        Assert.Equal(2, CompiledFiles().Count);
+    }
+}
