@@ -38,25 +38,40 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
         AND (SELECT state FROM sends WHERE sends.id = deliveries.send_id) IN ('scheduled', 'running')
         """;
 
+    /// <summary>
+    /// The claim of <c>@claimedBy</c> at <c>@now</c>, already taken: a claim repeated because its reply was lost with the
+    /// connection finds its own committed claim again instead of leaving it 'sending' with nobody to send it.
+    /// </summary>
+    private const string IsOwnClaim = "state = 'sending' AND claimed_by = @claimedBy AND claimed_at = @now";
+
     private readonly StoreDatabase _database;
     private readonly TimeProvider _time;
 
-    public DeliveryLog(StoreDatabase database, TimeProvider? time = null)
+    /// <param name="outage">Where this process's writers report the store unreachable; one of its own when null.</param>
+    public DeliveryLog(StoreDatabase database, TimeProvider? time = null, StoreOutage? outage = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         _database = database;
         _time = time ?? TimeProvider.System;
+        Outage = outage ?? new StoreOutage(database, _time);
         ClaimSql = $"""
             UPDATE deliveries
             SET state = CASE WHEN {IsSuppressed} THEN 'suppressed' ELSE 'sending' END,
                 detail = CASE WHEN {IsSuppressed} THEN 'suppressed before sending' ELSE detail END,
                 claimed_by = @claimedBy, claimed_at = @now, updated_at = @now,
-                attempts = attempts + CASE WHEN {IsSuppressed} THEN 0 ELSE 1 END,
+                attempts = attempts + CASE WHEN state = 'sending' OR {IsSuppressed} THEN 0 ELSE 1 END,
                 first_attempt_at = COALESCE(first_attempt_at, @now)
-            WHERE {_database.ClaimableDelivery(IsClaimable)}
+            WHERE {_database.ClaimableDelivery($"(({IsClaimable}) OR ({IsOwnClaim}))")}
             RETURNING state
             """;
     }
+
+    /// <summary>Whether this process can reach the store now, as its claim sessions and heartbeats find out.</summary>
+    internal StoreOutage Outage { get; }
+
+    /// <summary>A connection for a claim session, or for one that reconnects after the store came back.</summary>
+    internal Task<DbConnection> OpenSessionConnectionAsync(CancellationToken cancellationToken) =>
+        _database.OpenForDeliveryLogAsync(cancellationToken);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
@@ -352,29 +367,50 @@ public sealed class DeliveryLog : ISendStore, IDeliveryClaims, IDeliveryProgress
     }
 
     /// <inheritdoc />
+    /// <exception cref="StoreUnavailableException">The store cannot be reached now (logged once per outage by <see cref="StoreOutage"/>).</exception>
     public async Task HeartbeatAsync(string workerId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
-        await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO workers (id, heartbeat_at) VALUES (@workerId, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-            new { workerId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO workers (id, heartbeat_at) VALUES (@workerId, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+                new { workerId, now = DbText.Timestamp(_time.GetUtcNow()) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Outage.IsUnreachable(ex))
+        {
+            Outage.Failed(ex);
+            throw new StoreUnavailableException(_database.Description, $"The store {_database.Description} cannot be reached: {ex.Message}", ex);
+        }
+        Outage.Succeeded();
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Right after the store was unreachable (seen by this process, or a database server that restarted), every heartbeat is
+    /// stale because nobody could write one, not because the workers died: their claims are left alone until a live worker
+    /// has had <paramref name="staleAfter"/> to beat again and write what it held.
+    /// </remarks>
     public async Task<IReadOnlyList<long>> RecoverAbandonedClaimsAsync(TimeSpan staleAfter, CancellationToken cancellationToken)
     {
+        if (Outage.RecentlyBack(staleAfter))
+        {
+            return [];
+        }
         await using var connection = await _database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var sends = await connection.QueryAsync<long>(new CommandDefinition("""
+        var sends = await connection.QueryAsync<long>(new CommandDefinition($"""
             UPDATE deliveries
             SET state = 'pending', uncertain = 1, claimed_by = NULL, updated_at = @now,
                 detail = 'resent: the worker sending it stopped (' || COALESCE(claimed_by, '?') || ') before recording the reply'
             WHERE state = 'sending'
               AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM workers WHERE heartbeat_at >= @cutoff))
+              AND {_database.UpForStaleSeconds}
             RETURNING send_id
             """,
-            new { now = DbText.Timestamp(now), cutoff = DbText.Timestamp(now - staleAfter) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new { now = DbText.Timestamp(now), cutoff = DbText.Timestamp(now - staleAfter), staleSeconds = staleAfter.TotalSeconds },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM workers WHERE heartbeat_at < @forgotten", new { forgotten = DbText.Timestamp(now - TimeSpan.FromDays(1)) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -59,6 +59,21 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
         _ => null,
     };
 
+    /// <remarks>
+    /// Connection errors (class 08), the server shutting down or starting up (57P01–57P03), insufficient resources (class 53,
+    /// a full disk among them), and what Npgsql itself calls transient (a broken stream, a timeout).
+    /// </remarks>
+    public override bool IsUnreachable(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
+                                || pg.SqlState is "57P01" or "57P02" or "57P03",
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        _ => false,
+    };
+
+    /// <remarks>The server's own start time, so a restart or a stop and start counts, whichever process noticed it.</remarks>
+    internal override string UpForStaleSeconds => "pg_postmaster_start_time() < now() - make_interval(secs => @staleSeconds)";
+
     /// <exception cref="NpgsqlException">The server cannot be reached or refuses the login.</exception>
     protected override async Task MigrateAsync(CancellationToken cancellationToken)
     {

@@ -89,6 +89,9 @@ public sealed class SqliteDatabase : StoreDatabase
     /// <remarks>One UPDATE under SQLite's single write lock: of any number of claimers exactly one sees the row claimable.</remarks>
     internal override string ClaimableDelivery(string claimable) => $"id = @deliveryId AND {claimable}";
 
+    /// <remarks>SQLITE_BUSY and SQLITE_LOCKED: another connection held the file's lock past the busy timeout.</remarks>
+    public override bool IsUnreachable(Exception exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 };
+
     internal override async Task<int> InsertDeliveriesAsync(DbConnection connection, DbTransaction transaction, long sendId, int issueNumber,
         MailingList list, int batchSize, CancellationToken cancellationToken)
     {

@@ -43,7 +43,9 @@ public static class StorageServiceCollectionExtensions
         });
         services.AddSingleton(sp => new StoryStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new IssueStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new StoreOutage(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<StoreOutage>>()));
+        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<StoreOutage>()));
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<StoryStore>());
         services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<IssueStore>());
         services.AddSingleton<IIssueRenderingStore>(sp => sp.GetRequiredService<IssueStore>());

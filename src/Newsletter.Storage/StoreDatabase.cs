@@ -86,6 +86,13 @@ public abstract class StoreDatabase
     /// </summary>
     public virtual StoreUnavailableException? Unavailable(Exception exception) => exception as StoreUnavailableException;
 
+    /// <summary>
+    /// True when <paramref name="exception"/> means the database cannot be reached or written right now and the same write may
+    /// succeed later (a server restarting or stopped, a cut connection, a file locked past the busy timeout), as opposed to an
+    /// error that waiting does not fix.
+    /// </summary>
+    public abstract bool IsUnreachable(Exception exception);
+
     /// <summary>Opens a connection with the schema in place. The caller disposes it.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -106,6 +113,13 @@ public abstract class StoreDatabase
     /// that exactly one of several concurrent claimers gets it and the others do not wait for it.
     /// </summary>
     internal abstract string ClaimableDelivery(string claimable);
+
+    /// <summary>
+    /// A condition that holds when the database server has been up for at least <c>@staleSeconds</c>: before that, every
+    /// worker's heartbeat may be stale because the server was down, not because the workers died. True where there is no
+    /// server to restart (SQLite).
+    /// </summary>
+    internal virtual string UpForStaleSeconds => "1 = 1";
 
     /// <summary>
     /// Inserts one delivery per subscriber of <paramref name="list"/> not already reached by this issue, numbered by position

@@ -6,7 +6,7 @@ namespace Newsletter.Web.Monitoring;
 
 /// <summary>
 /// The <c>jobs</c> check of <c>/healthz</c>: Hangfire's storage answers a query through Hangfire's own API, and, when it is a
-/// SQLite file, the file is still there.
+/// SQLite file, the file is still there and is the one the storage opened.
 /// </summary>
 public sealed class JobStorageHealthCheck(JobStorage storage, IOptions<JobStorageHealthOptions> options) : IHealthCheck
 {
@@ -19,6 +19,13 @@ public sealed class JobStorageHealthCheck(JobStorage storage, IOptions<JobStorag
             return HealthCheckResult.Unhealthy(
                 $"The Hangfire storage file {file} (Newsletter:Jobs:StoragePath) is gone; queued and scheduled jobs are lost at the next restart. " +
                 "Restore it, or restart the worker and carry on each unfinished send with `newsletter send ISSUE --list NAME --resume`.");
+        }
+        if (options.Value is { StorageFile: { } opened, StorageFileIdentity: { } identity } && FileIdentity.Of(opened) is { } now && now != identity)
+        {
+            return HealthCheckResult.Unhealthy(
+                $"The Hangfire storage file {opened} (Newsletter:Jobs:StoragePath) was replaced since the worker opened it (deleted, then " +
+                "recreated empty): the queued and scheduled jobs are not in it. Restore the file and restart the worker, or restart it and " +
+                "carry on each unfinished send with `newsletter send ISSUE --list NAME --resume`.");
         }
         try
         {

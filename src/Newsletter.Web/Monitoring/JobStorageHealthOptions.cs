@@ -12,6 +12,12 @@ public sealed class JobStorageHealthOptions
     /// </summary>
     public string? StorageFile { get; set; }
 
+    /// <summary>
+    /// The identity of <see cref="StorageFile"/> when the storage opened it: a file at that path with another identity is not
+    /// the one holding the jobs (deleted, then recreated empty by Hangfire's next connection).
+    /// </summary>
+    public FileIdentity? StorageFileIdentity { get; set; }
+
     /// <summary>The storage as the check's description names it: the file, or the database.</summary>
     public string Description { get; set; } = "Hangfire's storage";
 }

@@ -30,18 +30,21 @@ public static class NewsletterWebApp
         services.AddSingleton<IValidateOptions<WebOptions>, WebOptionsValidator>();
         services.AddNewsletterWeb();
         // Jobs live in the SQLite file of Newsletter:Jobs, or beside the store in PostgreSQL (see the job storage registration).
-        services.AddOptions<JobStorageHealthOptions>().Configure<IOptions<JobsOptions>, IOptions<StoreOptions>, StoreDatabase>((check, jobs, store, database) =>
-        {
-            if (store.Value.Provider == StoreProvider.Sqlite)
+        // The storage (which creates its file) comes first, and the options are made at start, so the identity is the opened file's.
+        services.AddOptions<JobStorageHealthOptions>().Configure<IOptions<JobsOptions>, IOptions<StoreOptions>, StoreDatabase, Hangfire.JobStorage>(
+            (check, jobs, store, database, _) =>
             {
-                check.StorageFile = Path.GetFullPath(jobs.Value.StoragePath);
-                check.Description = check.StorageFile;
-            }
-            else
-            {
-                check.Description = $"the hangfire schema of {database.Description}";
-            }
-        });
+                if (store.Value.Provider == StoreProvider.Sqlite)
+                {
+                    check.StorageFile = Path.GetFullPath(jobs.Value.StoragePath);
+                    check.StorageFileIdentity = FileIdentity.Of(check.StorageFile);
+                    check.Description = check.StorageFile;
+                }
+                else
+                {
+                    check.Description = $"the hangfire schema of {database.Description}";
+                }
+            }).ValidateOnStart();
         services.AddListsReloader();
         configure?.Invoke(builder);
 

@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Sending;
+using Newsletter.Storage;
 using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
@@ -34,6 +35,10 @@ public sealed partial class WorkerHeartbeat(
             {
                 await BeatAsync(stoppingToken);
                 await RecoverAsync(stoppingToken);
+            }
+            catch (StoreUnavailableException)
+            {
+                // The store cannot be reached: StoreOutage logged it once, and logs again when it answers. Not every 2 s.
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -19,12 +19,14 @@ public sealed class PostgreSqlServer : IAsyncDisposable
     private static readonly Lazy<Task<PostgreSqlServer>> SharedServer = new(StartAsync);
     private readonly string? _folder;
     private readonly string? _binaries;
+    private readonly int _port;
 
-    private PostgreSqlServer(string adminConnectionString, string? folder, string? binaries)
+    private PostgreSqlServer(string adminConnectionString, string? folder, string? binaries, int port = 0)
     {
         AdminConnectionString = adminConnectionString;
         _folder = folder;
         _binaries = binaries;
+        _port = port;
     }
 
     /// <summary>A superuser's connection string to the <c>postgres</c> database.</summary>
@@ -57,6 +59,32 @@ public sealed class PostgreSqlServer : IAsyncDisposable
         await drop.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// A cluster of the caller's own, whatever <c>NEWSLETTER_TEST_POSTGRES</c> says, for a test that stops or restarts the server
+    /// under a running send (the shared one serves other tests). The caller disposes it.
+    /// </summary>
+    public static Task<PostgreSqlServer> StartOwnAsync() => StartClusterAsync();
+
+    /// <summary><c>pg_ctl restart -m fast</c>: every session is ended at once, and the server is back when this returns.</summary>
+    public Task RestartAsync() => PgCtlAsync("-m", "fast", "-w", "restart");
+
+    /// <summary><c>pg_ctl stop -m fast</c>: every session is ended, and nothing answers on the port until <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => PgCtlAsync("-m", "fast", "-w", "stop");
+
+    /// <summary>Starts a stopped cluster again on the same port.</summary>
+    public Task StartAgainAsync() => PgCtlAsync("-o", ServerOptions(_port), "-l", Path.Combine(_folder!, "log"), "-w", "start");
+
+    private Task PgCtlAsync(params string[] args)
+    {
+        if (_folder is null || _binaries is null)
+        {
+            throw new InvalidOperationException("Only a cluster this test run started can be stopped or restarted.");
+        }
+        return RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), .. args], Environment.UserName == "root" ? "postgres" : null);
+    }
+
+    private string ServerOptions(int port) => $"-p {port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off";
+
     private static async Task<PostgreSqlServer> StartAsync()
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } given)
@@ -73,6 +101,14 @@ public sealed class PostgreSqlServer : IAsyncDisposable
             return new PostgreSqlServer(given, null, null);
         }
 
+        var server = await StartClusterAsync();
+        // xunit has no assembly-wide fixture; the cluster lives as long as the test process and stops with it.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+
+    private static async Task<PostgreSqlServer> StartClusterAsync()
+    {
         var binaries = FindBinaries() ?? throw new InvalidOperationException(
             "The PostgreSQL tests need PostgreSQL: install it (Debian/Ubuntu: `sudo apt-get install -y postgresql`; the tests start a " +
             $"throwaway cluster with its initdb and pg_ctl), or set {EnvironmentVariable} to an Npgsql connection string of a superuser " +
@@ -93,13 +129,8 @@ public sealed class PostgreSqlServer : IAsyncDisposable
         var port = FreePort();
         var data = Path.Combine(folder, "data");
         await RunAsync(Path.Combine(binaries, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"], asRoot ? "postgres" : null);
-        await RunAsync(Path.Combine(binaries, "pg_ctl"),
-            ["-D", data, "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300", "-l", Path.Combine(folder, "log"), "-w", "start"],
-            asRoot ? "postgres" : null);
-
-        var server = new PostgreSqlServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30", folder, binaries);
-        // xunit has no assembly-wide fixture; the cluster lives as long as the test process and stops with it.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var server = new PostgreSqlServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=30", folder, binaries, port);
+        await server.StartAgainAsync();
         return server;
     }
 

@@ -82,6 +82,30 @@ public sealed class HealthEndpointTests(PublishedWorkerFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Healthz_Answers503NamingTheJobs_WhenHangfiresStorageFileIsRemovedAndRecreatedEmpty()
+    {
+        var (environment, worker) = await StartHealthyWorkerAsync();
+        using var folder = environment; // disposed last, after the worker
+        await using var running = worker;
+        var jobs = environment.Settings["Newsletter:Jobs:StoragePath"]!;
+
+        // What Hangfire.Storage.SQLite's next new connection does to a deleted file: a new, empty database at the same path.
+        Remove(jobs);
+        await using (var recreated = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={jobs};Pooling=False"))
+        {
+            await recreated.OpenAsync();
+            await using var create = recreated.CreateCommand();
+            create.CommandText = "CREATE TABLE IF NOT EXISTS recreated (id INTEGER)";
+            await create.ExecuteNonQueryAsync();
+        }
+        var (status, body) = await GetHealthAsync(worker);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("unhealthy", StatusOf(body, "jobs"));
+        Assert.Contains("was replaced", body.GetProperty("checks").GetProperty("jobs").GetProperty("description").GetString());
+    }
+
+    [Fact]
     public async Task Healthz_IsRefusedWithABasicChallenge_OffLoopbackWithoutCredentials()
     {
         using var client = fixture.Worker.Client();
