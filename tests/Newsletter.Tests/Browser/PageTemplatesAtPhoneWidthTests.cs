@@ -49,7 +49,7 @@ public sealed class PageTemplatesAtPhoneWidthTests(ChromiumFixture browser)
     private static PageModel SampleModel(string page) => page switch
     {
         "unsubscribe/Help" or "unsubscribe/NotValid" or "operator/LoginRequired" or "operator/ReadOnly" or "operator/FormExpired" => new PageModel(),
-        "archive/Index" => new ArchivePage([SampleIssue.Build()], number => $"/issues/{number}"),
+        "archive/Index" => new ArchivePage([SampleIssue.Build()], number => $"/issues/{number}", "/issues/feed.atom"),
         "archive/NotFound" => new IssueNotFoundPage(999, "/issues"),
         "operator/Sends" => new SendsPage(SampleSends(), [$"lists/{new string('x', 60)}.csv line 3: '{LongEmail}' is not an address"],
             new FormToken("__RequestVerificationToken", new string('t', 150))),
@@ -64,7 +64,7 @@ public sealed class PageTemplatesAtPhoneWidthTests(ChromiumFixture browser)
         SendRow Row(long id, SendState state, DeliveryCounts counts) => new(
             new SendProgress(new Send(id, 7, LongList.Replace(' ', '-'), state, 500, 20, 123_456, started, null, started, null,
                 state == SendState.Paused ? "paused from the /sends page (loopback)." : null), counts),
-            "/issues/7", action => $"/sends/{id}/{action}");
+            "/issues/7", action => $"/sends/{id}/{action}", "/sends/reports/7");
         return
         [
             Row(3, SendState.Running, new DeliveryCounts(100_000, 456, 20_000, 3_000)),
