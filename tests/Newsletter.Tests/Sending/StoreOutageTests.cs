@@ -61,7 +61,7 @@ public sealed class StoreOutageTests(StoreOutageTests.OwnPostgreSql postgres, IT
     }
 
     /// <remarks>
-    /// The case stops the database for 30 s; 12 s here behaves the same (checked with 30 s): it is longer than the
+    /// The case stops the database for 30 s; 12 s here is meant to behave the same (not run with 30 s): it is longer than the
     /// worker timeout (6 s), so when the server is back every worker's heartbeat is stale and any worker could take every
     /// other worker's claims for abandoned ones.
     /// </remarks>
