@@ -50,4 +50,18 @@ public sealed class CompiledTemplatesFolderTests : IDisposable
         Assert.Equal("Goodbye world.", await NewEngine().RenderAsync("Hello.cshtml", "world"));
         Assert.Equal(2, CompiledFiles().Count);
     }
+
+    [Fact]
+    public async Task RenderAsync_LeavesAPlainTextTemplateUnencoded_WhenItIsLoadedFromTheCompiledFolder()
+    {
+        // Written as it will be read: the text part of the email is not HTML, so "R&D · Q&A" must not become entities.
+        _templates.File("Note.txt.cshtml", "@Model");
+        _templates.File("Page.txt.cshtml", "@Model / @{ await IncludeAsync(\"_Part.txt.cshtml\", Model); }");
+        _templates.File("_Part.txt.cshtml", "@Model");
+        Assert.Equal("R&D · Q&A", await NewEngine().RenderAsync("Note.txt.cshtml", "R&D · Q&A"));
+        await NewEngine().RenderAsync("Page.txt.cshtml", "x");
+
+        Assert.Equal("R&D · Q&A", await NewEngine().RenderAsync("Note.txt.cshtml", "R&D · Q&A"));
+        Assert.Equal("R&D / R&D", await NewEngine().RenderAsync("Page.txt.cshtml", "R&D"));
+    }
 }
