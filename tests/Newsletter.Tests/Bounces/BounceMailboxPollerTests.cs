@@ -18,16 +18,11 @@ public sealed class BounceMailboxPollerTests(DovecotServer dovecot) : IClassFixt
 
     public void Dispose() => _environment.Dispose();
 
-    private Dictionary<string, string?> BounceSettings((string User, string Password) mailbox) => new(_environment.Settings)
-    {
-        ["Newsletter:Bounces:Enabled"] = "true",
-        ["Newsletter:Bounces:Host"] = dovecot.Host,
-        ["Newsletter:Bounces:Port"] = dovecot.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Newsletter:Bounces:Security"] = "None",
-        ["Newsletter:Bounces:User"] = mailbox.User,
-        ["Newsletter:Bounces:Password"] = mailbox.Password,
-        ["Newsletter:Bounces:PollSeconds"] = "1",
-    };
+    private Dictionary<string, string?> BounceSettings((string User, string Password) mailbox) =>
+        new(_environment.Settings.Concat(dovecot.BounceMailboxSettings(mailbox)))
+        {
+            ["Newsletter:Bounces:PollSeconds"] = "1",
+        };
 
     [Fact(Timeout = 30_000)]
     public async Task Poller_SuppressesAHardBounceWithoutBeingAsked_WhenTheHostRunsTheBounceProcessor()

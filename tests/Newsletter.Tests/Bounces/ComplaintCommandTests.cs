@@ -41,12 +41,10 @@ public sealed class ComplaintCommandTests(DovecotServer dovecot, ITestOutputHelp
     {
         var mailbox = dovecot.CreateUser();
         var settings = _environment.Settings;
-        settings["Newsletter:Bounces:Enabled"] = "true";
-        settings["Newsletter:Bounces:Host"] = dovecot.Host;
-        settings["Newsletter:Bounces:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture);
-        settings["Newsletter:Bounces:Security"] = "None";
-        settings["Newsletter:Bounces:User"] = mailbox.User;
-        settings["Newsletter:Bounces:Password"] = mailbox.Password;
+        foreach (var (key, value) in dovecot.BounceMailboxSettings(mailbox))
+        {
+            settings[key] = value;
+        }
         settings["Newsletter:Bounces:ComplaintMinimumDelivered"] = "20";
         settings["Newsletter:Bounces:ComplaintMinimumCount"] = "2";
 
@@ -94,12 +92,10 @@ public sealed class ComplaintCommandTests(DovecotServer dovecot, ITestOutputHelp
     {
         var mailbox = dovecot.CreateUser();
         var settings = _environment.Settings;
-        settings["Newsletter:Bounces:Enabled"] = "true";
-        settings["Newsletter:Bounces:Host"] = dovecot.Host;
-        settings["Newsletter:Bounces:Port"] = dovecot.Port.ToString(CultureInfo.InvariantCulture);
-        settings["Newsletter:Bounces:Security"] = "None";
-        settings["Newsletter:Bounces:User"] = mailbox.User;
-        settings["Newsletter:Bounces:Password"] = mailbox.Password;
+        foreach (var (key, value) in dovecot.BounceMailboxSettings(mailbox))
+        {
+            settings[key] = value;
+        }
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, settings));
         await SentIssues.SendAsync(host.Services.GetRequiredService<DeliveryLog>(), 2, ["ada@example.com", "alan@example.org"],
             new Dictionary<string, string> { ["ada@example.com"] = BounceFixtures.YahooCflMessageId });

@@ -65,7 +65,7 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
         var workers = Enumerable.Range(0, 3).Select(_ => CliProcess.Start(_environment, null, "run")).ToList();
         try
         {
-            await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM hangfire.server") >= 3, TimeSpan.FromMinutes(2),
+            await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM hangfire.server") >= 3, TimeSpan.FromMinutes(2),
                 "three Hangfire servers registered in PostgreSQL");
 
             var send = await CliProcess.RunAsync(_environment, null, "send", "1", "--list", "readers");
@@ -80,7 +80,7 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
             await victim.Process.WaitForExitAsync();
             var receivedAtKill = _smtp.Received.Count;
 
-            await WaitUntilAsync(async () => await ScalarAsync<string>("SELECT state FROM sends") == "finished", TimeSpan.FromMinutes(3),
+            await Poll.UntilAsync(async () => await ScalarAsync<string>("SELECT state FROM sends") == "finished", TimeSpan.FromMinutes(3),
                 "the send finished");
             var sentBy = await SentByProcessAsync();
             var status = await CliProcess.RunAsync(_environment, null, "status", "1", "--json");
@@ -151,19 +151,6 @@ public sealed class SeveralSendersTests(PostgreSqlDatabaseFixture database, ITes
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
         {
             return default; // Not created yet by the processes starting up.
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited {timeout} for {what}.");
-            }
-            await Task.Delay(200);
         }
     }
 

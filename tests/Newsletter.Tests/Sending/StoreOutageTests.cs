@@ -113,7 +113,7 @@ public sealed class StoreOutageTests(StoreOutageTests.OwnPostgreSql postgres, IT
         var workers = Enumerable.Range(0, 2).Select(_ => CliProcess.Start(_environment, null, "run")).ToList();
         try
         {
-            await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM hangfire.server") >= 2, TimeSpan.FromMinutes(2),
+            await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM hangfire.server") >= 2, TimeSpan.FromMinutes(2),
                 "two Hangfire servers registered");
             var send = await CliProcess.RunAsync(_environment, null, "send", "1", "--list", "readers");
             Assert.True(send.ExitCode == 0, send.Output + send.Error);
@@ -156,7 +156,7 @@ public sealed class StoreOutageTests(StoreOutageTests.OwnPostgreSql postgres, IT
     {
         try
         {
-            await WaitUntilAsync(async () => await ScalarAsync<string>("SELECT state FROM sends") == "finished", timeout, "the send finished on its own");
+            await Poll.UntilAsync(async () => await ScalarAsync<string>("SELECT state FROM sends") == "finished", timeout, "the send finished on its own");
         }
         catch (TimeoutException)
         {
@@ -178,19 +178,6 @@ public sealed class StoreOutageTests(StoreOutageTests.OwnPostgreSql postgres, IT
         catch (NpgsqlException)
         {
             return default; // Not created yet by the processes starting up, or the server still starting.
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited {timeout} for {what}.");
-            }
-            await Task.Delay(200);
         }
     }
 }

@@ -185,6 +185,17 @@ public class DovecotServer : IAsyncLifetime
         return (UserName(number), Password(number));
     }
 
+    /// <summary>The settings that make the bounce pass read <paramref name="mailbox"/> on this server, over plain IMAP.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> BounceMailboxSettings((string User, string Password) mailbox) =>
+    [
+        new("Newsletter:Bounces:Enabled", "true"),
+        new("Newsletter:Bounces:Host", Host),
+        new("Newsletter:Bounces:Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("Newsletter:Bounces:Security", "None"),
+        new("Newsletter:Bounces:User", mailbox.User),
+        new("Newsletter:Bounces:Password", mailbox.Password),
+    ];
+
     /// <summary>Seeds a message with IMAP APPEND, unread, as a mail server's delivery would leave it.</summary>
     public async Task AppendAsync((string User, string Password) login, string folderName, MimeMessage message)
     {
