@@ -47,7 +47,24 @@ internal sealed class CompiledTemplatesFolder : ICachingProvider, IPrecompileCal
 
     public void Remove(string key) => _files.Remove(key);
 
-    public TemplateCacheLookupResult RetrieveTemplate(string key) => _files.RetrieveTemplate(key);
+    /// <remarks>
+    /// RazorLight's provider makes a page loaded from disk with <c>Activator</c> and leaves its <c>Key</c> unset, which a
+    /// freshly compiled page has; the key is given back here so that everything reading it (the plain-text rule, error
+    /// reports) sees the same page either way.
+    /// </remarks>
+    public TemplateCacheLookupResult RetrieveTemplate(string key)
+    {
+        var found = _files.RetrieveTemplate(key);
+        if (!found.Success)
+            return found;
+        var makePage = found.Template.TemplatePageFactory;
+        return new TemplateCacheLookupResult(new TemplateCacheItem(key, () =>
+        {
+            var page = makePage();
+            page.Key ??= key;
+            return page;
+        }));
+    }
 
     void IPrecompileCallback.Invoke(IGeneratedRazorTemplate generatedRazorTemplate, byte[] rawAssembly, byte[] rawSymbolStore)
     {

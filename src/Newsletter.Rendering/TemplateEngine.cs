@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using RazorLight;
@@ -31,21 +30,10 @@ public sealed partial class TemplateEngine
             // Each template is compiled once per change of its content (keyed by its hash) and kept on disk, not once per process.
             .UseCachingProvider(compiledTemplates)
             // Plain-text templates must not HTML-encode ("R&D" stays "R&D"); the callback also runs for partials.
-            .AddPrerenderCallbacks(page => page.DisableEncoding = IsPlainText(page))
+            .AddPrerenderCallbacks(page => page.DisableEncoding = page.Key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase))
             // Against what a template can use, not all the host's libraries: most of the worker's peak memory otherwise.
             .ExcludeAssemblies(TemplateReferences.NotNeeded())
             .Build());
-    }
-
-    /// <summary>
-    /// Whether the page is a plain-text template (<c>*.txt.cshtml</c>). A page loaded from <see cref="CompiledTemplatesFolder"/> is
-    /// made without its key (RazorLight's FileSystemCachingProvider creates it with Activator), so the key is read from the
-    /// compiled assembly's own attribute; by the key alone, every text part after the first compile was HTML-encoded.
-    /// </summary>
-    private static bool IsPlainText(ITemplatePage page)
-    {
-        var key = page.GetType().Assembly.GetCustomAttribute<RazorLight.Razor.RazorLightTemplateAttribute>()?.Key ?? page.Key ?? "";
-        return key.EndsWith(".txt.cshtml", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The absolute templates folder.</summary>
