@@ -81,7 +81,7 @@ try
     var results = lines.ToDictionary(l => l, _ => new List<(RunResult Ours, double Baseline)>());
     // Runs interleave across lines (a run of each, then the next round), so a burst of load elsewhere touches all lines alike;
     // each of our runs is followed by smtp-source sending as many messages of the same size over as many connections.
-    var rounds = Math.Max(lines.Max(l => l.Repeat), options.Ceiling ? options.Repeat : 0);
+    var rounds = Math.Max(lines.Select(l => l.Repeat).DefaultIfEmpty(0).Max(), options.Ceiling ? options.Repeat : 0);
     for (var round = 1; round <= rounds; round++)
     {
         foreach (var line in lines.Where(l => l.Repeat >= round))
