@@ -64,8 +64,31 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
         var now = DbText.Timestamp(_time.GetUtcNow());
         var state = await WhenReachableAsync((statements, token) => ClaimOnceAsync(statements, deliveryId, now, token), cancellationToken)
             .ConfigureAwait(false);
+        if (state == "suppressed")
+        {
+            await WhenReachableAsync((statements, token) => HandOverAsync(statements.Connection, deliveryId, token), cancellationToken).ConfigureAwait(false);
+        }
         return await WhenReachableAsync((statements, token) => ClaimResultOfAsync(statements.Connection, deliveryId, state, token),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gives the reader of a delivery just suppressed the issue through another list's send that left them out for it, if
+    /// there is one they have not left (<see cref="DeliverySql.HandOver"/>). Safe to repeat: a second run finds the reader
+    /// handed over already and inserts nothing.
+    /// </summary>
+    private static async Task<bool> HandOverAsync(DbConnection connection, long deliveryId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var sendId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(HandOver, new { deliveryId }, transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (sendId is { } to)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(HandedOver, new { sendId = to, deliveryId }, transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return sendId is not null;
     }
 
     private async Task<string?> ClaimOnceAsync(DeliveryClaimStatements statements, long deliveryId, string now, CancellationToken cancellationToken)

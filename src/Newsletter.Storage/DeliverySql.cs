@@ -60,6 +60,47 @@ internal static class DeliverySql
         RETURNING state
         """;
 
+    /// <summary>
+    /// Hands the issue of delivery <c>@deliveryId</c>, just suppressed, to a send of the same issue that left its reader out
+    /// for it (<c>covered_readers</c>) and whose list the reader has not left: a reader who unsubscribed from list A after the
+    /// sends to A and B were both recorded still gets the issue once, through B. A global suppression (bounce, complaint)
+    /// matches every list, so nothing is handed over. The new delivery is a batch of its own at the end of that send; the
+    /// unique one-per-issue index makes a second hand-over of the same reader insert nothing. Returns the send's id.
+    /// </summary>
+    public const string HandOver = """
+        INSERT INTO deliveries (send_id, issue_number, batch_number, position, email, email_key, name, state, detail)
+        SELECT covered.send_id, sends.issue_number, sends.batch_count,
+               (SELECT COALESCE(MAX(position), -1) + 1 FROM deliveries WHERE deliveries.send_id = covered.send_id),
+               covered.email, covered.email_key, covered.name, 'pending', 'handed over: suppressed on the list that held it'
+        FROM deliveries AS suppressed
+        JOIN covered_readers AS covered ON covered.email_key = suppressed.email_key
+        JOIN sends ON sends.id = covered.send_id AND sends.issue_number = suppressed.issue_number
+        WHERE suppressed.id = @deliveryId AND suppressed.state = 'suppressed'
+          AND sends.state IN ('scheduled', 'running', 'paused', 'finished')
+          AND NOT EXISTS (SELECT 1 FROM suppressions
+                          WHERE suppressions.email_key = covered.email_key AND suppressions.list_name IN ('', sends.list_name))
+        ORDER BY covered.send_id
+        LIMIT 1
+        ON CONFLICT DO NOTHING
+        RETURNING send_id
+        """;
+
+    /// <summary>
+    /// The send <c>@sendId</c> after <see cref="HandOver"/> gave it delivery <c>@deliveryId</c>'s reader: one more batch and
+    /// recipient, running again if it had finished, and marked for the next recovery to queue it again if its batches were
+    /// already queued (<see cref="WorkerHeartbeats"/>).
+    /// </summary>
+    public const string HandedOver = """
+        UPDATE sends
+        SET batch_count = batch_count + 1, recipient_count = recipient_count + 1,
+            handed_over = CASE WHEN started_at IS NULL THEN 0 ELSE 1 END,
+            state = CASE WHEN state = 'finished' THEN 'running' ELSE state END,
+            finished_at = CASE WHEN state = 'finished' THEN NULL ELSE finished_at END
+        WHERE id = @sendId;
+        DELETE FROM covered_readers
+        WHERE send_id = @sendId AND email_key = (SELECT email_key FROM deliveries WHERE id = @deliveryId);
+        """;
+
     /// <summary>A deferral of <c>@deliveryId</c>, which must be being sent, until <c>@next</c>.</summary>
     public const string Defer = """
         UPDATE deliveries

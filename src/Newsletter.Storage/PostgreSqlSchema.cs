@@ -200,6 +200,19 @@ internal static class PostgreSqlSchema
             PRIMARY KEY (issue_number, link_id, hour)
         );
         """),
+        // Version 7, SQLite's version 8: the readers a send left out because another list's send of the issue held their
+        // delivery, handed the issue if that delivery is suppressed on its list alone (DeliverySql.HandOver).
+        Sql("""
+        CREATE TABLE covered_readers (
+            send_id    bigint NOT NULL REFERENCES sends (id),
+            email_key  text NOT NULL,
+            email      text NOT NULL,
+            name       text NULL,
+            PRIMARY KEY (send_id, email_key)
+        );
+        CREATE INDEX covered_readers_by_key ON covered_readers (email_key);
+        ALTER TABLE sends ADD COLUMN handed_over integer NOT NULL DEFAULT 0;
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

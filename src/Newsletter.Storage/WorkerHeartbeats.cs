@@ -67,9 +67,13 @@ public sealed class WorkerHeartbeats : IWorkerHeartbeats
             """,
             new { now = DbText.Timestamp(now), cutoff = DbText.Timestamp(now - staleAfter), staleSeconds = staleAfter.TotalSeconds },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Sends given a reader by a hand-over (DeliverySql.HandOver) after their batches were queued: queue them again too.
+        var handedOver = await connection.QueryAsync<long>(new CommandDefinition(
+            "UPDATE sends SET handed_over = 0 WHERE handed_over = 1 AND state = 'running' RETURNING id",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM workers WHERE heartbeat_at < @forgotten", new { forgotten = DbText.Timestamp(now - TimeSpan.FromDays(1)) },
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return sends.Distinct().ToList();
+        return sends.Concat(handedOver).Distinct().ToList();
     }
 }
