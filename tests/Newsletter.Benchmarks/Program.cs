@@ -12,6 +12,8 @@ if (args.FirstOrDefault() == "--store")
     return await StoreBenchmark.RunAsync(args);
 if (args.FirstOrDefault() == "--migration")
     return await MigrationBenchmark.RunAsync(args);
+if (args.FirstOrDefault() == "--lists")
+    return await ListsBenchmark.RunAsync(args);
 BenchmarkOptions options;
 try
 {
