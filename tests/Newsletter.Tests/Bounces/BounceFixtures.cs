@@ -84,9 +84,9 @@ internal static class BounceFixtures
         var bounceStore = new Newsletter.Storage.BounceStore(database);
         var matcher = new SentMessageMatcher(log, log, bounceStore);
         var complaints = new ComplaintRules(settings, matcher, suppressions, bounceStore, log, log, metrics,
-            complaintLogger ?? new RecordingLogger<ComplaintRules>());
+            complaintLogger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<ComplaintRules>.Instance);
         return new(new ImapBounceMailbox(settings), settings, matcher, suppressions, bounceStore, complaints, metrics,
-            logger ?? new RecordingLogger<BounceProcessor>());
+            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<BounceProcessor>.Instance);
     }
 
     public static MimeMessage Load(string name) =>

@@ -7,7 +7,6 @@ using Newsletter.Delivery.Bounces;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Tests.Bounces;
