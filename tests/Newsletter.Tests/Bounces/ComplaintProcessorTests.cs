@@ -23,13 +23,13 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
     private readonly TempDatabase _temp = new();
     private readonly RecordedMetrics _metrics = new();
     private (string User, string Password) _mailbox;
-    private DeliveryLog _log = null!;
+    private TestDeliveryLog _log = null!;
     private SuppressionList _suppressions = null!;
 
     public Task InitializeAsync()
     {
         _mailbox = dovecot.CreateUser();
-        _log = new DeliveryLog(_temp.Database);
+        _log = new TestDeliveryLog(_temp.Database);
         _suppressions = new SuppressionList(_temp.Database);
         return Task.CompletedTask;
     }
