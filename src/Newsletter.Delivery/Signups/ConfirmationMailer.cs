@@ -37,9 +37,9 @@ public sealed partial class ConfirmationMailer(
 
         await using var session = await transport.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
         var reply = await session.SendAsync(outgoing.Message, outgoing.EnvelopeSender, cancellationToken).ConfigureAwait(false);
-        LogSent(list.ListName, request.Email, reply);
+        LogSent(list.ListName, reply);
     }
 
-    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Signup confirmation for list {ListName} sent to {Email}: {Reply}")]
-    private partial void LogSent(string listName, string email, string reply);
+    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Signup confirmation for list {ListName} sent: {Reply}")]
+    private partial void LogSent(string listName, string reply);
 }

@@ -33,7 +33,7 @@ public sealed partial class ConfirmationMailQueue(ConfirmationMailer mailer, ISi
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LogFailed(ex, mail.List.ListName, mail.Request.Email);
+                LogFailed(ex, mail.List.ListName);
                 metrics.SignupRefused(mail.List.ListName, "mail_failed");
                 await store.WithdrawAsync(mail.List.ListName, mail.Request.Email, mail.Nonce, CancellationToken.None);
             }
@@ -42,6 +42,6 @@ public sealed partial class ConfirmationMailQueue(ConfirmationMailer mailer, ISi
 
     private sealed record Mail(ListSignup List, SignupRequest Request, string Nonce, DateTimeOffset ExpiresAt);
 
-    [LoggerMessage(EventId = 5402, Level = LogLevel.Error, Message = "Signup confirmation for list {ListName} to {Email} could not be sent; the signup was withdrawn so the reader may try again")]
-    private partial void LogFailed(Exception exception, string listName, string email);
+    [LoggerMessage(EventId = 5402, Level = LogLevel.Error, Message = "Signup confirmation for list {ListName} could not be sent; the signup was withdrawn so the reader may try again")]
+    private partial void LogFailed(Exception exception, string listName);
 }

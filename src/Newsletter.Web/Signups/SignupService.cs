@@ -95,7 +95,7 @@ public sealed partial class SignupService(
             await store.WithdrawAsync(list.ListName, email, nonce, cancellationToken);
             return Refused(list, "mail_failed");
         }
-        LogRequested(list.ListName, email);
+        LogRequested(list.ListName);
         return (SignupAnswer.CheckInbox, null);
     }
 
@@ -117,7 +117,7 @@ public sealed partial class SignupService(
         // They asked again and proved the address: their own earlier unsubscribe from this list no longer stands.
         var lifted = await suppressions.RemoveAsync(reader.Email, reader.ListName, SuppressionReason.Unsubscribed, cancellationToken);
         metrics.SignupConfirmed(reader.ListName);
-        LogConfirmed(reader.ListName, reader.Email, lifted);
+        LogConfirmed(reader.ListName, lifted);
         return (ConfirmationAnswer.Valid, reader);
     }
 
@@ -129,9 +129,10 @@ public sealed partial class SignupService(
         return (SignupAnswer.CheckInbox, null);
     }
 
-    [LoggerMessage(EventId = 5403, Level = LogLevel.Information, Message = "Signup to list {ListName} requested for {Email}; confirmation mail queued")]
-    private partial void LogRequested(string listName, string email);
+    [LoggerMessage(EventId = 5403, Level = LogLevel.Information, Message = "Signup to list {ListName} requested; confirmation mail queued")]
+    // No address in the log: we keep about a reader only what the law asks us to prove, and a log is not that record.
+    private partial void LogRequested(string listName);
 
-    [LoggerMessage(EventId = 5404, Level = LogLevel.Information, Message = "{Email} confirmed and joined list {ListName} (an earlier unsubscribe lifted: {Lifted})")]
-    private partial void LogConfirmed(string listName, string email, bool lifted);
+    [LoggerMessage(EventId = 5404, Level = LogLevel.Information, Message = "A reader confirmed and joined list {ListName} (an earlier unsubscribe lifted: {Lifted})")]
+    private partial void LogConfirmed(string listName, bool lifted);
 }

@@ -47,7 +47,7 @@ public static class RunCommand
                 }
                 var schedule = app.Services.GetRequiredService<IOptions<ScheduleOptions>>().Value;
                 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Newsletter.Worker");
-                logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /unsubscribe, /metrics, /healthz. Weekly publish: {Schedule}",
+                logger.LogInformation("Worker running on {Urls}: /sends, /hangfire, /issues, /signup, /unsubscribe, /metrics, /healthz. Weekly publish: {Schedule}",
                     string.Join(", ", app.Urls), schedule.Enabled ? $"'{schedule.Cron}' ({schedule.TimeZone})" : "off");
                 await app.WaitForShutdownAsync(ct);
                 return ExitCodes.Success;

@@ -245,4 +245,17 @@ public sealed class SignupEndpointTests(SignupWorkerFixture fixture) : IClassFix
 
         Assert.False(await suppressions.IsSuppressedAsync(reader, SignupWorker.ListName, CancellationToken.None));
     }
+
+    /// <summary>We keep about a reader only what the law asks us to prove: the log says which list and what happened, never who.</summary>
+    [Fact]
+    public async Task SignupLogs_NameTheListAndTheOutcome_NotTheReadersAddress()
+    {
+        var reader = Address("logged");
+
+        await Signup.JoinAsync(reader);
+
+        await Signup.Worker.Logs.WaitForAsync("Signup confirmation for list readers sent", TimeSpan.FromSeconds(30));
+        await Signup.Worker.Logs.WaitForAsync("confirmed and joined list readers", TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(Signup.Worker.Logs.Lines, l => l.Contains(reader, StringComparison.OrdinalIgnoreCase));
+    }
 }
