@@ -34,6 +34,7 @@ public static class SendJobsServiceCollectionExtensions
         services.AddTransient<SendWatcher>();
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();
+        services.AddSingleton<BatchLeases>();
         return services;
     }
 }
