@@ -57,8 +57,7 @@ public sealed partial class BatchSender
     private readonly IIssueBodySource _bodies;
     private readonly IssueMessageBuilder _messages;
     private readonly MailConnectionPool _connections;
-    private readonly SendHalts _halts;
-    private readonly IDiskFullErrors _diskFull;
+    private readonly FullDiskStop _fullDisk;
     private readonly NewsletterMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -73,7 +72,7 @@ public sealed partial class BatchSender
     /// <param name="heartbeats">The heartbeat that keeps this worker's claims honoured.</param>
     public BatchSender(ISendStore sends, IDeliveryClaims claims, IDeliveryProgress progress, IWorkerHeartbeats heartbeats,
         ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies, IssueMessageBuilder messages,
-        MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull, IOptions<SendingOptions> sendingOptions,
+        MailConnectionPool connections, FullDiskStop fullDisk, IOptions<SendingOptions> sendingOptions,
         IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
     {
         _sends = sends;
@@ -85,8 +84,7 @@ public sealed partial class BatchSender
         _bodies = bodies;
         _messages = messages;
         _connections = connections;
-        _halts = halts;
-        _diskFull = diskFull;
+        _fullDisk = fullDisk;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
@@ -120,7 +118,7 @@ public sealed partial class BatchSender
         {
             await RunPassesAsync(run, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && _diskFull.Recognise(ex) is { } full)
+        catch (Exception ex) when (ex is not OperationCanceledException && _fullDisk.Recognise(ex) is { } full)
         {
             // The database (or the job storage) is on a full disk. Retrying cannot help until someone frees space, and retries
             // would only make a waiting `publish` look stuck: stop, and say which file.
@@ -438,31 +436,11 @@ public sealed partial class BatchSender
         return false;
     }
 
-    /// <summary>
-    /// Stops the send because a disk is full: the claimed delivery (not written) goes back to pending, the send pauses with a
-    /// reason naming the full file or folder, and <see cref="SendHalts"/> tells this process's watcher even if the database
-    /// itself is on the full disk and cannot record the pause.
-    /// </summary>
+    /// <summary>Stops the send because a disk is full (<see cref="FullDiskStop"/>): this run ends.</summary>
     private async Task HaltForFullDiskAsync(BatchRun run, DiskFullException full, long? claimedDeliveryId)
     {
-        var reason = $"{full.Message} Nothing was lost: what was not sent waits, pending. Once there is space, resume with " +
-                     $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.";
         run.Stopped = true;
-        _halts.Halt(run.Send.Id, reason);
-        try
-        {
-            if (claimedDeliveryId is { } id)
-            {
-                await _claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
-            }
-            await PauseAsync(run, reason);
-        }
-        catch (Exception ex) when (_diskFull.Recognise(ex) is not null)
-        {
-            // The database is on a full disk too. A delivery left claimed is returned to pending by the next
-            // `send --resume` once this process's heartbeat is old, like one from a crashed worker.
-            LogPauseNotRecorded(run.Send.IssueNumber, run.Send.ListName, reason);
-        }
+        await _fullDisk.StopAsync(run.Send, full, claimedDeliveryId);
     }
 
     private async Task PauseAsync(BatchRun run, string reason)
@@ -527,9 +505,6 @@ public sealed partial class BatchSender
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} paused: {Reason}")]
     private partial void LogPaused(int issueNumber, string listName, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} stopped, and the database could not record the pause: {Reason}")]
-    private partial void LogPauseNotRecorded(int issueNumber, string listName, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Deferred} deferred, {Skipped} skipped in {Elapsed}")]
     private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int deferred, int skipped, TimeSpan elapsed);

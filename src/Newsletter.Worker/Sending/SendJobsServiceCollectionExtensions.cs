@@ -28,6 +28,7 @@ public static class SendJobsServiceCollectionExtensions
         if (claimsDeliveries)
         {
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+            services.AddHostedService(provider => provider.GetRequiredService<HaltRecorder>());
         }
         services.AddTransient<SendScheduler>();
         services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
