@@ -9,7 +9,6 @@ using Newsletter.Core.Reports;
 using Newsletter.Core.Signups;
 using Newsletter.Core.Stories;
 using Newsletter.Hosting.Configuration;
-using Newsletter.Storage.StoryFiles;
 
 namespace Newsletter.Storage;
 
@@ -19,8 +18,8 @@ public static class StorageServiceCollectionExtensions
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IIssueRenderingStore"/>,
     /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
-    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/>, <see cref="IClickStore"/>, <see cref="IIssueActivity"/>, <see cref="IssueReports"/> and
-    /// <see cref="StoryFolderImporter"/>, all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
+    /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/>, <see cref="IClickStore"/>, <see cref="IIssueActivity"/> and <see cref="IssueReports"/>,
+    /// all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
     public static IServiceCollection AddStore(this IServiceCollection services)
     {
@@ -62,7 +61,6 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IClickStore>(sp => new ClickStore(sp.GetRequiredService<StoreDatabase>()));
         services.AddSingleton<IIssueActivity>(sp => new IssueActivity(sp.GetRequiredService<StoreDatabase>()));
         services.AddSingleton<IssueReports>();
-        services.AddSingleton(sp => new StoryFolderImporter(sp.GetRequiredService<IStoryStore>()));
         return services;
     }
 }

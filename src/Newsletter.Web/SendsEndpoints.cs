@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Antiforgery;
 using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Messages;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering.Pages;
-using Newsletter.Storage.Lists;
 
 namespace Newsletter.Web;
 

@@ -1,8 +1,8 @@
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Unsubscribe;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering.Pages;
-using Newsletter.Storage.Lists;
 
 namespace Newsletter.Web;
 

@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Newsletter.Core.Monitoring;
 using Newsletter.Core.Signups;
 using Newsletter.Delivery.Messages;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering.Pages;
-using Newsletter.Storage.Lists;
 
 namespace Newsletter.Web.Signups;
 

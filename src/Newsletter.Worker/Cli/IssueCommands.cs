@@ -4,8 +4,8 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering;
-using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;

@@ -4,8 +4,8 @@ using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Signups;
 using Newsletter.Delivery.Messages;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering.Pages;
-using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;

@@ -5,7 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Transports;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Sending;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Stories;
-using Newsletter.Storage.StoryFiles;
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Worker.Cli;

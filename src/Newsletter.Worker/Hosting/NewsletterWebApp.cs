@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
 using Newsletter.Hosting.Configuration;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Storage;
-using Newsletter.Storage.Lists;
 using Newsletter.Web;
 using Newsletter.Web.Monitoring;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Errors;
-using Newsletter.Storage.Lists;
-using Newsletter.Storage.StoryFiles;
+using Newsletter.OperatorFiles.Lists;
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
 

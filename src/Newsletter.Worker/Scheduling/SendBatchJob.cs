@@ -2,7 +2,7 @@ using Hangfire;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Sending;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;

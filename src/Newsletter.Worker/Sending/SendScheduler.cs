@@ -7,8 +7,8 @@ using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
 using Newsletter.Delivery.Sending;
 using Newsletter.Delivery.Transports;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering;
-using Newsletter.Storage.Lists;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
 

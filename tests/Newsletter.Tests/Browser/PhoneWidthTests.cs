@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Stories;
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Rendering;
-using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Rendering;
 using Newsletter.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Newsletter.Core.Composition;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 using Newsletter.Worker.Sending;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 
 namespace Newsletter.Tests.Lists;
 

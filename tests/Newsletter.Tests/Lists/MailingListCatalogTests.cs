@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Newsletter.Core.Errors;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 
 namespace Newsletter.Tests.Lists;
 

@@ -1,4 +1,4 @@
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Tests.Delivery;
 using Newsletter.Tests.Support;
 

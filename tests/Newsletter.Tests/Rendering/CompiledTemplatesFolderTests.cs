@@ -64,4 +64,49 @@ public sealed class CompiledTemplatesFolderTests : IDisposable
         Assert.Equal("R&D · Q&A", await NewEngine().RenderAsync("Note.txt.cshtml", "R&D · Q&A"));
         Assert.Equal("R&D / R&D", await NewEngine().RenderAsync("Page.txt.cshtml", "R&D"));
     }
+
+    [Fact]
+    public async Task FirstCompile_RemovesTheCompiledTemplatesOfATemplatesFolderThatNoLongerExists()
+    {
+        using var other = new TempFolder();
+        other.File("Other.cshtml", "Other @Model");
+        var otherEngine = new TemplateEngine(Options.Create(new RenderingOptions
+        {
+            TemplatesDirectory = other.Path,
+            CompiledTemplatesDirectory = _compiled.Path,
+        }));
+        await otherEngine.RenderAsync("Other.cshtml", "x");
+        var othersCompiled = FolderFor(other.Path);
+        Assert.True(Directory.Exists(othersCompiled));
+        other.Dispose();
+
+        _templates.File("Hello.cshtml", "Hello @Model!");
+        await NewEngine().RenderAsync("Hello.cshtml", "world");
+
+        Assert.False(Directory.Exists(othersCompiled));
+        Assert.True(Directory.Exists(FolderFor(_templates.Path)));
+    }
+
+    [Fact]
+    public async Task FirstCompile_RemovesAnotherBuildsTemplates_OnlyOnceUnusedForThirtyDays()
+    {
+        var stale = Path.Combine(_compiled.Path, "0123456789ab");
+        var recent = Path.Combine(_compiled.Path, "ba9876543210");
+        foreach (var (build, age) in new[] { (stale, TimeSpan.FromDays(31)), (recent, TimeSpan.FromDays(29)) })
+        {
+            var file = Path.Combine(build, "templates", "Issue.dll");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, [1]);
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow - age);
+        }
+
+        _templates.File("Hello.cshtml", "Hello @Model!");
+        await NewEngine().RenderAsync("Hello.cshtml", "world");
+
+        Assert.False(Directory.Exists(stale));
+        Assert.True(Directory.Exists(recent));
+    }
+
+    private string FolderFor(string templatesDirectory) =>
+        new CompiledTemplatesFolder(new RenderingOptions { CompiledTemplatesDirectory = _compiled.Path }, Path.GetFullPath(templatesDirectory)).Directory;
 }

@@ -1,5 +1,5 @@
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Storage;
-using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Delivery;
 using Newsletter.Tests.Support;
 

@@ -1,5 +1,5 @@
 using Newsletter.Core.Stories;
-using Newsletter.Storage.StoryFiles;
+using Newsletter.OperatorFiles.Stories;
 
 namespace Newsletter.Tests.Stories;
 

@@ -1,6 +1,6 @@
 using Newsletter.Core.Stories;
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Storage;
-using Newsletter.Storage.StoryFiles;
 using Newsletter.Tests.Storage;
 
 namespace Newsletter.Tests.Stories;

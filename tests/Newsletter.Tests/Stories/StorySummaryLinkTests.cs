@@ -1,4 +1,4 @@
-using Newsletter.Storage.StoryFiles;
+using Newsletter.OperatorFiles.Stories;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Stories;

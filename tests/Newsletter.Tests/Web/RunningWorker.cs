@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Stories;
-using Newsletter.Storage.Lists;
+using Newsletter.OperatorFiles.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Web;
 using Newsletter.Worker.Hosting;

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>What a folder import did. The CLI exits non-zero when <see cref="Errors"/> is not empty.</summary>
 public sealed record StoryImportReport(int Added, int Updated, int Unchanged, IReadOnlyList<StoryFileException> Errors)

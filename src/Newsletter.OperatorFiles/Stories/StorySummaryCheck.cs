@@ -3,7 +3,7 @@ using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 using Newsletter.Core.Stories;
 
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>
 /// Refuses a summary whose Markdown links anywhere <see cref="StoryLinks"/> does not allow (<c>javascript:</c>, <c>data:</c>,

@@ -5,7 +5,7 @@ using Newsletter.Core.Stories;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>
 /// Reads a story file: YAML front matter between two <c>---</c> lines, then the summary in Markdown.

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>
 /// The mailing lists as the operator keeps them: <c>Newsletter:Lists</c> in appsettings.json (inline subscribers or CSV files),

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>One inline subscriber under <c>Newsletter:Lists:{name}:Subscribers</c>.</summary>
 public sealed class SubscriberOptions

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>What importing one story file did.</summary>
 public enum StoryImportOutcome

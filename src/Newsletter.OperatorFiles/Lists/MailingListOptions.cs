@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>One list under <c>Newsletter:Lists:{name}</c>: a display name plus inline subscribers, a CSV file, or both, and optionally a signup form.</summary>
 public sealed class MailingListOptions

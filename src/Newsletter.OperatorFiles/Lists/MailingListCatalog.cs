@@ -7,7 +7,7 @@ using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Signups;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>
 /// The lists configured under <c>Newsletter:Lists</c>, as commands and jobs ask for them. Every call reads the

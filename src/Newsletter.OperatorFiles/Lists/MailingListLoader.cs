@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Lists;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>
 /// Turns the <c>Newsletter:Lists</c> configuration (inline subscribers and CSV files) into validated

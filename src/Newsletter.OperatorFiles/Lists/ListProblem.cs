@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>An error or warning found while loading a list.</summary>
 /// <param name="ListName">The list the problem belongs to.</param>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>Runs <see cref="MailingListLoader"/> at start-up so the host fails fast with the same messages <c>lists validate</c> prints. Warnings are logged.</summary>
 public sealed partial class ListsOptionsValidator(IHostEnvironment? environment = null, ILogger<ListsOptionsValidator>? logger = null)

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>Whether a list accepts readers from its web signup form: <c>Newsletter:Lists:{name}:Signup</c>.</summary>
 public sealed class ListSignupOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Newsletter.Hosting.Configuration;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>All mailing lists, keyed by list name. Bound from the section <c>Newsletter:Lists</c> (the dictionary is the section).</summary>
 public sealed class ListsOptions

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>
 /// A story file that cannot be read as a story. <see cref="Exception.Message"/> is what the editor sees:

@@ -1,4 +1,4 @@
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>Progress of a folder import: one file done.</summary>
 /// <param name="Slug">Null when the file failed before its slug was known.</param>

@@ -1,7 +1,7 @@
 using System.Text;
 using Newsletter.Core.Stories;
 
-namespace Newsletter.Storage.StoryFiles;
+namespace Newsletter.OperatorFiles.Stories;
 
 /// <summary>
 /// Imports every <c>*.md</c> story file at the top of a folder (README.md excepted) into the story store.

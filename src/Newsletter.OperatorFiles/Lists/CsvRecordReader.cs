@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>
 /// A small streaming RFC 4180 reader: comma-separated, fields optionally in double quotes, "" for a quote

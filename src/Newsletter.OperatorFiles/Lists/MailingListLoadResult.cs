@@ -1,6 +1,6 @@
 using Newsletter.Core.Lists;
 
-namespace Newsletter.Storage.Lists;
+namespace Newsletter.OperatorFiles.Lists;
 
 /// <summary>The outcome of loading every configured list.</summary>
 /// <param name="Lists">Lists that loaded without errors (warnings allowed), ordered by name, duplicates removed.</param>
