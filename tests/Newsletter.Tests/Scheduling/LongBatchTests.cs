@@ -47,6 +47,8 @@ public sealed class LongBatchTests : IAsyncLifetime
         builder.AddNewsletter(new HostSettings(RunJobServer: false, _environment.Settings));
         builder.Logging.AddProvider(_logs);
         _host = builder.Build();
+        // Hangfire logs through a process-wide provider: point it at this host's logging before the test's own storage logs.
+        _host.Services.GetRequiredService<IGlobalConfiguration>();
         await _host.StartAsync();
         var services = _host.Services;
         await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
