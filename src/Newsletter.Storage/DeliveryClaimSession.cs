@@ -1,6 +1,8 @@
 using System.Data;
 using System.Data.Common;
+using Dapper;
 using Newsletter.Core.Deliveries;
+using static Newsletter.Storage.DeliverySql;
 
 namespace Newsletter.Storage;
 
@@ -23,10 +25,11 @@ namespace Newsletter.Storage;
 /// </remarks>
 internal sealed class DeliveryClaimSession : IDeliveryClaimSession
 {
-    private readonly DeliveryLog _log;
+    private readonly StoreDatabase _database;
+    private readonly StoreOutage _outage;
     private readonly string _claimedBy;
     private readonly TimeProvider _time;
-    private Statements _statements;
+    private DeliveryClaimStatements _statements;
 
     /// <summary>The connection failed: the next write reconnects first.</summary>
     private bool _broken;
@@ -34,35 +37,61 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
     private HeldSent? _held;
     private bool _disposed;
 
-    private DeliveryClaimSession(DeliveryLog log, Statements statements, string claimedBy, TimeProvider time)
+    private DeliveryClaimSession(StoreDatabase database, StoreOutage outage, DeliveryClaimStatements statements, string claimedBy, TimeProvider time)
     {
-        _log = log;
+        _database = database;
+        _outage = outage;
         _statements = statements;
         _claimedBy = claimedBy;
         _time = time;
     }
 
-    /// <summary>Prepares the session's statements on <paramref name="connection"/>, which the session then owns.</summary>
-    internal static async Task<DeliveryClaimSession> OpenAsync(DeliveryLog log, DbConnection connection, string claimedBy, TimeProvider time,
+    /// <summary>Opens the session's connection and prepares its statements there.</summary>
+    /// <param name="outage">Where the session reports the store unreachable, and that it answers again.</param>
+    internal static async Task<DeliveryClaimSession> OpenAsync(StoreDatabase database, StoreOutage outage, string claimedBy, TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var statements = await Statements.PrepareAsync(log, connection, claimedBy, cancellationToken).ConfigureAwait(false);
-        return new DeliveryClaimSession(log, statements, claimedBy, time);
+        var connection = await database.OpenForDeliveryLogAsync(cancellationToken).ConfigureAwait(false);
+        var statements = await DeliveryClaimStatements.PrepareAsync(database, connection, claimedBy, cancellationToken).ConfigureAwait(false);
+        return new DeliveryClaimSession(database, outage, statements, claimedBy, time);
     }
 
     /// <inheritdoc />
     public async Task<ClaimResult> TryClaimAsync(long deliveryId, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        // One timestamp for every attempt: it is what makes a repeated claim find its own earlier commit (DeliveryLog.IsOwnClaim).
+        // One timestamp for every attempt: it is what makes a repeated claim find its own earlier commit (DeliverySql's IsOwnClaim).
         var now = DbText.Timestamp(_time.GetUtcNow());
         var state = await WhenReachableAsync((statements, token) => ClaimOnceAsync(statements, deliveryId, now, token), cancellationToken)
             .ConfigureAwait(false);
-        return await WhenReachableAsync((statements, token) => DeliveryLog.ClaimResultOfAsync(statements.Connection, deliveryId, state, token),
+        if (state == "suppressed")
+        {
+            await WhenReachableAsync((statements, token) => HandOverAsync(statements.Connection, deliveryId, token), cancellationToken).ConfigureAwait(false);
+        }
+        return await WhenReachableAsync((statements, token) => ClaimResultOfAsync(statements.Connection, deliveryId, state, token),
             cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> ClaimOnceAsync(Statements statements, long deliveryId, string now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives the reader of a delivery just suppressed the issue through another list's send that left them out for it, if
+    /// there is one they have not left (<see cref="DeliverySql.HandOver"/>). Safe to repeat: a second run finds the reader
+    /// handed over already and inserts nothing.
+    /// </summary>
+    private static async Task<bool> HandOverAsync(DbConnection connection, long deliveryId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var sendId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(HandOver, new { deliveryId }, transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (sendId is { } to)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(HandedOver, new { sendId = to, deliveryId }, transaction,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return sendId is not null;
+    }
+
+    private async Task<string?> ClaimOnceAsync(DeliveryClaimStatements statements, long deliveryId, string now, CancellationToken cancellationToken)
     {
         string? state;
         if (_held is not { } held)
@@ -94,10 +123,10 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
                 // give the claim back, since the caller will not send it, and say so.
                 if (state == "sending")
                 {
-                    await _log.MoveAsync(statements.Connection, deliveryId, DeliveryLog.Release, "not sent: the previous outcome could not be recorded",
-                        CancellationToken.None).ConfigureAwait(false);
+                    await DeliverySql.MoveAsync(statements.Connection, deliveryId, Release, "not sent: the previous outcome could not be recorded",
+                        _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
                 }
-                throw await DeliveryLog.NotMovedAsync(statements.Connection, held.DeliveryId, DeliveryLog.Sent, CancellationToken.None).ConfigureAwait(false);
+                throw await NotMovedAsync(statements.Connection, held.DeliveryId, Sent, CancellationToken.None).ConfigureAwait(false);
             }
         }
         else
@@ -112,7 +141,7 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
                 {
                     await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
                     _held = null;
-                    throw await DeliveryLog.NotMovedAsync(statements.Connection, held.DeliveryId, DeliveryLog.Sent, CancellationToken.None).ConfigureAwait(false);
+                    throw await NotMovedAsync(statements.Connection, held.DeliveryId, Sent, CancellationToken.None).ConfigureAwait(false);
                 }
                 SetClaim(statements.Claim.Parameters, deliveryId, now);
                 state = await statements.Claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
@@ -134,14 +163,14 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
         ObjectDisposedException.ThrowIf(_disposed, this);
         // Two outcomes with no claim between them (a caller that records without claiming): the first is written now.
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        _held = new HeldSent(deliveryId, serverReply, DeliveryLog.StoredMessageId(messageId), DbText.Timestamp(_time.GetUtcNow()));
+        _held = new HeldSent(deliveryId, serverReply, StoredMessageId(messageId), DbText.Timestamp(_time.GetUtcNow()));
     }
 
     /// <inheritdoc />
     public async Task RecordFailedAsync(long deliveryId, string reason, CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await MoveAsync(deliveryId, DeliveryLog.Failed, "failed", reason, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(deliveryId, Failed, "failed", reason, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -149,19 +178,54 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         await RepeatableAsync(deliveryId, "deferred",
-            (connection, token) => _log.RecordDeferredAsync(connection, deliveryId, reason, nextAttemptAt, uncertain, token), cancellationToken).ConfigureAwait(false);
+            (connection, token) => DeferOnceAsync(connection, deliveryId, reason, nextAttemptAt, uncertain, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async Task ReleaseAsync(long deliveryId, string reason, CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await MoveAsync(deliveryId, DeliveryLog.Release, "pending", reason, cancellationToken).ConfigureAwait(false);
+        await MoveAsync(deliveryId, Release, "pending", reason, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A move that may be repeated after a lost reply.</summary>
-    private Task MoveAsync(long deliveryId, DeliveryLog.Move move, string target, string detail, CancellationToken cancellationToken) =>
-        RepeatableAsync(deliveryId, target, (connection, token) => _log.MoveAsync(connection, deliveryId, move, detail, token), cancellationToken);
+    private Task MoveAsync(long deliveryId, Move move, string target, string detail, CancellationToken cancellationToken)
+    {
+        var at = _time.GetUtcNow();
+        return RepeatableAsync(deliveryId, target, (connection, token) => DeliverySql.MoveAsync(connection, deliveryId, move, detail, at, token), cancellationToken);
+    }
+
+    /// <exception cref="InvalidOperationException">The delivery does not exist or is not being sent.</exception>
+    private async Task DeferOnceAsync(DbConnection connection, long deliveryId, string reason, DateTimeOffset nextAttemptAt, bool uncertain,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(Defer,
+            new { deliveryId, reason, next = DbText.Timestamp(nextAttemptAt), uncertain = uncertain ? 1 : 0, now = DbText.Timestamp(_time.GetUtcNow()) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            throw new InvalidOperationException($"Cannot defer delivery {deliveryId}: it is not being sent.");
+        }
+    }
+
+    /// <summary>What a claim statement's result means; when nothing was claimed, asks whether the send was stopped.</summary>
+    private static async Task<ClaimResult> ClaimResultOfAsync(DbConnection connection, long deliveryId, string? state,
+        CancellationToken cancellationToken)
+    {
+        switch (state)
+        {
+            case "sending":
+                return ClaimResult.Claimed;
+            case "suppressed":
+                return ClaimResult.Suppressed;
+        }
+
+        var sendState = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT sends.state FROM deliveries JOIN sends ON sends.id = deliveries.send_id WHERE deliveries.id = @deliveryId",
+            new { deliveryId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return sendState is "paused" or "cancelled" ? ClaimResult.SendStopped : ClaimResult.NotAvailable;
+    }
 
     /// <summary>
     /// Runs a conditional move of one delivery until the store answers. A repeat that finds the delivery already in
@@ -206,7 +270,7 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
         _held = null;
         if (!written)
         {
-            throw await DeliveryLog.NotMovedAsync(_statements.Connection, held.DeliveryId, DeliveryLog.Sent, CancellationToken.None).ConfigureAwait(false);
+            throw await NotMovedAsync(_statements.Connection, held.DeliveryId, Sent, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -234,7 +298,7 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
     /// Runs <paramref name="write"/>, and while the store cannot be reached, reconnects and runs it again with backoff until it
     /// can. Only the first attempt can be cancelled: once a statement may have reached the store, its outcome must be known.
     /// </summary>
-    private async Task<T> WhenReachableAsync<T>(Func<Statements, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
+    private async Task<T> WhenReachableAsync<T>(Func<DeliveryClaimStatements, CancellationToken, Task<T>> write, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -247,13 +311,13 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
                 var result = await write(_statements, attempt == 1 ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
                 if (attempt > 1)
                 {
-                    _log.Outage.Succeeded();
+                    _outage.Succeeded();
                 }
                 return result;
             }
-            catch (Exception ex) when (_log.Outage.IsUnreachable(ex))
+            catch (Exception ex) when (_outage.IsUnreachable(ex))
             {
-                _log.Outage.Failed(ex);
+                _outage.Failed(ex);
                 _broken = true;
                 await Task.Delay(StoreOutage.RetryDelay(attempt), _time, CancellationToken.None).ConfigureAwait(false);
             }
@@ -263,8 +327,8 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
     private async Task ReconnectAsync()
     {
         await _statements.DisposeAsync().ConfigureAwait(false);
-        var connection = await _log.OpenSessionConnectionAsync(CancellationToken.None).ConfigureAwait(false);
-        _statements = await Statements.PrepareAsync(_log, connection, _claimedBy, CancellationToken.None).ConfigureAwait(false);
+        var connection = await _database.OpenForDeliveryLogAsync(CancellationToken.None).ConfigureAwait(false);
+        _statements = await DeliveryClaimStatements.PrepareAsync(_database, connection, _claimedBy, CancellationToken.None).ConfigureAwait(false);
         _broken = false;
     }
 
@@ -277,17 +341,8 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT state FROM deliveries WHERE id = @deliveryId";
-        command.Parameters.Add(Parameter(command.CreateParameter, "deliveryId", DbType.Int64, deliveryId));
+        command.Parameters.Add(DeliveryClaimStatements.Parameter(command.CreateParameter, "deliveryId", DbType.Int64, deliveryId));
         return await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false) as string;
-    }
-
-    private static DbParameter Parameter(Func<DbParameter> create, string name, DbType type, object value)
-    {
-        var parameter = create();
-        parameter.ParameterName = name;
-        parameter.DbType = type;
-        parameter.Value = value;
-        return parameter;
     }
 
     private static void SetClaim(DbParameterCollection parameters, long deliveryId, string now)
@@ -306,97 +361,4 @@ internal sealed class DeliveryClaimSession : IDeliveryClaimSession
 
     /// <summary>A "sent" outcome not yet written, with the time it was known.</summary>
     private sealed record HeldSent(long DeliveryId, string ServerReply, string? MessageId, string At);
-
-    /// <summary>The session's connection and its prepared statements; replaced as a whole when the session reconnects.</summary>
-    private sealed class Statements : IAsyncDisposable
-    {
-        private Statements(DeliveryLog log, DbConnection connection, string claimedBy)
-        {
-            Connection = connection;
-            Claim = connection.CreateCommand();
-            Claim.CommandText = log.ClaimSql;
-            AddClaimParameters(Claim.Parameters, Claim.CreateParameter, claimedBy);
-            Sent = connection.CreateCommand();
-            Sent.CommandText = DeliveryLog.Sent.Sql;
-            AddSentParameters(Sent.Parameters, Sent.CreateParameter);
-
-            // Microsoft.Data.Sqlite has no batches; Npgsql runs one as an implicit transaction (all or nothing) in one round trip.
-            if (connection.CanCreateBatch)
-            {
-                SentThenClaim = connection.CreateBatch();
-                var sent = SentThenClaim.CreateBatchCommand();
-                sent.CommandText = DeliveryLog.Sent.Sql;
-                AddSentParameters(sent.Parameters, sent.CreateParameter);
-                var claim = SentThenClaim.CreateBatchCommand();
-                claim.CommandText = log.ClaimSql;
-                AddClaimParameters(claim.Parameters, claim.CreateParameter, claimedBy);
-                SentThenClaim.BatchCommands.Add(sent);
-                SentThenClaim.BatchCommands.Add(claim);
-            }
-        }
-
-        public DbConnection Connection { get; }
-
-        public DbCommand Claim { get; }
-
-        public DbCommand Sent { get; }
-
-        /// <summary>The held "sent" then the claim, as one round trip, where the provider runs a batch as one transaction (PostgreSQL).</summary>
-        public DbBatch? SentThenClaim { get; }
-
-        /// <summary>Prepares the statements on <paramref name="connection"/>, which they then own (disposed on failure).</summary>
-        public static async Task<Statements> PrepareAsync(DeliveryLog log, DbConnection connection, string claimedBy, CancellationToken cancellationToken)
-        {
-            var statements = new Statements(log, connection, claimedBy);
-            try
-            {
-                await statements.Claim.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                await statements.Sent.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                if (statements.SentThenClaim is { } batch)
-                {
-                    await batch.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                }
-                return statements;
-            }
-            catch
-            {
-                await statements.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        /// <summary>Lets the connection go; a broken one is closed without complaint.</summary>
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                if (SentThenClaim is not null)
-                {
-                    await SentThenClaim.DisposeAsync().ConfigureAwait(false);
-                }
-                await Claim.DisposeAsync().ConfigureAwait(false);
-                await Sent.DisposeAsync().ConfigureAwait(false);
-                await Connection.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (DbException)
-            {
-                // The connection is already broken (the reason the session is reconnecting); nothing is left to release.
-            }
-        }
-
-        private static void AddClaimParameters(DbParameterCollection parameters, Func<DbParameter> create, string claimedBy)
-        {
-            parameters.Add(Parameter(create, "deliveryId", DbType.Int64, 0L));
-            parameters.Add(Parameter(create, "claimedBy", DbType.String, claimedBy));
-            parameters.Add(Parameter(create, "now", DbType.String, ""));
-        }
-
-        private static void AddSentParameters(DbParameterCollection parameters, Func<DbParameter> create)
-        {
-            parameters.Add(Parameter(create, "deliveryId", DbType.Int64, 0L));
-            parameters.Add(Parameter(create, "detail", DbType.String, ""));
-            parameters.Add(Parameter(create, "messageId", DbType.String, DBNull.Value));
-            parameters.Add(Parameter(create, "now", DbType.String, ""));
-        }
-    }
 }

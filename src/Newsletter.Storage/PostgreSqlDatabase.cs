@@ -156,7 +156,7 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
         // The one-per-issue rule counts only deliverable rows (the partial unique index): a subscriber with a live delivery of
         // this issue through another list is left out, but one suppressed (or cancelled) there is recorded here and mailed
         // if this list may.
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
             WITH listed AS (
                 SELECT email, email_key, name, ordinal
                 FROM unnest(@emails::text[], @keys::text[], @names::text[]) WITH ORDINALITY AS s (email, email_key, name, ordinal)
@@ -181,6 +181,20 @@ public sealed class PostgreSqlDatabase : StoreDatabase, IAsyncDisposable
             """,
             new { emails, keys, names, sendId, issueNumber, batchSize, listName = list.Name }, transaction,
             commandTimeout: 600, cancellationToken: cancellationToken)).ConfigureAwait(false);
+
+        // Those left out for a live delivery through another send of this issue are remembered as covered by it (DeliverySql.HandOver).
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO covered_readers (send_id, email_key, email, name)
+            SELECT DISTINCT ON (email_key) @sendId, email_key, email, name
+            FROM unnest(@emails::text[], @keys::text[], @names::text[]) WITH ORDINALITY AS s (email, email_key, name, ordinal)
+            WHERE EXISTS (SELECT 1 FROM deliveries d
+                          WHERE d.issue_number = @issueNumber AND d.email_key = s.email_key AND d.send_id <> @sendId
+                            AND d.state NOT IN ('suppressed', 'cancelled'))
+            ORDER BY email_key, ordinal
+            ON CONFLICT DO NOTHING
+            """,
+            new { emails, keys, names, sendId, issueNumber }, transaction, commandTimeout: 600, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return inserted;
     }
 
     public async ValueTask DisposeAsync()

@@ -200,6 +200,20 @@ internal static class Schema
             PRIMARY KEY (issue_number, link_id, hour)
         );
         """),
+        // Version 8: the readers a send left out because another list's send of the same issue already held their delivery,
+        // so that if that delivery is then suppressed on its list alone, the issue goes to them through this send instead
+        // (DeliverySql.HandOver). handed_over: such a delivery was added after the send's batches were queued.
+        Sql("""
+        CREATE TABLE IF NOT EXISTS covered_readers (
+            send_id    INTEGER NOT NULL REFERENCES sends (id),
+            email_key  TEXT NOT NULL,
+            email      TEXT NOT NULL,
+            name       TEXT NULL,
+            PRIMARY KEY (send_id, email_key)
+        );
+        CREATE INDEX IF NOT EXISTS covered_readers_by_key ON covered_readers (email_key);
+        ALTER TABLE sends ADD COLUMN handed_over INTEGER NOT NULL DEFAULT 0;
+        """),
     ];
 
     /// <summary>The version this program writes.</summary>

@@ -7,7 +7,7 @@ namespace Newsletter.Storage;
 
 /// <summary>
 /// Readers who join lists from the web (<see cref="ISignupStore"/>), in the <c>pending_signups</c> and <c>joined_readers</c>
-/// tables. The send reads <c>joined_readers</c> itself, in the transaction that records its deliveries (<see cref="DeliveryLog"/>).
+/// tables. The send reads <c>joined_readers</c> itself, in the transaction that records its deliveries (<see cref="SendStore"/>).
 /// </summary>
 public sealed class SignupStore : ISignupStore
 {

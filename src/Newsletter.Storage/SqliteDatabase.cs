@@ -92,6 +92,19 @@ public sealed class SqliteDatabase : StoreDatabase
     /// <remarks>SQLITE_BUSY and SQLITE_LOCKED: another connection held the file's lock past the busy timeout.</remarks>
     public override bool IsUnreachable(Exception exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 };
 
+    /// <summary>
+    /// Remembers <c>$email</c> (<c>$emailKey</c>, <c>$name</c>) as a reader of send <c>$sendId</c> covered by a live delivery
+    /// of issue <c>$issueNumber</c> through another send; nothing when there is none (an address listed twice).
+    /// </summary>
+    private const string Cover = """
+        INSERT INTO covered_readers (send_id, email_key, email, name)
+        SELECT $sendId, $emailKey, $email, $name
+        WHERE EXISTS (SELECT 1 FROM deliveries
+                      WHERE issue_number = $issueNumber AND email_key = $emailKey AND send_id <> $sendId
+                        AND state NOT IN ('suppressed', 'cancelled'))
+        ON CONFLICT DO NOTHING
+        """;
+
     internal override async Task<int> InsertDeliveriesAsync(DbConnection connection, DbTransaction transaction, long sendId, int issueNumber,
         MailingList list, int batchSize, CancellationToken cancellationToken)
     {
@@ -120,6 +133,16 @@ public sealed class SqliteDatabase : StoreDatabase
         var emailKey = insert.Parameters.Add("$emailKey", SqliteType.Text);
         var name = insert.Parameters.Add("$name", SqliteType.Text);
         insert.Prepare();
+        // A subscriber left out for a live delivery through another send of this issue is remembered as covered by it.
+        await using var cover = ((SqliteConnection)connection).CreateCommand();
+        cover.Transaction = (SqliteTransaction)transaction;
+        cover.CommandText = Cover;
+        cover.Parameters.AddWithValue("$sendId", sendId);
+        cover.Parameters.AddWithValue("$issueNumber", issueNumber);
+        var coverEmail = cover.Parameters.Add("$email", SqliteType.Text);
+        var coverKey = cover.Parameters.Add("$emailKey", SqliteType.Text);
+        var coverName = cover.Parameters.Add("$name", SqliteType.Text);
+        cover.Prepare();
 
         foreach (var subscriber in list.Subscribers)
         {
@@ -130,8 +153,16 @@ public sealed class SqliteDatabase : StoreDatabase
             email.Value = subscriber.Email;
             emailKey.Value = EmailKey.Of(subscriber.Email).Value;
             name.Value = (object?)subscriber.Name ?? DBNull.Value;
-            // Zero rows: the subscriber already has a deliverable delivery of this issue through another list.
-            inserted += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Zero rows: the subscriber already has a deliverable delivery of this issue through another list (or is listed twice).
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                inserted++;
+                continue;
+            }
+            coverEmail.Value = email.Value;
+            coverKey.Value = emailKey.Value;
+            coverName.Value = name.Value;
+            await cover.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         return inserted;
     }

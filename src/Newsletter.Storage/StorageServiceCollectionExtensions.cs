@@ -17,7 +17,7 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the store chosen by <c>Newsletter:Store:Provider</c> (SQLite by default, or PostgreSQL): <see cref="StoreOptions"/>
     /// (validated at start), <see cref="StoreDatabase"/>, <see cref="IStoryStore"/>, <see cref="IIssueStore"/>, <see cref="IIssueRenderingStore"/>,
-    /// the delivery log (<see cref="DeliveryLog"/> as <see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
+    /// the delivery log, one class per role (<see cref="ISendStore"/>, <see cref="IDeliveryClaims"/>,
     /// <see cref="IDeliveryProgress"/>, <see cref="IWorkerHeartbeats"/> and <see cref="ISentMessageLookup"/>), <see cref="ISuppressionList"/>, <see cref="IRateLimiter"/>, <see cref="IBounceStore"/>, <see cref="ISignupStore"/>, <see cref="IClickStore"/>, <see cref="IIssueActivity"/> and <see cref="IssueReports"/>,
     /// all singletons. Uses a registered <see cref="TimeProvider"/> if there is one.
     /// </summary>
@@ -44,16 +44,17 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => new IssueStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton(sp => new StoreOutage(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(),
             sp.GetService<Microsoft.Extensions.Logging.ILogger<StoreOutage>>()));
-        services.AddSingleton(sp => new DeliveryLog(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<StoreOutage>()));
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<StoryStore>());
         services.AddSingleton<IIssueStore>(sp => sp.GetRequiredService<IssueStore>());
         services.AddSingleton<IIssueRenderingStore>(sp => sp.GetRequiredService<IssueStore>());
-        // One DeliveryLog behind each of the small interfaces its callers depend on.
-        services.AddSingleton<ISendStore>(sp => sp.GetRequiredService<DeliveryLog>());
-        services.AddSingleton<IDeliveryClaims>(sp => sp.GetRequiredService<DeliveryLog>());
-        services.AddSingleton<IDeliveryProgress>(sp => sp.GetRequiredService<DeliveryLog>());
-        services.AddSingleton<IWorkerHeartbeats>(sp => sp.GetRequiredService<DeliveryLog>());
-        services.AddSingleton<ISentMessageLookup>(sp => sp.GetRequiredService<DeliveryLog>());
+        // The delivery log, one class per role; the writers that must ride out an outage share this process's StoreOutage.
+        services.AddSingleton<ISendStore>(sp => new SendStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton<IDeliveryClaims>(sp => new DeliveryClaims(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(),
+            sp.GetRequiredService<StoreOutage>()));
+        services.AddSingleton<IDeliveryProgress>(sp => new DeliveryProgress(sp.GetRequiredService<StoreDatabase>()));
+        services.AddSingleton<IWorkerHeartbeats>(sp => new WorkerHeartbeats(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>(),
+            sp.GetRequiredService<StoreOutage>()));
+        services.AddSingleton<ISentMessageLookup>(sp => new SentMessageLookup(sp.GetRequiredService<StoreDatabase>()));
         services.AddSingleton<ISuppressionList>(sp => new SuppressionList(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IRateLimiter>(sp => new RateLimiter(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IBounceStore>(sp => new BounceStore(sp.GetRequiredService<StoreDatabase>(), sp.GetService<TimeProvider>()));

@@ -5,7 +5,7 @@ namespace Newsletter.Storage;
 
 /// <summary>
 /// The database behind every store, and the few things the stores do differently on SQLite and PostgreSQL. The stores
-/// themselves (<see cref="DeliveryLog"/>, <see cref="IssueStore"/>, …) are written once, in SQL both understand.
+/// themselves (<see cref="SendStore"/>, <see cref="DeliveryClaims"/>, <see cref="IssueStore"/>, …) are written once, in SQL both understand.
 /// </summary>
 public abstract class StoreDatabase
 {

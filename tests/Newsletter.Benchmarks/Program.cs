@@ -12,6 +12,8 @@ if (args.FirstOrDefault() == "--store")
     return await StoreBenchmark.RunAsync(args);
 if (args.FirstOrDefault() == "--migration")
     return await MigrationBenchmark.RunAsync(args);
+if (args.FirstOrDefault() == "--lists")
+    return await ListsBenchmark.RunAsync(args);
 BenchmarkOptions options;
 try
 {
@@ -58,7 +60,7 @@ try
     var dkimKey = Path.Combine(keyFolder, "dkim.pem");
     using (var rsa = RSA.Create(2048))
         await File.WriteAllTextAsync(dkimKey, rsa.ExportPkcs8PrivateKeyPem(), stop.Token);
-    var postgres = options.PostgreSql is null ? null : new PostgreSqlServer(options.PostgreSql);
+    var postgres = options.PostgreSql is null ? null : PostgreSqlServer.At(options.PostgreSql);
     var pipeline = new PipelineRun(options, postfix, postgres, dkimKey);
 
     Console.WriteLine($"Newsletter benchmark: the `newsletter` executable into smtp-sink on {postfix.Endpoint}, {options.Connections} connections per process, " +

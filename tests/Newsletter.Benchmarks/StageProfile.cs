@@ -122,15 +122,17 @@ internal static class StageProfile
     /// <summary>Only the delivery log: recording a send's rows, then claim + record-sent per delivery as the batch job does it.</summary>
     private static async Task<IEnumerable<StageTiming>> DeliveryLogAsync(IServiceProvider services, int issueNumber, List<Subscriber> subscribers, int workers, CancellationToken ct)
     {
-        var log = services.GetRequiredService<DeliveryLog>();
+        var sends = services.GetRequiredService<ISendStore>();
+        var claims = services.GetRequiredService<IDeliveryClaims>();
+        var heartbeats = services.GetRequiredService<IWorkerHeartbeats>();
         var list = new MailingList("profile", "Profile", subscribers);
         Send send = null!;
         var create = await TimeAsync("delivery log: record the send's rows", subscribers.Count, "1 transaction", async _ =>
-            send = await log.CreateSendAsync(issueNumber, list, 100, null, ct), runs: 1);
+            send = await sends.CreateSendAsync(issueNumber, list, 100, null, ct), runs: 1);
 
         var batches = new List<Core.Deliveries.Delivery>();
         for (var b = 0; b < send.BatchCount; b++)
-            batches.AddRange(await log.GetBatchAsync(send.Id, b, ct));
+            batches.AddRange(await claims.GetBatchAsync(send.Id, b, ct));
         var next = -1;
         batches.TrimExcess();
         var claimAndRecord = await TimeAsync("delivery log: claim + record sent", subscribers.Count, $"{workers} concurrent workers", async _ =>
@@ -138,12 +140,13 @@ internal static class StageProfile
             await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
             {
                 // A claim from a worker with no heartbeat looks abandoned, and the host's recovery would take it back.
-                await log.HeartbeatAsync($"profile/{w}", ct);
+                await heartbeats.HeartbeatAsync($"profile/{w}", ct);
+                await using var session = await claims.OpenSessionAsync($"profile/{w}", ct);
                 int i;
                 while ((i = Interlocked.Increment(ref next)) < batches.Count)
                 {
-                    if (await log.TryClaimAsync(batches[i].Id, $"profile/{w}", ct) == ClaimResult.Claimed)
-                        await log.RecordSentAsync(batches[i].Id, "250 2.0.0 Ok", null, ct);
+                    if (await session.TryClaimAsync(batches[i].Id, ct) == ClaimResult.Claimed)
+                        await session.RecordSentAsync(batches[i].Id, "250 2.0.0 Ok", null, ct);
                 }
             }, ct)));
         }, runs: 1);

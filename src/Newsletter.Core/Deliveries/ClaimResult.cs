@@ -1,6 +1,6 @@
 namespace Newsletter.Core.Deliveries;
 
-/// <summary>What <see cref="IDeliveryClaims.TryClaimAsync"/> did.</summary>
+/// <summary>What <see cref="IDeliveryClaimSession.TryClaimAsync"/> did.</summary>
 public enum ClaimResult
 {
     /// <summary>The caller owns the delivery now and must send it and record the outcome.</summary>

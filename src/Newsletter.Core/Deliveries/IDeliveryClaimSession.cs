@@ -6,8 +6,8 @@ namespace Newsletter.Core.Deliveries;
 /// together with the next claim. Not thread-safe: one loop, one session. Dispose it to write what it still holds.
 /// </summary>
 /// <remarks>
-/// Why this keeps every guarantee of <see cref="IDeliveryClaims"/>: a claim is still taken, one delivery at a time and in one
-/// statement, right before the message goes on the wire, and it still checks the send is running and the address not
+/// Why this keeps every guarantee of <see cref="IDeliveryClaims"/>: a claim is taken one delivery at a time and in one
+/// statement, right before the message goes on the wire, and it checks the send is running and the address not
 /// suppressed. A "sent" outcome is held in memory only until the next claim, which is written in the same transaction, so
 /// it always reaches the database before the next message is handed over. If the process dies in between, the delivery
 /// held is the one message that was on the wire: crash recovery puts it back to pending flagged uncertain, exactly as for a
@@ -16,8 +16,9 @@ namespace Newsletter.Core.Deliveries;
 public interface IDeliveryClaimSession : IAsyncDisposable
 {
     /// <summary>
-    /// Writes a held "sent" outcome and claims the delivery, in one transaction: as <see cref="IDeliveryClaims.TryClaimAsync"/>,
-    /// for the session's worker.
+    /// Writes a held "sent" outcome and claims the delivery, in one transaction, for the session's worker: atomically moves a
+    /// delivery that is pending, or deferred and due, to sending, if its send is running and its address is not suppressed.
+    /// Exactly one claimer wins, whatever the number of workers or processes; the others must not send.
     /// </summary>
     /// <exception cref="InvalidOperationException">The held outcome could not be written: its delivery is no longer being sent.</exception>
     Task<ClaimResult> TryClaimAsync(long deliveryId, CancellationToken cancellationToken);
@@ -29,10 +30,11 @@ public interface IDeliveryClaimSession : IAsyncDisposable
     /// <param name="messageId">The Message-ID of what was sent, so a bounce quoting it can be traced to this delivery.</param>
     Task RecordSentAsync(long deliveryId, string serverReply, string? messageId, CancellationToken cancellationToken);
 
-    /// <summary>Records a permanent failure now, as <see cref="IDeliveryClaims.RecordFailedAsync"/>.</summary>
+    /// <summary>Records a permanent failure now.</summary>
     Task RecordFailedAsync(long deliveryId, string reason, CancellationToken cancellationToken);
 
-    /// <summary>Records a transient failure now, as <see cref="IDeliveryClaims.RecordDeferredAsync"/>.</summary>
+    /// <summary>Records a transient failure now: the delivery is tried again from <paramref name="nextAttemptAt"/>.</summary>
+    /// <param name="uncertain">The server may have taken the message already (the reply was lost).</param>
     Task RecordDeferredAsync(long deliveryId, string reason, DateTimeOffset nextAttemptAt, bool uncertain, CancellationToken cancellationToken);
 
     /// <summary>Returns a claimed delivery to pending now, as <see cref="IDeliveryClaims.ReleaseAsync"/>.</summary>

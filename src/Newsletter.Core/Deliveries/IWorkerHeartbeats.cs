@@ -13,6 +13,9 @@ public interface IWorkerHeartbeats
     /// Returns deliveries claimed by workers whose heartbeat is older than <paramref name="staleAfter"/> (a crashed or killed
     /// process) to pending, flagged uncertain: the server may have taken a message whose reply the dead worker never recorded.
     /// </summary>
-    /// <returns>The sends that had deliveries recovered, so the caller can queue them again.</returns>
+    /// <returns>
+    /// The sends that had deliveries recovered, or were handed a reader after their batches were queued (someone who left
+    /// another list whose send held their delivery), so the caller can queue them again.
+    /// </returns>
     Task<IReadOnlyList<long>> RecoverAbandonedClaimsAsync(TimeSpan staleAfter, CancellationToken cancellationToken);
 }

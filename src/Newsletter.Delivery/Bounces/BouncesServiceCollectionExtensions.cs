@@ -14,7 +14,7 @@ public static class BouncesServiceCollectionExtensions
     /// Binds and validates (at start-up) <see cref="BounceOptions"/>, and registers the <see cref="IBounceMailbox"/> (IMAP,
     /// <see cref="ImapBounceMailbox"/>) and the bounce and complaint rules (<see cref="BounceProcessor"/>, <see cref="ComplaintRules"/>). Needs the store registered, which
     /// provides <see cref="IBounceStore"/>, the delivery log and the suppression list. Reading the mailbox on a timer is the
-    /// host's choice (the worker's poller), not made here.
+    /// host's choice (<see cref="AddBounceMailboxPoller"/>), not made here.
     /// </summary>
     public static IServiceCollection AddBounces(this IServiceCollection services)
     {
@@ -28,6 +28,17 @@ public static class BouncesServiceCollectionExtensions
         services.TryAddTransient<SentMessageMatcher>();
         services.TryAddTransient<ComplaintRules>();
         services.TryAddTransient<BounceProcessor>();
+        return services;
+    }
+
+    /// <summary>
+    /// Reads the bounce mailbox every <c>Newsletter:Bounces:PollSeconds</c> in this process (it does nothing while
+    /// <c>Newsletter:Bounces:Enabled</c> is false). For <c>run</c> only; needs <see cref="AddBounces"/>.
+    /// </summary>
+    public static IServiceCollection AddBounceMailboxPoller(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddHostedService<BounceMailboxPoller>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
@@ -15,6 +16,9 @@ namespace Newsletter.Hosting.Configuration;
 public static class ConfigurationValueChecker
 {
     private const int MaxDepth = 8;
+
+    /// <summary>Per options type: whether some value under it could fail to convert (see <see cref="CanReject"/>).</summary>
+    private static readonly ConcurrentDictionary<Type, bool> Rejecting = new();
 
     /// <summary>Every value under <paramref name="section"/> that cannot be converted to the type of the property it sets.</summary>
     public static IReadOnlyList<ConfigurationValueProblem> Check(Type optionsType, IConfigurationSection section)
@@ -45,6 +49,13 @@ public static class ConfigurationValueChecker
 
     private static void CheckMember(Type type, IConfigurationSection section, PropertyInfo? property, List<ConfigurationValueProblem> problems, int depth)
     {
+        // A list of things made only of strings (an inline list's subscribers: Email, Name) takes any value: walking its
+        // 30,000 entries found nothing and cost more than reading them.
+        if (!CanReject(type))
+        {
+            return;
+        }
+
         if (IsScalar(type))
         {
             if (section.Value is { } value && !CanConvert(type, value))
@@ -68,6 +79,31 @@ public static class ConfigurationValueChecker
         {
             CheckObject(type, section, problems, depth + 1);
         }
+    }
+
+    /// <summary>
+    /// Whether some value set under <paramref name="type"/> could fail to convert: any scalar but a string, or a collection
+    /// or one of our options types holding one. Worked out once per type.
+    /// </summary>
+    private static bool CanReject(Type type) => Rejecting.GetOrAdd(type, static t => CanReject(t, 0));
+
+    private static bool CanReject(Type type, int depth)
+    {
+        if (IsScalar(type))
+        {
+            return type != typeof(string);
+        }
+        if (depth > MaxDepth)
+        {
+            return false;
+        }
+        if (ElementType(type) is { } element)
+        {
+            return CanReject(element, depth + 1);
+        }
+        return type.IsClass && type.Namespace?.StartsWith("Newsletter", StringComparison.Ordinal) == true
+            && type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Any(p => p.GetIndexParameters().Length == 0 && CanReject(p.PropertyType, depth + 1));
     }
 
     private static bool IsScalar(Type type)

@@ -30,7 +30,9 @@ public sealed class ListsOptions
         var options = new ListsOptions();
         foreach (var list in section.GetChildren())
         {
-            var subscribers = list.GetSection(nameof(MailingListOptions.Subscribers)).GetChildren()
+            var inline = list.GetSection(nameof(MailingListOptions.Subscribers));
+            var subscribers = ChildKeys(configuration, inline)
+                .Select(key => inline.GetSection(key))
                 .Select(entry => new SubscriberOptions { Email = entry[nameof(SubscriberOptions.Email)], Name = entry[nameof(SubscriberOptions.Name)] })
                 .ToList();
             options.Lists[list.Key] = new MailingListOptions
@@ -42,6 +44,26 @@ public sealed class ListsOptions
             };
         }
         return options;
+    }
+
+    /// <summary>
+    /// The keys of <paramref name="section"/>'s children in every source of the configuration, in order (indexes as numbers).
+    /// What <see cref="IConfiguration.GetChildren"/> returns, without its cost on a long inline list: it passes the keys found
+    /// so far from each source to the next, which sorts them all again, so 30,000 readers were sorted once per source (ten in
+    /// a host) with a comparer that splits and parses every key. Here each source lists its own keys once.
+    /// </summary>
+    private static IEnumerable<string> ChildKeys(IConfiguration configuration, IConfigurationSection section)
+    {
+        if (configuration is not IConfigurationRoot root)
+        {
+            return section.GetChildren().Select(child => child.Key);
+        }
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var provider in root.Providers)
+        {
+            keys.UnionWith(provider.GetChildKeys([], section.Path));
+        }
+        return keys.Order(ConfigurationKeyComparer.Instance);
     }
 
     /// <summary>The list's Signup section; its values were type-checked above.</summary>

@@ -17,22 +17,27 @@ public static class ConfigurationFilePolling
     public static void WatchJsonFilesByPolling(IHostApplicationBuilder builder)
     {
         var sources = builder.Configuration.Sources;
-        for (var i = 0; i < sources.Count; i++)
+        var replaced = sources.Select(Polled).ToList();
+        // Setting one entry of the configuration's sources reloads every file, and a list written inline in appsettings.json
+        // makes that file large: cleared and added back, each file is read once more, not once per file replaced.
+        sources.Clear();
+        foreach (var source in replaced) sources.Add(source);
+    }
+
+    private static IConfigurationSource Polled(IConfigurationSource source)
+    {
+        if (source is not JsonConfigurationSource { ReloadOnChange: false, FileProvider: PhysicalFileProvider files, Path: { } path } json) return source;
+        // Its own provider over the same folder (the content root's may already be watched by the web host): it polls only
+        // the files asked for, and active polling raises the change without anyone asking the token.
+        return new LastGoodJsonConfigurationSource
         {
-            if (sources[i] is not JsonConfigurationSource { ReloadOnChange: false, FileProvider: PhysicalFileProvider files, Path: { } path } json) continue;
-            // Its own provider over the same folder (the content root's may already be watched by the web host): it polls only
-            // the files asked for, and active polling raises the change without anyone asking the token.
-            // Setting the entry rebuilds the configuration's providers, and the rebuilt one watches its file.
-            sources[i] = new LastGoodJsonConfigurationSource
-            {
-                Path = path,
-                Optional = json.Optional,
-                FileProvider = new PhysicalFileProvider(files.Root) { UsePollingFileWatcher = true, UseActivePolling = true },
-                ReloadOnChange = true,
-                ReloadDelay = json.ReloadDelay,
-                OnLoadException = json.OnLoadException,
-            };
-        }
+            Path = path,
+            Optional = json.Optional,
+            FileProvider = new PhysicalFileProvider(files.Root) { UsePollingFileWatcher = true, UseActivePolling = true },
+            ReloadOnChange = true,
+            ReloadDelay = json.ReloadDelay,
+            OnLoadException = json.OnLoadException,
+        };
     }
 
     /// <summary>

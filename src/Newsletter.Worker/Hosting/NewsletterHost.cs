@@ -6,7 +6,6 @@ using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
 using Newsletter.Rendering;
 using Newsletter.Storage;
-using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Publishing;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;

@@ -1,6 +1,7 @@
 using MimeKit;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Delivery.Transports;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 
 namespace Newsletter.Tests.Bounces;
@@ -78,14 +79,14 @@ internal static class BounceFixtures
         Newsletter.Core.Monitoring.NewsletterMetrics metrics, Microsoft.Extensions.Logging.ILogger<BounceProcessor>? logger = null,
         Microsoft.Extensions.Logging.ILogger<ComplaintRules>? complaintLogger = null)
     {
-        var log = new Newsletter.Storage.DeliveryLog(database);
+        var log = new Newsletter.Tests.Storage.TestDeliveryLog(database);
         var suppressions = new Newsletter.Storage.SuppressionList(database);
         var bounceStore = new Newsletter.Storage.BounceStore(database);
         var matcher = new SentMessageMatcher(log, log, bounceStore);
         var complaints = new ComplaintRules(settings, matcher, suppressions, bounceStore, log, log, metrics,
-            complaintLogger ?? new RecordingLogger<ComplaintRules>());
+            complaintLogger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<ComplaintRules>.Instance);
         return new(new ImapBounceMailbox(settings), settings, matcher, suppressions, bounceStore, complaints, metrics,
-            logger ?? new RecordingLogger<BounceProcessor>());
+            logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<BounceProcessor>.Instance);
     }
 
     public static MimeMessage Load(string name) =>

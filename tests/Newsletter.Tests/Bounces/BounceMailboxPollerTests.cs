@@ -5,8 +5,8 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Bounces;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Bounces;
 using Newsletter.Worker.Hosting;
 
 namespace Newsletter.Tests.Bounces;
@@ -29,7 +29,7 @@ public sealed class BounceMailboxPollerTests(DovecotServer dovecot) : IClassFixt
     {
         var mailbox = dovecot.CreateUser();
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, BounceSettings(mailbox), RunBounceProcessor: true));
-        await SentIssues.SendAsync(host.Services.GetRequiredService<DeliveryLog>(), 1, ["ada@example.com"]);
+        await SentIssues.SendAsync(TestDeliveryLog.From(host.Services), 1, ["ada@example.com"]);
         await dovecot.AppendAsync(mailbox, "INBOX", BounceFixtures.Load(BounceFixtures.GmailHard));
         var suppressions = host.Services.GetRequiredService<ISuppressionList>();
 

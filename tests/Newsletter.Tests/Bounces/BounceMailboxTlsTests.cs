@@ -45,7 +45,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
     public async Task ProcessAsync_ReadsTheMailboxOverTls_WhenSecurityIsStartTls()
     {
         var mailbox = dovecot.CreateUser();
-        await SentIssues.SendAsync(new DeliveryLog(_temp.Database), 1, ["ada@example.com"]);
+        await SentIssues.SendAsync(new TestDeliveryLog(_temp.Database), 1, ["ada@example.com"]);
         await dovecot.AppendAsync(mailbox, "INBOX", BounceFixtures.Load(BounceFixtures.GmailHard));
 
         var report = await Processor(mailbox, MailboxSecurity.StartTls, dovecot.Port).ProcessAsync(CancellationToken.None);
@@ -58,7 +58,7 @@ public sealed class BounceMailboxTlsTests(TlsDovecotServer dovecot) : IClassFixt
     public async Task ProcessAsync_ReadsTheMailboxOverTls_WhenSecurityIsSslOnConnect()
     {
         var mailbox = dovecot.CreateUser();
-        await SentIssues.SendAsync(new DeliveryLog(_temp.Database), 1, ["ada@example.com"]);
+        await SentIssues.SendAsync(new TestDeliveryLog(_temp.Database), 1, ["ada@example.com"]);
         await dovecot.AppendAsync(mailbox, "INBOX", BounceFixtures.Load(BounceFixtures.GmailHard));
 
         var report = await Processor(mailbox, MailboxSecurity.SslOnConnect, dovecot.SslPort).ProcessAsync(CancellationToken.None);

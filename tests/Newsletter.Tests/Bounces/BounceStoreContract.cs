@@ -6,12 +6,12 @@ namespace Newsletter.Tests.Bounces;
 
 public abstract class BounceStoreContract : StoreContract
 {
-    private readonly DeliveryLog _log;
+    private readonly TestDeliveryLog _log;
     private readonly BounceStore _store;
 
     protected BounceStoreContract(TestStore store) : base(store)
     {
-        _log = new DeliveryLog(Database);
+        _log = new TestDeliveryLog(Database);
         _store = new BounceStore(Database);
     }
 

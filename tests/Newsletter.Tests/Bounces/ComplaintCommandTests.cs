@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 using Xunit.Abstractions;
@@ -51,7 +52,7 @@ public sealed class ComplaintCommandTests(DovecotServer dovecot, ITestOutputHelp
         // Issue #1 went in full to the "digest" list and is half-way through "weekly": 30 of 40 sent, 10 waiting.
         using (var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, settings)))
         {
-            var log = host.Services.GetRequiredService<DeliveryLog>();
+            var log = TestDeliveryLog.From(host.Services);
             var digest = await log.CreateSendAsync(1, new MailingList("digest", "Digest", [new Subscriber("dora@example.com", null)]), 100, null, CancellationToken.None);
             await log.MarkSendStartedAsync(digest.Id, CancellationToken.None);
             await log.RecordSentAsync((await log.GetBatchAsync(digest.Id, 0, CancellationToken.None)).Single().Id, "250 Ok", "dora@newsletter.test", CancellationToken.None);
@@ -97,7 +98,7 @@ public sealed class ComplaintCommandTests(DovecotServer dovecot, ITestOutputHelp
             settings[key] = value;
         }
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, settings));
-        await SentIssues.SendAsync(host.Services.GetRequiredService<DeliveryLog>(), 2, ["ada@example.com", "alan@example.org"],
+        await SentIssues.SendAsync(TestDeliveryLog.From(host.Services), 2, ["ada@example.com", "alan@example.org"],
             new Dictionary<string, string> { ["ada@example.com"] = BounceFixtures.YahooCflMessageId });
         await dovecot.AppendAsync(mailbox, "INBOX", BounceFixtures.Load(BounceFixtures.YahooCfl));
 

@@ -23,13 +23,13 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
     private readonly TempDatabase _temp = new();
     private readonly RecordedMetrics _metrics = new();
     private (string User, string Password) _mailbox;
-    private DeliveryLog _log = null!;
+    private TestDeliveryLog _log = null!;
     private SuppressionList _suppressions = null!;
 
     public Task InitializeAsync()
     {
         _mailbox = dovecot.CreateUser();
-        _log = new DeliveryLog(_temp.Database);
+        _log = new TestDeliveryLog(_temp.Database);
         _suppressions = new SuppressionList(_temp.Database);
         return Task.CompletedTask;
     }
@@ -146,9 +146,9 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
     {
         await SentIssues.SendAsync(_log, 2, ["ada@example.com"]);
         await SeedAsync(BounceFixtures.YahooCfl);
-        var logger = new RecordingLogger<BounceProcessor>();
+        var logs = new LogCapture();
 
-        var outcome = Assert.Single((await Processor(logger: logger).ProcessAsync(None)).Messages);
+        var outcome = Assert.Single((await Processor(logger: logs.CreateLogger<BounceProcessor>()).ProcessAsync(None)).Messages);
 
         Assert.Equal(BounceOutcomeKind.ComplaintUnmatched, outcome.Kind);
         Assert.Empty(await _suppressions.ListAsync(None));
@@ -158,10 +158,10 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
         Assert.False(kept.Flags.HasFlag(MessageFlags.Seen));
         Assert.Empty(await dovecot.ListAsync(_mailbox, "Processed"));
         Assert.Equal(1, _metrics.Sum("newsletter.bounces.processed", ("outcome", "complaint_unmatched")));
-        var line = Assert.Single(logger.Lines, l => l.Level == LogLevel.Warning);
-        Assert.Contains("spam complaint that names nobody we sent to", line.Text);
-        Assert.Contains(BounceFixtures.YahooCflMessageId, line.Text);
-        Assert.Contains("moved to Unrecognised", line.Text);
+        var line = Assert.Single(logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal));
+        Assert.Contains("spam complaint that names nobody we sent to", line);
+        Assert.Contains(BounceFixtures.YahooCflMessageId, line);
+        Assert.Contains("moved to Unrecognised", line);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -203,9 +203,9 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
         var send = await RunningSendAsync(1, readers: 40, sent: 30);
         await SeedComplaintAboutAsync("m3@newsletter.test");
         await SeedComplaintAboutAsync("m7@newsletter.test");
-        var logger = new RecordingLogger<ComplaintRules>();
+        var logs = new LogCapture();
 
-        await Processor(o => (o.ComplaintMinimumDelivered, o.ComplaintMinimumCount) = (20, 2), complaintLogger: logger).ProcessAsync(None);
+        await Processor(o => (o.ComplaintMinimumDelivered, o.ComplaintMinimumCount) = (20, 2), complaintLogger: logs.CreateLogger<ComplaintRules>()).ProcessAsync(None);
 
         var progress = await ProgressAsync(1);
         Assert.Equal(SendState.Paused, progress.Send.State);
@@ -214,7 +214,7 @@ public sealed class ComplaintProcessorTests(DovecotServer dovecot) : IClassFixtu
             progress.Send.PauseReason);
         Assert.Contains($"newsletter send 1 --list weekly --resume", progress.Send.PauseReason);
         Assert.Equal(10, progress.Counts.Pending);
-        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Warning && l.Text.Contains("Send of issue #1 to weekly paused", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains("Send of issue #1 to weekly paused", StringComparison.Ordinal));
         Assert.Equal(send.Id, progress.Send.Id);
     }
 

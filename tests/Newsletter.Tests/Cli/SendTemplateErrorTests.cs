@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 using Newsletter.Worker.Sending;
@@ -88,7 +89,7 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
         BreakTemplate();
 
         await using var worker = await RunningWorker.StartAsync(_environment);
-        var send = (await worker.Services.GetRequiredService<DeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None))!;
+        var send = (await TestDeliveryLog.From(worker.Services).FindSendAsync(1, "readers", CancellationToken.None))!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var counts = await worker.Services.GetRequiredService<SendWatcher>().WaitAsync(1, [send], (_, _) => { }, timeout.Token);
 
@@ -105,7 +106,7 @@ public sealed class SendTemplateErrorTests : IAsyncLifetime
 
         await using (var worker = await RunningWorker.StartAsync(_environment))
         {
-            var log = worker.Services.GetRequiredService<DeliveryLog>();
+            var log = TestDeliveryLog.From(worker.Services);
             var send = (await log.FindSendAsync(1, "readers", CancellationToken.None))!;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 

@@ -4,6 +4,7 @@ using MimeKit;
 using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Messages;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 
@@ -87,7 +88,7 @@ public sealed class AddressMatchingEndToEndTests : IAsyncLifetime
 
         var toAda = Assert.Single(IssueMessages(second.Number), m => m.To.Mailboxes.Single().Address == "ada@example.com");
         Assert.Contains("papers", toAda.Headers[HeaderId.ListId]);
-        var log = _worker.Services.GetRequiredService<DeliveryLog>();
+        var log = TestDeliveryLog.From(_worker.Services);
         var sends = await log.ListSendsAsync(second.Number, CancellationToken.None);
         var news = await log.CountAsync(second.Number, sends.Single(s => s.ListName == "news").Id, CancellationToken.None);
         var papers = await log.CountAsync(second.Number, sends.Single(s => s.ListName == "papers").Id, CancellationToken.None);

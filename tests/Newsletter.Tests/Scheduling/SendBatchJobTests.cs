@@ -5,6 +5,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
@@ -35,7 +36,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
         await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
-        _send = await services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
+        _send = await TestDeliveryLog.From(services).CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -64,7 +65,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var log = _host.Services.GetRequiredService<DeliveryLog>();
+        var log = TestDeliveryLog.From(_host.Services);
         Assert.Equal(new DeliveryCounts(Pending: 0, Sending: 0, Sent: Subscribers - 1, Failed: 1), await log.CountAsync(_send.IssueNumber, _send.Id, CancellationToken.None));
         var failure = Assert.Single(await log.ListFailedAsync(_send.IssueNumber, CancellationToken.None));
         Assert.Equal("reader0007@example.com", failure.Email);
@@ -76,7 +77,7 @@ public sealed class SendBatchJobTests : IAsyncLifetime
     {
         await RunBatchAsync();
 
-        var finished = await _host.Services.GetRequiredService<DeliveryLog>().GetSendAsync(_send.Id, CancellationToken.None);
+        var finished = await TestDeliveryLog.From(_host.Services).GetSendAsync(_send.Id, CancellationToken.None);
         Assert.Equal(SendState.Finished, finished?.State);
     }
 }

@@ -6,6 +6,7 @@ using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
 using Newsletter.Rendering;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 using Newsletter.Worker.Scheduling;
@@ -91,7 +92,7 @@ public sealed class StoredRenderingSendTests : IAsyncLifetime
         var issue = await ComposeSampleWeekAsync(host.Services);
         var list = host.Services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
         // As a send created before renderings were stored: its deliveries, and nothing in issue_renderings.
-        var send = await host.Services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, cancel.Token);
+        var send = await TestDeliveryLog.From(host.Services).CreateSendAsync(issue.Number, list, Subscribers, null, cancel.Token);
 
         await host.Services.GetRequiredService<SendBatchJob>().RunAsync(send.Id, 0, cancel.Token);
         await host.StopAsync(cancel.Token);

@@ -36,14 +36,14 @@ public sealed class BatchSenderTests : IAsyncLifetime
         ThrottlePauseSeconds = 0.01,
     };
     private TimeProvider _clock = TimeProvider.System;
-    private DeliveryLog _log = null!;
+    private TestDeliveryLog _log = null!;
     private EncodedIssueBody _body = DeliveryTestData.Content();
     private Func<EncodedIssueBody>? _bodySource;
 
     public async Task InitializeAsync()
     {
         await _smtp.StartAsync();
-        _log = new DeliveryLog(_database.Database, _clock);
+        _log = new TestDeliveryLog(_database.Database, _clock);
     }
 
     public async Task DisposeAsync()
@@ -333,7 +333,7 @@ public sealed class BatchSenderTests : IAsyncLifetime
     private void UseClock(TimeProvider provider)
     {
         _clock = provider;
-        _log = new DeliveryLog(_database.Database, provider);
+        _log = new TestDeliveryLog(_database.Database, provider);
     }
 
     private SuppressionList Suppressions() => new(_database.Database, _clock);

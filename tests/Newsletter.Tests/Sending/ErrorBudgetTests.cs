@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Hosting;
 
@@ -37,7 +38,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var stopped = await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(2)));
-        var log = host.Services.GetRequiredService<DeliveryLog>();
+        var log = TestDeliveryLog.From(host.Services);
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
         await host.StopAsync();
@@ -64,7 +65,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         var (_, counts) = await host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3));
-        var send = await host.Services.GetRequiredService<DeliveryLog>().FindSendAsync(1, "readers", CancellationToken.None);
+        var send = await TestDeliveryLog.From(host.Services).FindSendAsync(1, "readers", CancellationToken.None);
         await host.StopAsync();
 
         Assert.Equal(SendState.Finished, send!.State);
@@ -103,7 +104,7 @@ public sealed class ErrorBudgetTests : IAsyncLifetime
         using var host = NewsletterHost.Create(new HostSettings(RunJobServer: true, _environment.Settings));
         await host.StartAsync();
         await Assert.ThrowsAsync<SendStoppedException>(() => host.PublishAndWaitAsync("readers", TimeSpan.FromMinutes(3)));
-        var log = host.Services.GetRequiredService<DeliveryLog>();
+        var log = TestDeliveryLog.From(host.Services);
         var send = await log.FindSendAsync(1, "readers", CancellationToken.None);
         var counts = await log.CountAsync(1, send!.Id, CancellationToken.None);
         await host.StopAsync();

@@ -18,7 +18,7 @@ public sealed class ClaimSessionLockedFileTests : IDisposable
     [Fact]
     public async Task Session_WritesTheHeldSentAndClaimsTheNext_WhenTheFileWasLockedPastTheBusyTimeout()
     {
-        var log = new DeliveryLog(_file.Database);
+        var log = new TestDeliveryLog(_file.Database);
         var list = new MailingList("weekly", "Weekly", [new Subscriber("a@x.test", null), new Subscriber("b@x.test", null)]);
         var send = await log.CreateSendAsync(1, list, 2, null, CancellationToken.None);
         var ids = (await log.GetBatchAsync(send.Id, 0, CancellationToken.None)).Select(d => d.Id).ToList();
@@ -45,7 +45,7 @@ public sealed class ClaimSessionLockedFileTests : IDisposable
         }
 
         var claimed = await claiming.WaitAsync(TimeSpan.FromSeconds(30));
-        var states = (await new DeliveryLog(_file.Database).GetBatchAsync(send.Id, 0, CancellationToken.None)).Select(d => d.State).ToList();
+        var states = (await new TestDeliveryLog(_file.Database).GetBatchAsync(send.Id, 0, CancellationToken.None)).Select(d => d.State).ToList();
 
         Assert.False(finishedWhileLocked);
         Assert.Equal(ClaimResult.Claimed, claimed);

@@ -13,9 +13,9 @@ namespace Newsletter.Tests.Storage;
 public abstract class DeliveryClaimSessionContract : StoreContract
 {
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
-    private readonly DeliveryLog _log;
+    private readonly TestDeliveryLog _log;
 
-    protected DeliveryClaimSessionContract(TestStore store) : base(store) => _log = new DeliveryLog(Database, _clock);
+    protected DeliveryClaimSessionContract(TestStore store) : base(store) => _log = new TestDeliveryLog(Database, _clock);
 
     private async Task<(Send Send, IReadOnlyList<long> Ids)> SendToAsync(int subscribers)
     {
@@ -26,7 +26,7 @@ public abstract class DeliveryClaimSessionContract : StoreContract
 
     /// <summary>The delivery's state as another process reads it, on a connection of its own.</summary>
     private async Task<DeliveryState> StateOfAsync(Send send, long id) =>
-        (await new DeliveryLog(Store.OpenAgain()).GetBatchAsync(send.Id, 0, None)).Single(d => d.Id == id).State;
+        (await new TestDeliveryLog(Store.OpenAgain()).GetBatchAsync(send.Id, 0, None)).Single(d => d.Id == id).State;
 
     [Fact]
     public async Task Session_WritesTheSentOutcome_WithTheNextClaim()
@@ -98,7 +98,7 @@ public abstract class DeliveryClaimSessionContract : StoreContract
         await session.TryClaimAsync(ids[0], None);
         await session.RecordSentAsync(ids[0], "250 ok", null, None);
 
-        await new DeliveryLog(Store.OpenAgain()).PauseSendAsync(send.Id, "operator", None);
+        await new TestDeliveryLog(Store.OpenAgain()).PauseSendAsync(send.Id, "operator", None);
 
         Assert.Equal(ClaimResult.SendStopped, await session.TryClaimAsync(ids[1], None));
         Assert.Equal((DeliveryState.Sent, DeliveryState.Pending), (await StateOfAsync(send, ids[0]), await StateOfAsync(send, ids[1])));
@@ -128,7 +128,7 @@ public abstract class DeliveryClaimSessionContract : StoreContract
         // recording each message it wins as sent, so claims and held outcomes interleave across sessions.
         var wins = await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(() =>
         {
-            var other = new DeliveryLog(Store.OpenAgain(), _clock);
+            var other = new TestDeliveryLog(Store.OpenAgain(), _clock);
             var session = other.OpenSessionAsync($"worker-{w}", None).GetAwaiter().GetResult();
             var won = new List<long>();
             start.SignalAndWait();
@@ -164,7 +164,7 @@ public abstract class DeliveryClaimSessionContract : StoreContract
 
         _clock.Advance(TimeSpan.FromSeconds(30));
         await _log.HeartbeatAsync("alive", None);
-        var recovered = await new DeliveryLog(Store.OpenAgain(), _clock).RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
+        var recovered = await new TestDeliveryLog(Store.OpenAgain(), _clock).RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
 
         // One message may be sent twice: the one whose reply the dead worker held, reported as uncertain. Nothing else.
         Assert.Equal([send.Id], recovered);
@@ -185,7 +185,7 @@ public abstract class DeliveryClaimSessionContract : StoreContract
         await session.RecordSentAsync(ids[0], "250 ok", null, None);
         // The worker stalled past the timeout: another process recovered its claim, sent it again and had it refused.
         _clock.Advance(TimeSpan.FromSeconds(30));
-        var other = new DeliveryLog(Store.OpenAgain(), _clock);
+        var other = new TestDeliveryLog(Store.OpenAgain(), _clock);
         await other.HeartbeatAsync("alive", None);
         await other.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(20), None);
         await other.TryClaimAsync(ids[0], "alive", None);

@@ -9,12 +9,12 @@ namespace Newsletter.Tests.Storage;
 public abstract class DeliveryLifecycleContract : StoreContract
 {
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 4, 6, 7, 0, 0, TimeSpan.Zero));
-    private readonly DeliveryLog _log;
+    private readonly TestDeliveryLog _log;
     private readonly SuppressionList _suppressions;
 
     protected DeliveryLifecycleContract(TestStore store) : base(store)
     {
-        _log = new DeliveryLog(Database, _clock);
+        _log = new TestDeliveryLog(Database, _clock);
         _suppressions = new SuppressionList(Database, _clock);
     }
 

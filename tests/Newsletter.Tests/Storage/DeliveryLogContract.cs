@@ -7,9 +7,9 @@ namespace Newsletter.Tests.Storage;
 
 public abstract class DeliveryLogContract : StoreContract
 {
-    private readonly DeliveryLog _log;
+    private readonly TestDeliveryLog _log;
 
-    protected DeliveryLogContract(TestStore store) : base(store) => _log = new DeliveryLog(Database);
+    protected DeliveryLogContract(TestStore store) : base(store) => _log = new TestDeliveryLog(Database);
 
     private static MailingList List(string name, params string[] emails) =>
         new(name, name.ToUpperInvariant(), emails.Select(e => new Subscriber(e, $"Name of {e}")).ToList());
@@ -46,7 +46,7 @@ public abstract class DeliveryLogContract : StoreContract
         var list = NumberedList("weekly", 500);
 
         var sends = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
-            Task.Run(() => new DeliveryLog(Store.OpenAgain()).CreateSendAsync(1, list, 100, null, None))));
+            Task.Run(() => new TestDeliveryLog(Store.OpenAgain()).CreateSendAsync(1, list, 100, null, None))));
 
         Assert.Single(sends.Select(s => s.Id).Distinct());
         Assert.Equal(500, (await _log.CountAsync(1, null, None)).Total);
@@ -161,7 +161,7 @@ public abstract class DeliveryLogContract : StoreContract
         // and walks the same rows in its own order.
         var claims = await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Factory.StartNew(() =>
         {
-            var log = new DeliveryLog(Store.OpenAgain());
+            var log = new TestDeliveryLog(Store.OpenAgain());
             var order = ids.OrderBy(_ => Random.Shared.Next()).ToList();
             var won = new List<long>();
             start.SignalAndWait();

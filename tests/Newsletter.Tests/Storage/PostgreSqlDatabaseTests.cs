@@ -16,7 +16,7 @@ public sealed class PostgreSqlDatabaseTests : IAsyncLifetime
         _connectionString = await _server.CreateDatabaseAsync();
     }
 
-    public Task DisposeAsync() => _server.DropDatabaseAsync(_connectionString);
+    public Task DisposeAsync() => _server.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(_connectionString).Database!);
 
     private async Task<T> ScalarAsync<T>(string sql)
     {

@@ -120,9 +120,9 @@ public abstract class SignupStoreContract : StoreContract
         await JoinAsync("new@example.com");
         var configured = new MailingList("weekly", "Weekly", [new Subscriber("äda@example.com", "Ada"), new Subscriber("bob@example.com", null)]);
 
-        var send = await new DeliveryLog(Database).CreateSendAsync(1, configured, 100, null, None);
+        var send = await new TestDeliveryLog(Database).CreateSendAsync(1, configured, 100, null, None);
 
-        var deliveries = await new DeliveryLog(Database).GetBatchAsync(send.Id, 0, None);
+        var deliveries = await new TestDeliveryLog(Database).GetBatchAsync(send.Id, 0, None);
         Assert.Equal(["äda@example.com", "bob@example.com", "new@example.com"], deliveries.Select(d => d.Email));
         Assert.All(deliveries, d => Assert.Equal(DeliveryState.Pending, d.State));
         Assert.Equal(3, send.RecipientCount);
@@ -134,9 +134,9 @@ public abstract class SignupStoreContract : StoreContract
         await JoinAsync("ada@example.com");
         await new SuppressionList(Database).AddAsync("ada@example.com", "weekly", SuppressionReason.Unsubscribed, "one-click", None);
 
-        var send = await new DeliveryLog(Database).CreateSendAsync(1, new MailingList("weekly", "Weekly", []), 100, null, None);
+        var send = await new TestDeliveryLog(Database).CreateSendAsync(1, new MailingList("weekly", "Weekly", []), 100, null, None);
 
-        Assert.Equal(DeliveryState.Suppressed, Assert.Single(await new DeliveryLog(Database).GetBatchAsync(send.Id, 0, None)).State);
+        Assert.Equal(DeliveryState.Suppressed, Assert.Single(await new TestDeliveryLog(Database).GetBatchAsync(send.Id, 0, None)).State);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public abstract class SignupStoreContract : StoreContract
     {
         await JoinAsync("ada@example.com");
 
-        var otherProcess = new DeliveryLog(Store.OpenAgain());
+        var otherProcess = new TestDeliveryLog(Store.OpenAgain());
         var send = await otherProcess.CreateSendAsync(1, new MailingList("weekly", "Weekly", []), 100, null, None);
 
         Assert.Equal("ada@example.com", Assert.Single(await otherProcess.GetBatchAsync(send.Id, 0, None)).Email);
@@ -155,7 +155,7 @@ public abstract class SignupStoreContract : StoreContract
     {
         await JoinAsync("ada@example.com", list: "other");
 
-        var send = await new DeliveryLog(Database).CreateSendAsync(1, new MailingList("weekly", "Weekly", [new Subscriber("bob@example.com", null)]), 100, null, None);
+        var send = await new TestDeliveryLog(Database).CreateSendAsync(1, new MailingList("weekly", "Weekly", [new Subscriber("bob@example.com", null)]), 100, null, None);
 
         Assert.Equal(1, send.RecipientCount);
     }

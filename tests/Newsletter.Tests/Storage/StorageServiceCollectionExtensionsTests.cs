@@ -32,12 +32,13 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         Assert.IsType<SqliteDatabase>(services.GetRequiredService<StoreDatabase>());
         Assert.Same(services.GetRequiredService<StoreDatabase>(), services.GetRequiredService<StoreDatabase>());
         Assert.IsType<IssueStore>(services.GetRequiredService<IIssueStore>());
-        var deliveryLog = services.GetRequiredService<DeliveryLog>();
-        Assert.Same(deliveryLog, services.GetRequiredService<ISendStore>());
-        Assert.Same(deliveryLog, services.GetRequiredService<IDeliveryClaims>());
-        Assert.Same(deliveryLog, services.GetRequiredService<IDeliveryProgress>());
-        Assert.Same(deliveryLog, services.GetRequiredService<IWorkerHeartbeats>());
-        Assert.Same(deliveryLog, services.GetRequiredService<ISentMessageLookup>());
+        // The delivery log is one class per role, each a singleton.
+        Assert.IsType<SendStore>(services.GetRequiredService<ISendStore>());
+        Assert.IsType<DeliveryClaims>(services.GetRequiredService<IDeliveryClaims>());
+        Assert.IsType<DeliveryProgress>(services.GetRequiredService<IDeliveryProgress>());
+        Assert.IsType<WorkerHeartbeats>(services.GetRequiredService<IWorkerHeartbeats>());
+        Assert.IsType<SentMessageLookup>(services.GetRequiredService<ISentMessageLookup>());
+        Assert.Same(services.GetRequiredService<IDeliveryClaims>(), services.GetRequiredService<IDeliveryClaims>());
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class PostgreSqlDatabaseFixture : IAsyncLifetime
     {
         if (_server is not null && ConnectionString.Length > 0)
         {
-            await _server.DropDatabaseAsync(ConnectionString);
+            await _server.DropDatabaseAsync(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database!);
         }
     }
 }

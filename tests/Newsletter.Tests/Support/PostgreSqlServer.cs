@@ -9,6 +9,7 @@ namespace Newsletter.Tests.Support;
 /// The PostgreSQL server the tests use, one per test run: the one named by <c>NEWSLETTER_TEST_POSTGRES</c> (an Npgsql connection
 /// string to a superuser; tests/run.sh sets it), or else a throwaway cluster started here with Debian's PostgreSQL binaries
 /// (initdb into a temporary folder as the <c>postgres</c> user, 127.0.0.1, a free port), stopped when the test run ends.
+/// The benchmarks use this same file (linked into their project) for the server their <c>--postgres</c> option names.
 /// </summary>
 /// <remarks>Neither available: every PostgreSQL test fails with how to install it. They never skip silently.</remarks>
 public sealed class PostgreSqlServer : IAsyncDisposable
@@ -35,28 +36,50 @@ public sealed class PostgreSqlServer : IAsyncDisposable
     /// <summary>The server for this test run, started on first use.</summary>
     public static Task<PostgreSqlServer> SharedAsync() => SharedServer.Value;
 
+    /// <summary>A server someone else runs and keeps running (the benchmark's <c>--postgres</c>), given a superuser's connection string.</summary>
+    public static PostgreSqlServer At(string adminConnectionString) => new(adminConnectionString, null, null);
+
     /// <summary>Creates an empty database of its own and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    public Task<string> CreateDatabaseAsync() =>
+        CreateDatabaseAsync("newsletter_test_" + Guid.NewGuid().ToString("N")[..12], CancellationToken.None);
+
+    /// <summary>Creates the empty database <paramref name="name"/> and returns its connection string.</summary>
+    /// <exception cref="InvalidOperationException">The server refused or cannot be reached; the message names its host and port.</exception>
+    public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken)
     {
-        var name = "newsletter_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
-        await using (var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
+        await ExecuteAsync($"CREATE DATABASE \"{name}\"", cancellationToken);
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    public async Task DropDatabaseAsync(string connectionString)
+    /// <summary>Drops the database <paramref name="name"/>, ending any sessions a killed worker process left behind.</summary>
+    /// <exception cref="InvalidOperationException">The server refused or cannot be reached; the message names its host and port.</exception>
+    public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken = default)
     {
-        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
         // FORCE: a killed worker process's session may still be ending.
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
+        await ExecuteAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", cancellationToken);
+    }
+
+    /// <summary>The server's host and port, for messages.</summary>
+    public string Describe()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString);
+        return $"{builder.Host}:{builder.Port}";
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(AdminConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new InvalidOperationException($"PostgreSQL at {Describe()}: {e.Message}", e);
+        }
     }
 
     /// <summary>

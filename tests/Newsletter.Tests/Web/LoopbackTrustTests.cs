@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Sending;
 
@@ -46,7 +47,7 @@ public sealed partial class LoopbackTrustTests(PublishedWorkerFixture fixture) :
     [Fact]
     public async Task Resume_IsRefusedAndTheSendStaysPaused_WhenTheRequestNamesAnotherHost()
     {
-        var log = fixture.Worker.Services.GetRequiredService<DeliveryLog>();
+        var log = TestDeliveryLog.From(fixture.Worker.Services);
         var list = new MailingList("rebound", "rebound", [new Subscriber("rebound@example.com", null)]);
         var send = (await fixture.Worker.Services.GetRequiredService<SendScheduler>()
             .ScheduleAsync(fixture.Issue.Number, list, DateTimeOffset.UtcNow.AddDays(1), CancellationToken.None)).Send;

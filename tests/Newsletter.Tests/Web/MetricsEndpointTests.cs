@@ -6,6 +6,7 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Sending;
 
@@ -125,7 +126,7 @@ public sealed class MetricsEndpointTests(SmtpSentWorkerFixture fixture) : IClass
         var issue = fixture.Issue.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var open = await ScrapeUntilAsync(s => s.Any(x => x.Name == "newsletter_send_deliveries" && x.Has(("list", "gauged"))), "the scheduled send is shown");
-        await fixture.Worker.Services.GetRequiredService<DeliveryLog>().CancelSendAsync(send.Id, CancellationToken.None);
+        await TestDeliveryLog.From(fixture.Worker.Services).CancelSendAsync(send.Id, CancellationToken.None);
         await ScrapeUntilAsync(s => !s.Any(x => x.Has(("list", "gauged"))), "the cancelled send is gone");
 
         Assert.Equal(1, open.Sum("newsletter_send_deliveries", ("issue", issue), ("list", "gauged"), ("state", "pending")));

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Storage;
+using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Scheduling;
 using Newsletter.Worker.Sending;
@@ -17,7 +18,7 @@ namespace Newsletter.Tests.Web;
 [Collection(HangfireCollection.Name)]
 public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : IClassFixture<PublishedWorkerFixture>
 {
-    private DeliveryLog Log => fixture.Worker.Services.GetRequiredService<DeliveryLog>();
+    private TestDeliveryLog Log => TestDeliveryLog.From(fixture.Worker.Services);
 
     /// <summary>A send to a one-person list, scheduled for tomorrow: unfinished, so it can be paused, resumed and cancelled.</summary>
     private async Task<Send> ScheduleLaterAsync(string listName)

@@ -1,10 +1,14 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Monitoring;
-using Newsletter.Delivery.Bounces;
 
-namespace Newsletter.Worker.Bounces;
+namespace Newsletter.Delivery.Bounces;
 
-/// <summary>Runs the <see cref="BounceProcessor"/> every <see cref="BounceOptions.PollSeconds"/> in <c>run</c>, when enabled.</summary>
+/// <summary>
+/// Runs the <see cref="BounceProcessor"/> every <see cref="BounceOptions.PollSeconds"/> in <c>run</c>, when enabled. It
+/// lives beside the rules it runs; the host only decides whether to add it (<c>AddBounceMailboxPoller()</c>).
+/// </summary>
 public sealed partial class BounceMailboxPoller(BounceProcessor processor, IOptions<BounceOptions> options, NewsletterMetrics metrics,
     TimeProvider clock, ILogger<BounceMailboxPoller> logger) : BackgroundService
 {
