@@ -7,7 +7,6 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
-using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 using Newsletter.Worker.Hosting;
@@ -54,7 +53,7 @@ public sealed class LongBatchTests : IAsyncLifetime
         await services.GetRequiredService<StoryFolderImporter>().ImportAsync(Path.Combine(RepoPaths.Root, "stories"), null, CancellationToken.None);
         var issue = await services.GetRequiredService<IssueComposer>().ComposeAsync(new DateOnly(2026, 4, 6), CancellationToken.None);
         var list = services.GetRequiredService<MailingListCatalog>().Resolve(["readers"]).Single();
-        _send = await services.GetRequiredService<DeliveryLog>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
+        _send = await services.GetRequiredService<ISendStore>().CreateSendAsync(issue.Number, list, Subscribers, null, CancellationToken.None);
     }
 
     public async Task DisposeAsync()
@@ -86,7 +85,7 @@ public sealed class LongBatchTests : IAsyncLifetime
         using (Server("first"))
         using (Server("second"))
         {
-            var log = _host.Services.GetRequiredService<DeliveryLog>();
+            var log = _host.Services.GetRequiredService<ISendStore>();
             await Poll.UntilAsync(async () => (await log.GetSendAsync(_send.Id, CancellationToken.None))?.State == SendState.Finished,
                 TimeSpan.FromSeconds(60), "the send to finish");
             // Long enough for the other server to fetch the job again once more, as it did while the batch ran.

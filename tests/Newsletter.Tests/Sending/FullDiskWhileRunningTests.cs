@@ -7,7 +7,6 @@ using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Sending;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
-using Newsletter.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
 using Newsletter.Worker.Hosting;
@@ -45,7 +44,7 @@ public sealed class FullDiskWhileRunningTests : IDisposable
 
     private static async Task<Send> WaitForStateAsync(IHost host, long sendId, SendState state, TimeSpan timeout)
     {
-        var log = host.Services.GetRequiredService<DeliveryLog>();
+        var log = host.Services.GetRequiredService<ISendStore>();
         Send? current = null;
         try
         {
