@@ -20,6 +20,8 @@ internal sealed record BenchmarkOptions
                                 wait-dkim    the same with DKIM signing
                                 wait-postgresql  the same on PostgreSQL (needs --postgres)
                                 wait-memory  `send --wait` on SQLite at --memory-subscribers, for its peak resident set
+                                ceiling      a minimal .NET client on raw sockets (no MailKit, no store) sending the same message over
+                                             the same connections: what .NET itself reaches here (benchmark only, never the product)
           --subscribers N     subscribers in the generated list (default 10000)
           --repeat R          runs of each line, interleaved, each beside its own smtp-source run; medians (default 3)
           --memory-subscribers N   the memory line's list (default 200000)
@@ -38,7 +40,7 @@ internal sealed record BenchmarkOptions
           --help              this text
         """;
 
-    public static readonly string[] AllLines = ["sqlite", "sqlite-dkim", "postgresql", "scaling", "memory", "wait", "wait-dkim", "wait-postgresql", "wait-memory"];
+    public static readonly string[] AllLines = ["sqlite", "sqlite-dkim", "postgresql", "scaling", "memory", "wait", "wait-dkim", "wait-postgresql", "wait-memory", "ceiling"];
 
     public IReadOnlyList<string> Lines { get; init; } = AllLines;
 
@@ -65,6 +67,9 @@ internal sealed record BenchmarkOptions
     public bool Smoke { get; init; }
 
     public bool Help { get; init; }
+
+    /// <summary>The ceiling line was asked for (it runs beside the others' rounds, not as a <see cref="Line"/>).</summary>
+    public bool Ceiling => Lines.Contains("ceiling");
 
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 

@@ -71,6 +71,8 @@ internal sealed class PostfixTools : IDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
     /// <summary>CPU seconds the sink has used so far (from /proc), to show whether it is the bottleneck.</summary>
     public double SinkCpuSeconds
     {

@@ -52,7 +52,7 @@ try
     if (!File.Exists(NewsletterExecutable.Dll))
         throw new InvalidOperationException($"{NewsletterExecutable.Dll} is missing: build tests/Newsletter.Benchmarks (run.sh does), which copies the newsletter executable beside it.");
     var lines = Plan(options, out var skipped);
-    if (lines.Count == 0)
+    if (lines.Count == 0 && !options.Ceiling)
         throw new InvalidOperationException($"Nothing to run: {string.Join("; ", skipped)}");
 
     postfix = await PostfixTools.StartSinkAsync();
@@ -74,21 +74,23 @@ try
         Console.WriteLine($"  skipped: {note}");
     Console.WriteLine($"  load average at start: {LoadAverage.Text}");
 
-    var sizes = new Dictionary<bool, int>();
-    foreach (var dkim in lines.Select(l => l.Dkim).Distinct())
-        sizes[dkim] = await pipeline.MessageSizeAsync(dkim, stop.Token);
+    var messages = new Dictionary<bool, byte[]>();
+    foreach (var dkim in lines.Select(l => l.Dkim).Append(false).Distinct())
+        messages[dkim] = await pipeline.MessageAsync(dkim, stop.Token);
+    var sizes = messages.ToDictionary(m => m.Key, m => m.Value.Length);
+    var ceiling = new List<(double Ceiling, double Source)>();
 
     var results = lines.ToDictionary(l => l, _ => new List<(RunResult Ours, double Baseline)>());
     // Runs interleave across lines (a run of each, then the next round), so a burst of load elsewhere touches all lines alike;
     // each of our runs is followed by smtp-source sending as many messages of the same size over as many connections.
-    var rounds = lines.Max(l => l.Repeat);
+    var rounds = Math.Max(lines.Select(l => l.Repeat).DefaultIfEmpty(0).Max(), options.Ceiling ? options.Repeat : 0);
     for (var round = 1; round <= rounds; round++)
     {
         foreach (var line in lines.Where(l => l.Repeat >= round))
         {
             var ours = await pipeline.MeasureAsync(line, stop.Token);
             var source = await postfix.RunSourceAsync(line.Subscribers, sizes[line.Dkim], options.Connections,
-                TimeSpan.FromSeconds(60 + line.Subscribers / 100.0), stop.Token);
+                PipelineRun.SendWaitTimeout(line.Subscribers), stop.Token);
             var baseline = line.Subscribers / source.TotalSeconds;
             results[line].Add((ours, baseline));
             Console.WriteLine($"  {line.Label}, run {round}: {ours.Received:N0} received at the sink, delivery log {ours.Sent:N0} sent / {ours.Failed} failed / " +
@@ -97,10 +99,20 @@ try
                               $"{string.Join(" + ", ours.PeakWorkingSetBytes.Select(b => Mb(b).ToString("F0", CultureInfo.InvariantCulture)))} MB; " +
                               $"smtp-source {baseline:F0} msg/s; load {ours.LoadAverage:F2}");
         }
+
+        if (options.Ceiling && round <= options.Repeat)
+        {
+            // The ceiling line: the same message, raw sockets, no MailKit and no store; then smtp-source beside it.
+            var wall = await Task.Run(() => CeilingClient.Run(postfix.EndPoint, messages[false], options.Subscribers, options.Connections, stop.Token), stop.Token);
+            var source = await postfix.RunSourceAsync(options.Subscribers, sizes[false], options.Connections, PipelineRun.SendWaitTimeout(options.Subscribers), stop.Token);
+            ceiling.Add((options.Subscribers / wall.TotalSeconds, options.Subscribers / source.TotalSeconds));
+            Console.WriteLine($"  ceiling (.NET raw sockets), run {round}: {ceiling[^1].Ceiling:F0} msg/s; smtp-source {ceiling[^1].Source:F0} msg/s; load {LoadAverage.OneMinute:F2}");
+        }
     }
 
     Console.WriteLine($"  load average at end: {LoadAverage.Text}");
     Report(options, lines, results, sizes);
+    Targets.Print(options, lines, results, ceiling);
 
     if (options.Profile)
     {
