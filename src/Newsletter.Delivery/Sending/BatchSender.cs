@@ -40,9 +40,6 @@ namespace Newsletter.Delivery.Sending;
 /// </remarks>
 public sealed partial class BatchSender
 {
-    /// <summary>A connection that fails this many times in a row ends the run; its deliveries are deferred.</summary>
-    private const int ConnectionFailuresBeforeGivingUp = 3;
-
     private static readonly TimeSpan ErrorBudgetCheckInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Retries due this soon are waited for in this run; later ones are left to the next run.</summary>
@@ -57,8 +54,7 @@ public sealed partial class BatchSender
     private readonly IIssueBodySource _bodies;
     private readonly IssueMessageBuilder _messages;
     private readonly MailConnectionPool _connections;
-    private readonly SendHalts _halts;
-    private readonly IDiskFullErrors _diskFull;
+    private readonly FullDiskStop _fullDisk;
     private readonly NewsletterMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
@@ -73,7 +69,7 @@ public sealed partial class BatchSender
     /// <param name="heartbeats">The heartbeat that keeps this worker's claims honoured.</param>
     public BatchSender(ISendStore sends, IDeliveryClaims claims, IDeliveryProgress progress, IWorkerHeartbeats heartbeats,
         ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies, IssueMessageBuilder messages,
-        MailConnectionPool connections, SendHalts halts, IDiskFullErrors diskFull, IOptions<SendingOptions> sendingOptions,
+        MailConnectionPool connections, FullDiskStop fullDisk, IOptions<SendingOptions> sendingOptions,
         IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
     {
         _sends = sends;
@@ -85,8 +81,7 @@ public sealed partial class BatchSender
         _bodies = bodies;
         _messages = messages;
         _connections = connections;
-        _halts = halts;
-        _diskFull = diskFull;
+        _fullDisk = fullDisk;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
@@ -106,6 +101,7 @@ public sealed partial class BatchSender
     /// Sends the batch's open deliveries, pass after pass while retries fall due within 30 seconds, and marks the send finished
     /// when nothing is left of it.
     /// </summary>
+    /// <param name="send">The send as just read from the store (its state decides whether the first pass runs).</param>
     /// <param name="list">The list's identity, for the headers and the footer; its subscribers are in the delivery claims.</param>
     /// <param name="workerId">This process's id in claims, as its heartbeat registers it.</param>
     /// <exception cref="OperationCanceledException">Cancelled: the delivery in hand was recorded as the rules say (pending, or
@@ -120,7 +116,7 @@ public sealed partial class BatchSender
         {
             await RunPassesAsync(run, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && _diskFull.Recognise(ex) is { } full)
+        catch (Exception ex) when (ex is not OperationCanceledException && _fullDisk.Recognise(ex) is { } full)
         {
             // The database (or the job storage) is on a full disk. Retrying cannot help until someone frees space, and retries
             // would only make a waiting `publish` look stuck: stop, and say which file.
@@ -139,9 +135,11 @@ public sealed partial class BatchSender
     private async Task RunPassesAsync(BatchRun run, CancellationToken cancellationToken)
     {
         var send = run.Send;
-        while (true)
+        for (var pass = 0; ; pass++)
         {
-            var current = await _sends.GetSendAsync(send.Id, cancellationToken);
+            // The caller has just read the send: the first pass goes by that; each later pass (after a wait) reads it again,
+            // since an operator may have paused or cancelled it meanwhile. Every claim also checks the send's state.
+            var current = pass == 0 ? send : await _sends.GetSendAsync(send.Id, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 run.Stopped = true;
@@ -296,55 +294,37 @@ public sealed partial class BatchSender
         }
     }
 
-    /// <summary>The rule for each failure the transport reports. Returns false when the batch must stop.</summary>
+    /// <summary>Carries out the rule (<see cref="SendOutcomePolicy"/>) for a failure the transport reports. Returns false when the batch must stop.</summary>
     private async Task<bool> ApplyAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, CancellationToken cancellationToken)
     {
         var send = run.Send;
-        switch (ex.Failure)
+        var rule = SendOutcomePolicy.For(ex.Failure);
+        switch (rule.Delivery)
         {
-            case DeliveryFailure.RecipientRefused:
+            case DeliveryAction.Fail or DeliveryAction.FailAndSuppress:
                 await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
-                await _suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                if (rule.Delivery is DeliveryAction.FailAndSuppress)
+                {
+                    await _suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                }
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
-                _metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.RecipientRefused);
+                _metrics.Failed(send.ListName, rule.Delivery is DeliveryAction.FailAndSuppress
+                    ? NewsletterMetrics.FailureReason.RecipientRefused
+                    : NewsletterMetrics.FailureReason.MessageRefused);
                 run.Failed++;
                 return await WithinErrorBudgetAsync(run, cancellationToken);
 
-            case DeliveryFailure.MessageRefused:
-                // The message itself was refused (e.g. 552 too big): not the subscriber's fault, so no suppression.
-                await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
-                LogRejected(send.IssueNumber, delivery.Email, ex.Message);
-                _metrics.Failed(send.ListName, NewsletterMetrics.FailureReason.MessageRefused);
-                run.Failed++;
-                return await WithinErrorBudgetAsync(run, cancellationToken);
-
-            case DeliveryFailure.SessionRefused:
-                // A refused login, a certificate that fails validation or a relay without the required STARTTLS would fail every
-                // message the same way, and waiting does not fix it: stop, and say why and what to change.
+            case DeliveryAction.Release:
                 await run.Claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
-                await PauseAsync(run, $"{ex.Message} Then `newsletter send {send.IssueNumber} --list {send.ListName} --resume` " +
-                                      "(`newsletter check` tests the settings without sending).");
+                await PauseAsync(run, ex.Failure is DeliveryFailure.SenderRefused
+                    ? $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
+                      $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`."
+                    : $"{ex.Message} Then `newsletter send {send.IssueNumber} --list {send.ListName} --resume` " +
+                      "(`newsletter check` tests the settings without sending).");
                 return false;
-
-            case DeliveryFailure.SenderRefused:
-                await run.Claims.ReleaseAsync(delivery.Id, ex.Message, CancellationToken.None);
-                await PauseAsync(run, $"the SMTP server refused us, not a subscriber: {ex.Message}. Fix the SMTP settings, then " +
-                                      $"`newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
-                return false;
-
-            case DeliveryFailure.MessageDeferred:
-                // This recipient's transient failure: it waits for its retry, the connection goes on with the next one.
-                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: false, throttled: false, cancellationToken);
-
-            case DeliveryFailure.Throttled:
-                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: true, throttled: true, cancellationToken);
-
-            case DeliveryFailure.ReplyLost:
-                // The server may have taken it: sent again later, and counted as uncertain (a possible duplicate).
-                return await DeferAsync(run, delivery, ex, uncertain: true, connectionFault: true, throttled: false, cancellationToken);
 
             default:
-                return await DeferAsync(run, delivery, ex, uncertain: false, connectionFault: true, throttled: false, cancellationToken);
+                return await DeferAsync(run, delivery, ex, rule, cancellationToken);
         }
     }
 
@@ -369,16 +349,12 @@ public sealed partial class BatchSender
         }
     }
 
-    /// <summary>Records a transient failure of one delivery; returns false when the batch must stop.</summary>
-    /// <param name="uncertain">The server may have taken the message already (its reply was lost).</param>
-    /// <param name="connectionFault">The connection failed or was throttled (not only this message): it counts towards giving up.</param>
-    /// <param name="throttled">The server asked us to slow down: this connection backs off.</param>
-    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, bool uncertain, bool connectionFault,
-        bool throttled, CancellationToken cancellationToken)
+    /// <summary>Records a transient failure of one delivery as <paramref name="rule"/> says; returns false when the batch must stop.</summary>
+    private async Task<bool> DeferAsync(BatchRun run, Core.Deliveries.Delivery delivery, DeliveryException ex, OutcomeRule rule, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var firstAttempt = delivery.FirstAttemptAt ?? now;
-        if (now - firstAttempt >= _options.RetryWindow)
+        var throttled = rule.Connection is ConnectionAction.BackOff;
+        if (SendOutcomePolicy.RetryWindowPassed(delivery.FirstAttemptAt ?? now, now, _options.RetryWindow))
         {
             await run.Claims.RecordFailedAsync(delivery.Id, $"gave up after {_options.RetryWindowHours:0.##} h of retries: {ex.Message}", CancellationToken.None);
             _metrics.Failed(run.Send.ListName, NewsletterMetrics.FailureReason.RetriesExhausted);
@@ -387,12 +363,12 @@ public sealed partial class BatchSender
         }
 
         var due = now + _options.RetryDelay(delivery.Attempts + 1);
-        await run.Claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain, CancellationToken.None);
+        await run.Claims.RecordDeferredAsync(delivery.Id, ex.Message, due, uncertain: rule.Delivery is DeliveryAction.DeferUncertain, CancellationToken.None);
         _metrics.Deferred(run.Send.ListName, throttled, ex.ReplyCode);
         run.Deferred++;
         run.Later(due);
         LogDeferred(run.Send.IssueNumber, delivery.Email, ex.Message, due);
-        if (!connectionFault)
+        if (rule.Connection is ConnectionAction.GoOn)
         {
             return true;
         }
@@ -400,12 +376,12 @@ public sealed partial class BatchSender
         if (throttled)
         {
             // The server asks us to slow down: this connection backs off, longer each time it is asked again.
-            var pause = TimeSpan.FromSeconds(Math.Min(_options.ThrottlePauseSeconds * Math.Pow(2, run.Throttles++), 120));
+            var pause = SendOutcomePolicy.ThrottlePause(_options.ThrottlePauseSeconds, run.Throttles++);
             LogThrottled(run.Send.IssueNumber, ex.ReplyCode ?? 0, pause);
             await Task.Delay(pause, _clock, cancellationToken);
         }
 
-        if (++run.ConnectionFailures >= ConnectionFailuresBeforeGivingUp)
+        if (SendOutcomePolicy.GivesUp(++run.ConnectionFailures))
         {
             // The server is unwell; leave the rest of the batch for the next run instead of hammering it.
             LogGivingUp(run.Send.IssueNumber, run.BatchNumber, run.ConnectionFailures);
@@ -438,31 +414,11 @@ public sealed partial class BatchSender
         return false;
     }
 
-    /// <summary>
-    /// Stops the send because a disk is full: the claimed delivery (not written) goes back to pending, the send pauses with a
-    /// reason naming the full file or folder, and <see cref="SendHalts"/> tells this process's watcher even if the database
-    /// itself is on the full disk and cannot record the pause.
-    /// </summary>
+    /// <summary>Stops the send because a disk is full (<see cref="FullDiskStop"/>): this run ends.</summary>
     private async Task HaltForFullDiskAsync(BatchRun run, DiskFullException full, long? claimedDeliveryId)
     {
-        var reason = $"{full.Message} Nothing was lost: what was not sent waits, pending. Once there is space, resume with " +
-                     $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.";
         run.Stopped = true;
-        _halts.Halt(run.Send.Id, reason);
-        try
-        {
-            if (claimedDeliveryId is { } id)
-            {
-                await _claims.ReleaseAsync(id, "not sent: the disk is full", CancellationToken.None);
-            }
-            await PauseAsync(run, reason);
-        }
-        catch (Exception ex) when (_diskFull.Recognise(ex) is not null)
-        {
-            // The database is on a full disk too. A delivery left claimed is returned to pending by the next
-            // `send --resume` once this process's heartbeat is old, like one from a crashed worker.
-            LogPauseNotRecorded(run.Send.IssueNumber, run.Send.ListName, reason);
-        }
+        await _fullDisk.StopAsync(run.Send, full, claimedDeliveryId);
     }
 
     private async Task PauseAsync(BatchRun run, string reason)
@@ -527,9 +483,6 @@ public sealed partial class BatchSender
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} paused: {Reason}")]
     private partial void LogPaused(int issueNumber, string listName, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Issue #{IssueNumber} to {ListName} stopped, and the database could not record the pause: {Reason}")]
-    private partial void LogPauseNotRecorded(int issueNumber, string listName, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to {ListName} batch {BatchNumber}: {Sent} sent, {Failed} failed, {Deferred} deferred, {Skipped} skipped in {Elapsed}")]
     private partial void LogBatchDone(int issueNumber, string listName, int batchNumber, int sent, int failed, int deferred, int skipped, TimeSpan elapsed);

@@ -8,7 +8,8 @@ public static class SendingServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start-up) <see cref="SendingOptions"/>, and registers the send engine: <see cref="BatchSender"/>,
-    /// <see cref="MailConnectionPool"/> and <see cref="SendHalts"/>, as singletons. The host provides what the engine reads from
+    /// <see cref="MailConnectionPool"/>, <see cref="SendHalts"/>, <see cref="FullDiskStop"/> and <see cref="HaltRecorder"/> (which the
+    /// host runs as a hosted service where batches run), as singletons. The host provides what the engine reads from
     /// elsewhere: the delivery log, suppression list and rate limiter (the store), an <see cref="IIssueBodySource"/> and an
     /// <see cref="IDiskFullErrors"/>; <see cref="DeliveryServiceCollectionExtensions.AddDelivery"/> the builder and transport.
     /// </summary>
@@ -18,6 +19,8 @@ public static class SendingServiceCollectionExtensions
         services.AddOptions<SendingOptions>().BindSection(SendingOptions.SectionName).ValidateSectionAnnotations().ValidateOnStart();
         services.TryAddSingleton<MailConnectionPool>();
         services.TryAddSingleton<SendHalts>();
+        services.TryAddSingleton<FullDiskStop>();
+        services.TryAddSingleton<HaltRecorder>();
         services.TryAddSingleton<BatchSender>();
         return services;
     }

@@ -28,12 +28,14 @@ public static class SendJobsServiceCollectionExtensions
         if (claimsDeliveries)
         {
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
+            services.AddHostedService(provider => provider.GetRequiredService<HaltRecorder>());
         }
         services.AddTransient<SendScheduler>();
         services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();
+        services.AddSingleton<BatchLeases>();
         return services;
     }
 }

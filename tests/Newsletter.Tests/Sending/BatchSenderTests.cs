@@ -321,7 +321,7 @@ public sealed class BatchSenderTests : IAsyncLifetime
         _pools.Add(pool);
         var builder = new IssueMessageBuilder(Options.Create(DeliveryTestData.Sender), DeliveryTestData.Urls(), _clock);
         return new BatchSender(_log, _log, _log, _log, Suppressions(), new RateLimiter(_database.Database, _clock), new Bodies(() => _bodySource?.Invoke() ?? _body),
-            builder, pool, new SendHalts(), new DiskFullOnly(), sendingOptions, deliveryOptions, _metrics.Metrics, _clock, NullLogger<BatchSender>.Instance);
+            builder, pool, new FullDiskStop(_log, _log, new SendHalts(), new DiskFullOnly(), NullLogger<FullDiskStop>.Instance), sendingOptions, deliveryOptions, _metrics.Metrics, _clock, NullLogger<BatchSender>.Instance);
     }
 
     private static DeliveryOptions Smtp(int port, string? user = null, string? password = null) => new()
