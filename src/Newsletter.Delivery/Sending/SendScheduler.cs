@@ -1,18 +1,14 @@
-using Hangfire;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
-using Newsletter.Delivery.Sending;
 using Newsletter.Delivery.Transports;
-using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering;
-using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Scheduling;
 
-namespace Newsletter.Worker.Sending;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>
 /// Records a send's deliveries and queues (or schedules) its fan-out job, and carries out operators' pause, resume and cancel
@@ -22,13 +18,12 @@ public sealed partial class SendScheduler(
     ISendStore log,
     IDeliveryProgress progress,
     IIssueStore issues,
-    IBackgroundJobClient jobs,
-    WorkerHeartbeat worker,
+    ISendJobQueue jobs,
+    ClaimRecovery abandonedClaims,
     RenderedIssueCache renders,
     SendHalts halts,
-    MailingListCatalog lists,
+    IListDisplayNames lists,
     IOptions<DeliveryOptions> delivery,
-    IOptions<JobsOptions> jobsOptions,
     NewsletterMetrics metrics,
     TimeProvider clock,
     ILogger<SendScheduler> logger) : ISendControl
@@ -53,7 +48,7 @@ public sealed partial class SendScheduler(
         await RenderFirstAsync(issueNumber, list, cancellationToken);
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
-        var batchSize = BatchSizing.For(list.SubscriberCount, delivery.Value.BatchSize, jobsOptions.Value.WorkerCount);
+        var batchSize = BatchSizing.For(list.SubscriberCount, delivery.Value.BatchSize, jobs.WorkerCount);
         var send = existing ?? await log.CreateSendAsync(issueNumber, list, batchSize, at, cancellationToken);
         if (existing is null)
         {
@@ -141,7 +136,7 @@ public sealed partial class SendScheduler(
         var retried = retryFailed ? await log.RetryFailedAsync(send.Id, cancellationToken) : 0;
         if (resume)
         {
-            await worker.RecoverAsync(cancellationToken);
+            await abandonedClaims.RecoverAsync(cancellationToken);
             if (await log.ResumeSendAsync(send.Id, cancellationToken))
             {
                 LogResumed(send.IssueNumber, send.ListName);
@@ -166,12 +161,12 @@ public sealed partial class SendScheduler(
         // The stored time, not this call's: queuing a send again (to carry it on, or to resume it) must not bring it forward.
         if (send is { State: SendState.Scheduled, ScheduledFor: { } when } && when > clock.GetUtcNow())
         {
-            jobs.Schedule<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None), when);
+            jobs.ScheduleFanOut(send.Id, when);
             LogScheduled(send.IssueNumber, send.ListName, send.RecipientCount, when);
             return new ScheduledSend(send, isNew, AlreadyFinished: false, retried, ScheduledFor: when);
         }
 
-        jobs.Enqueue<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None));
+        jobs.QueueFanOut(send.Id);
         LogQueued(send.IssueNumber, send.ListName, send.RecipientCount, !isNew);
         return new ScheduledSend(send, isNew, AlreadyFinished: false, retried);
     }
