@@ -1,7 +1,7 @@
 namespace Newsletter.Delivery.Sending;
 
 /// <summary>
-/// The job system that runs a send's fan-out, as <see cref="SendScheduler"/> and <see cref="ClaimRecovery"/> need it. The
+/// The job system that runs a send's fan-out, as <see cref="SendQueue"/> and <see cref="ClaimRecovery"/> need it. The
 /// worker implements it with Hangfire, so that the send engine knows no job system.
 /// </summary>
 public interface ISendJobQueue
