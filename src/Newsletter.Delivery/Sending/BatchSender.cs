@@ -40,61 +40,34 @@ namespace Newsletter.Delivery.Sending;
 /// </remarks>
 public sealed partial class BatchSender
 {
-    private static readonly TimeSpan ErrorBudgetCheckInterval = TimeSpan.FromSeconds(1);
-
     /// <summary>Retries due this soon are waited for in this run; later ones are left to the next run.</summary>
     private static readonly TimeSpan WaitInProcessFor = TimeSpan.FromSeconds(30);
 
-    private readonly ISendStore _sends;
-    private readonly IDeliveryClaims _claims;
-    private readonly IDeliveryProgress _progress;
-    private readonly IWorkerHeartbeats _heartbeats;
-    private readonly ISuppressionList _suppressions;
-    private readonly IRateLimiter _rateLimiter;
-    private readonly IIssueBodySource _bodies;
-    private readonly IssueMessageBuilder _messages;
+    private readonly BatchStore _store;
+    private readonly BatchMessages _messages;
     private readonly MailConnectionPool _connections;
     private readonly FullDiskStop _fullDisk;
     private readonly NewsletterMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly SendingOptions _options;
-    private readonly ErrorBudget _errorBudget;
+    private readonly ErrorBudgetCheck _errorBudget;
     private readonly IReadOnlyList<RateLimit> _rateLimits;
-    private readonly bool _timesReplies;
 
-    /// <param name="sends">The send's state: read before each pass, paused by the rules that stop a send.</param>
-    /// <param name="claims">The batch's deliveries, a claim before each message, and each outcome.</param>
-    /// <param name="progress">The send's counts, for the error budget.</param>
-    /// <param name="heartbeats">The heartbeat that keeps this worker's claims honoured.</param>
-    public BatchSender(ISendStore sends, IDeliveryClaims claims, IDeliveryProgress progress, IWorkerHeartbeats heartbeats,
-        ISuppressionList suppressions, IRateLimiter rateLimiter, IIssueBodySource bodies, IssueMessageBuilder messages,
-        MailConnectionPool connections, FullDiskStop fullDisk, IOptions<SendingOptions> sendingOptions,
-        IOptions<DeliveryOptions> deliveryOptions, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
+    public BatchSender(BatchStore store, BatchMessages messages, MailConnectionPool connections, FullDiskStop fullDisk,
+        IOptions<SendingOptions> options, NewsletterMetrics metrics, TimeProvider clock, ILogger<BatchSender> logger)
     {
-        _sends = sends;
-        _claims = claims;
-        _progress = progress;
-        _heartbeats = heartbeats;
-        _suppressions = suppressions;
-        _rateLimiter = rateLimiter;
-        _bodies = bodies;
+        _store = store;
         _messages = messages;
         _connections = connections;
         _fullDisk = fullDisk;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
-        _options = sendingOptions.Value;
-        _errorBudget = new ErrorBudget(_options.ErrorBudget, _options.ErrorBudgetMinimumAttempts);
+        _options = options.Value;
+        _errorBudget = new ErrorBudgetCheck(store.Progress, _options, clock);
         // Once, not per message: the limits do not change while the process runs.
-        var limits = new List<RateLimit>(3);
-        if (_options.PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
-        if (_options.PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
-        if (_options.PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
-        _rateLimits = limits;
-        // A pickup write has no server reply to time.
-        _timesReplies = deliveryOptions.Value.Transport == MailTransportKind.Smtp;
+        _rateLimits = _options.RateLimits();
     }
 
     /// <summary>
@@ -126,7 +99,7 @@ public sealed partial class BatchSender
         if (!run.Stopped)
         {
             LogBatchDone(send.IssueNumber, send.ListName, batchNumber, run.Sent, run.Failed, run.Deferred, run.Skipped, _clock.GetUtcNow() - started);
-            await _sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
+            await _store.Sends.TryMarkSendFinishedAsync(send.Id, cancellationToken);
         }
         return new BatchOutcome(run.Sent, run.Failed, run.Deferred, run.Skipped, run.Stopped, run.Stopped ? null : run.RunAgainAt);
     }
@@ -139,7 +112,7 @@ public sealed partial class BatchSender
         {
             // The caller has just read the send: the first pass goes by that; each later pass (after a wait) reads it again,
             // since an operator may have paused or cancelled it meanwhile. Every claim also checks the send's state.
-            var current = pass == 0 ? send : await _sends.GetSendAsync(send.Id, cancellationToken);
+            var current = pass == 0 ? send : await _store.Sends.GetSendAsync(send.Id, cancellationToken);
             if (current?.State is not (SendState.Scheduled or SendState.Running))
             {
                 run.Stopped = true;
@@ -147,7 +120,7 @@ public sealed partial class BatchSender
                 return;
             }
 
-            var batch = await _claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
+            var batch = await _store.Claims.GetBatchAsync(send.Id, run.BatchNumber, cancellationToken);
             if (!batch.Any(d => d.State is DeliveryState.Pending or DeliveryState.Deferred))
             {
                 return;
@@ -156,7 +129,7 @@ public sealed partial class BatchSender
             EncodedIssueBody body;
             try
             {
-                body = await _bodies.GetBodyAsync(send.IssueNumber, run.List, cancellationToken);
+                body = await _messages.Bodies.GetBodyAsync(send.IssueNumber, run.List, cancellationToken);
             }
             catch (TemplateException ex)
             {
@@ -168,11 +141,11 @@ public sealed partial class BatchSender
             }
 
             // Before the first claim of the pass, so a claim is never older than its worker's heartbeat.
-            await _heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
+            await _store.Heartbeats.HeartbeatAsync(run.WorkerId, cancellationToken);
             run.StartPass();
             await using (var lease = await _connections.RentAsync(cancellationToken))
             // This connection's claims and outcomes on one database connection: one commit per message (IDeliveryClaimSession).
-            await using (var session = await _claims.OpenSessionAsync(run.WorkerId, cancellationToken))
+            await using (var session = await _store.Claims.OpenSessionAsync(run.WorkerId, cancellationToken))
             {
                 run.Claims = session;
                 foreach (var delivery in batch)
@@ -240,7 +213,7 @@ public sealed partial class BatchSender
         OutgoingMessage message;
         try
         {
-            message = _messages.Build(body, run.List, new Subscriber(delivery.Email, delivery.Name));
+            message = _messages.Builder.Build(body, run.List, new Subscriber(delivery.Email, delivery.Name));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -255,8 +228,7 @@ public sealed partial class BatchSender
         {
             try
             {
-                var session = await lease.SessionAsync(cancellationToken);
-                var reply = await SendTimedAsync(session, message, cancellationToken);
+                var reply = await lease.SendAsync(message, cancellationToken);
                 // Once the server has the message, the outcome is recorded even if we are shutting down.
                 await run.Claims.RecordSentAsync(delivery.Id, reply, message.Message.MessageId, CancellationToken.None);
                 _metrics.Sent(run.Send.ListName);
@@ -305,7 +277,7 @@ public sealed partial class BatchSender
                 await run.Claims.RecordFailedAsync(delivery.Id, ex.Message, CancellationToken.None);
                 if (rule.Delivery is DeliveryAction.FailAndSuppress)
                 {
-                    await _suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
+                    await _store.Suppressions.AddAsync(delivery.Email, null, SuppressionReason.Refused, ex.Message, CancellationToken.None);
                 }
                 LogRejected(send.IssueNumber, delivery.Email, ex.Message);
                 _metrics.Failed(send.ListName, rule.Delivery is DeliveryAction.FailAndSuppress
@@ -325,27 +297,6 @@ public sealed partial class BatchSender
 
             default:
                 return await DeferAsync(run, delivery, ex, rule, cancellationToken);
-        }
-    }
-
-    /// <summary>Hands the message to the session, timing the server's final reply.</summary>
-    private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
-    {
-        if (!_timesReplies)
-        {
-            return await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
-        }
-        var handedOver = _clock.GetTimestamp();
-        try
-        {
-            var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
-            _metrics.SmtpReply(_clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
-            return reply;
-        }
-        catch (DeliveryException ex)
-        {
-            _metrics.SmtpReply(_clock.GetElapsedTime(handedOver), ex.ReplyCode);
-            throw;
         }
     }
 
@@ -392,25 +343,11 @@ public sealed partial class BatchSender
 
     private async Task<bool> WithinErrorBudgetAsync(BatchRun run, CancellationToken cancellationToken)
     {
-        // Counting the whole send on every failure made a large send with many (tolerated) failures quadratic. The first
-        // failures of a run are always checked, so a broken send stops early; after that, once a second is enough.
-        var now = _clock.GetUtcNow();
-        if (run.Failed > _options.ErrorBudgetMinimumAttempts && now - run.LastBudgetCheck < ErrorBudgetCheckInterval)
+        if (await _errorBudget.ExceededAsync(run, cancellationToken) is not { } reason)
         {
             return true;
         }
-        run.LastBudgetCheck = now;
-
-        var counts = await _progress.CountAsync(run.Send.IssueNumber, run.Send.Id, cancellationToken);
-        var tried = counts.Sent + counts.Failed;
-        if (!_errorBudget.IsExceeded(counts.Failed, tried))
-        {
-            return true;
-        }
-
-        await PauseAsync(run, $"{counts.Failed} of {tried} messages failed permanently: with 99% confidence more than the error budget of " +
-                              $"{_options.ErrorBudget:P0} (Newsletter:Sending:ErrorBudget). See `newsletter status {run.Send.IssueNumber}`; resume with " +
-                              $"`newsletter send {run.Send.IssueNumber} --list {run.Send.ListName} --resume`.");
+        await PauseAsync(run, reason);
         return false;
     }
 
@@ -424,7 +361,7 @@ public sealed partial class BatchSender
     private async Task PauseAsync(BatchRun run, string reason)
     {
         run.Stopped = true;
-        if (await _sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
+        if (await _store.Sends.PauseSendAsync(run.Send.Id, reason, CancellationToken.None))
         {
             LogPaused(run.Send.IssueNumber, run.Send.ListName, reason);
         }
@@ -432,37 +369,11 @@ public sealed partial class BatchSender
 
     private async Task WaitForRateLimitAsync(BatchRun run, CancellationToken cancellationToken)
     {
-        while (await _rateLimiter.TryAcquireAsync(_connections.Destination, _rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
+        while (await _store.RateLimiter.TryAcquireAsync(_connections.Destination, _rateLimits, cancellationToken) is { } wait && wait > TimeSpan.Zero)
         {
             // The previous message's "sent" is written before waiting, so a crash during the wait cannot send it again.
             await run.Claims.FlushAsync(cancellationToken);
             await Task.Delay(wait, _clock, cancellationToken);
-        }
-    }
-
-    /// <summary>What one run of a batch did, and when its deferred deliveries are next due.</summary>
-    private sealed class BatchRun(Send send, ListIdentity list, int batchNumber, string workerId)
-    {
-        public Send Send { get; } = send;
-        public ListIdentity List { get; } = list;
-        public int BatchNumber { get; } = batchNumber;
-        public string WorkerId { get; } = workerId;
-        public int Sent, Failed, Deferred, Skipped, ConnectionFailures, Throttles;
-        public bool Stopped;
-        public DateTimeOffset LastBudgetCheck;
-        public DateTimeOffset? NextDue { get; private set; }
-        public DateTimeOffset? RunAgainAt { get; set; }
-
-        /// <summary>The current pass's claims and outcomes, on its connection's own database connection.</summary>
-        public IDeliveryClaimSession Claims { get; set; } = null!;
-
-        public void Later(DateTimeOffset due) => NextDue = NextDue is { } known && known <= due ? known : due;
-
-        /// <summary>Starts another pass over the batch: the earliest due time is recomputed from what is still deferred.</summary>
-        public void StartPass()
-        {
-            NextDue = null;
-            ConnectionFailures = 0;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Monitoring;
+using Newsletter.Delivery.Messages;
 using Newsletter.Delivery.Transports;
 
 namespace Newsletter.Delivery.Sending;
@@ -40,6 +41,27 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         }
     }
 
+    /// <summary>Hands the message to the session, timing the server's final reply (a pickup write has no reply to time).</summary>
+    private async Task<string> SendTimedAsync(IMailTransportSession session, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        if (delivery.Value.Transport != MailTransportKind.Smtp)
+        {
+            return await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+        }
+        var handedOver = clock.GetTimestamp();
+        try
+        {
+            var reply = await session.SendAsync(message.Message, message.EnvelopeSender, cancellationToken);
+            metrics.SmtpReply(clock.GetElapsedTime(handedOver), replyCode: 250); // any 2xx: the session returns the text only
+            return reply;
+        }
+        catch (DeliveryException ex)
+        {
+            metrics.SmtpReply(clock.GetElapsedTime(handedOver), ex.ReplyCode);
+            throw;
+        }
+    }
+
     /// <summary>Waits for a free slot. The lease opens a session only when the first message needs it.</summary>
     public async Task<Lease> RentAsync(CancellationToken cancellationToken)
     {
@@ -72,8 +94,13 @@ public sealed class MailConnectionPool(IMailTransport transport, IOptions<Sendin
         /// <summary>Whether the session came from an earlier batch (a failure on it may just mean the server dropped it while idle).</summary>
         public bool IsReused { get; private set; } = session is not null;
 
-        /// <exception cref="DeliveryException">The transport cannot be reached or refuses the session.</exception>
-        public async Task<IMailTransportSession> SessionAsync(CancellationToken cancellationToken)
+        /// <summary>Sends the message on this lease's session, opening one first if it has none (or its session broke).</summary>
+        /// <returns>The server's final reply.</returns>
+        /// <exception cref="DeliveryException">The transport cannot be reached, refuses the session or the message.</exception>
+        public async Task<string> SendAsync(OutgoingMessage message, CancellationToken cancellationToken) =>
+            await pool.SendTimedAsync(await SessionAsync(cancellationToken), message, cancellationToken);
+
+        private async Task<IMailTransportSession> SessionAsync(CancellationToken cancellationToken)
         {
             if (session is { IsUsable: true })
             {

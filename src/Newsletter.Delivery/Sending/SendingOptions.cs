@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Newsletter.Core.Deliveries;
 
 namespace Newsletter.Delivery.Sending;
 
@@ -65,5 +66,15 @@ public sealed class SendingOptions
     {
         IReadOnlyList<double> delays = RetryDelaysSeconds is { Length: > 0 } configured ? configured : DefaultRetryDelaysSeconds;
         return TimeSpan.FromSeconds(delays[Math.Clamp(attempt - 1, 0, delays.Count - 1)]);
+    }
+
+    /// <summary>The configured rate limits (per second, minute, hour), shortest window first; empty when there are none.</summary>
+    public IReadOnlyList<RateLimit> RateLimits()
+    {
+        var limits = new List<RateLimit>(3);
+        if (PerSecond is { } perSecond) limits.Add(new RateLimit(perSecond, TimeSpan.FromSeconds(1)));
+        if (PerMinute is { } perMinute) limits.Add(new RateLimit(perMinute, TimeSpan.FromMinutes(1)));
+        if (PerHour is { } perHour) limits.Add(new RateLimit(perHour, TimeSpan.FromHours(1)));
+        return limits;
     }
 }

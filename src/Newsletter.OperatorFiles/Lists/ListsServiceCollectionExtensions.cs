@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Newsletter.Core.Lists;
 
 namespace Newsletter.OperatorFiles.Lists;
 
@@ -16,7 +17,7 @@ namespace Newsletter.OperatorFiles.Lists;
 public static class ListsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="MailingListCatalog"/> and binds <see cref="ListsOptions"/>. Needs <see cref="IConfiguration"/> in the
+    /// Registers <see cref="MailingListCatalog"/> (also as Core's <see cref="IListDisplayNames"/>) and binds <see cref="ListsOptions"/>. Needs <see cref="IConfiguration"/> in the
     /// container (any host provides it); relative CSV paths resolve against the host's content root.
     /// </summary>
     /// <param name="validateAtStart">
@@ -41,6 +42,7 @@ public static class ListsServiceCollectionExtensions
         }
 
         services.TryAddSingleton<MailingListCatalog>();
+        services.TryAddSingleton<IListDisplayNames>(provider => provider.GetRequiredService<MailingListCatalog>());
         return services;
     }
 

@@ -16,6 +16,7 @@ namespace Newsletter.OperatorFiles.Lists;
 /// lists that did validate stay in force, and <see cref="Rejected"/> says why until the edit is fixed.
 /// </summary>
 public sealed partial class MailingListCatalog(IConfiguration configuration, ILogger<MailingListCatalog> logger, IHostEnvironment? environment = null)
+    : IListDisplayNames
 {
     private readonly Lock _gate = new();
     private MailingListLoadResult? _lastGood;
@@ -92,7 +93,7 @@ public sealed partial class MailingListCatalog(IConfiguration configuration, ILo
             .ToList();
     }
 
-    /// <summary>The display name for List-Id and the footer; the list's key if it has left the config since the send began.</summary>
+    /// <inheritdoc />
     public string DisplayNameOf(string listName) =>
         (LastGood ?? _latest ?? Load()).Find(listName)?.DisplayName ?? listName;
 

@@ -4,6 +4,7 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Messages;
+using Newsletter.Delivery.Sending;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering;
 using Newsletter.Worker.Hosting;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Delivery.Bounces;
+using Newsletter.Delivery.Sending;
 using Newsletter.Delivery.Transports;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.Worker.Hosting;

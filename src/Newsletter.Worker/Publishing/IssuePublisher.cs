@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Errors;
+using Newsletter.Delivery.Sending;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
-using Newsletter.Worker.Scheduling;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Publishing;
 

@@ -1,4 +1,3 @@
-using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Sending;
 using Newsletter.Worker.Scheduling;
 
@@ -7,11 +6,10 @@ namespace Newsletter.Worker.Sending;
 public static class SendJobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers what queues, runs and watches a send in this worker: <see cref="SendScheduler"/> (also as the web's
-    /// <see cref="ISendControl"/>), <see cref="SendWatcher"/>, the
-    /// Hangfire jobs (<see cref="FanOutJob"/>, <see cref="SendBatchJob"/>), what the send engine asks of the worker
-    /// (<see cref="RenderedIssueCache"/> as its <see cref="IIssueBodySource"/>, <see cref="DiskFullErrors"/> as its
-    /// <see cref="IDiskFullErrors"/>) and the <see cref="WorkerHeartbeat"/>. Needs the engine itself (<c>AddSending()</c>).
+    /// Registers what runs and watches a send in this worker: <see cref="SendWatcher"/>, the Hangfire jobs
+    /// (<see cref="FanOutJob"/>, <see cref="SendBatchJob"/>), what sending asks of the worker (<see cref="HangfireSendJobQueue"/>
+    /// as its <see cref="ISendJobQueue"/>, <see cref="DiskFullErrors"/> as its <see cref="IDiskFullErrors"/>) and the
+    /// <see cref="WorkerHeartbeat"/>. Needs sending itself (<c>AddSending()</c>).
     /// </summary>
     /// <param name="claimsDeliveries">
     /// This process runs batch jobs (a job server): it then beats its heartbeat and recovers the claims of workers that died.
@@ -20,8 +18,7 @@ public static class SendJobsServiceCollectionExtensions
     public static IServiceCollection AddSendJobs(this IServiceCollection services, bool claimsDeliveries)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton<RenderedIssueCache>();
-        services.AddSingleton<IIssueBodySource>(provider => provider.GetRequiredService<RenderedIssueCache>());
+        services.AddSingleton<ISendJobQueue, HangfireSendJobQueue>();
         services.AddSingleton<DiskFullErrors>();
         services.AddSingleton<IDiskFullErrors>(provider => provider.GetRequiredService<DiskFullErrors>());
         services.AddSingleton<WorkerHeartbeat>();
@@ -30,8 +27,6 @@ public static class SendJobsServiceCollectionExtensions
             services.AddHostedService(provider => provider.GetRequiredService<WorkerHeartbeat>());
             services.AddHostedService(provider => provider.GetRequiredService<HaltRecorder>());
         }
-        services.AddTransient<SendScheduler>();
-        services.AddTransient<ISendControl>(provider => provider.GetRequiredService<SendScheduler>());
         services.AddTransient<SendWatcher>();
         services.AddTransient<FanOutJob>();
         services.AddTransient<SendBatchJob>();

@@ -1,9 +1,6 @@
-using Hangfire;
-using Microsoft.Extensions.Options;
 using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Sending;
 using Newsletter.Storage;
-using Newsletter.Worker.Scheduling;
 
 namespace Newsletter.Worker.Sending;
 
@@ -11,10 +8,10 @@ namespace Newsletter.Worker.Sending;
 /// Keeps this process's claims honoured (a heartbeat in the store), and puts back to work the deliveries whose worker died
 /// mid-send (kill -9, power loss): they go back to pending and their send is queued again. The beat-and-recover loop runs only
 /// where the host registers it as a hosted service, which it does in job-server processes alone (the only ones that claim
-/// deliveries); elsewhere the instance only lends the send engine its <see cref="WorkerId"/> and <c>send --resume</c> its recovery.
+/// deliveries); elsewhere the instance only lends the send engine its <see cref="WorkerId"/>. The recovery itself is <see cref="ClaimRecovery"/>.
 /// </summary>
 public sealed partial class WorkerHeartbeat(
-    IWorkerHeartbeats log, IServiceProvider services, IOptions<SendingOptions> options, TimeProvider clock, ILogger<WorkerHeartbeat> logger)
+    IWorkerHeartbeats log, IServiceProvider services, TimeProvider clock, ILogger<WorkerHeartbeat> logger)
     : BackgroundService
 {
     /// <summary>A third of the shortest worker timeout allowed, so a live worker never misses enough beats to look dead.</summary>
@@ -34,7 +31,8 @@ public sealed partial class WorkerHeartbeat(
             try
             {
                 await BeatAsync(stoppingToken);
-                await RecoverAsync(stoppingToken);
+                // Resolved here, not injected: a process that only borrows WorkerId never opens the job storage.
+                await services.GetRequiredService<ClaimRecovery>().RecoverAsync(stoppingToken);
             }
             catch (StoreUnavailableException)
             {
@@ -47,21 +45,6 @@ public sealed partial class WorkerHeartbeat(
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    /// <summary>Returns abandoned claims to pending and queues their sends again; returns how many sends were resumed.</summary>
-    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
-    {
-        var sends = await log.RecoverAbandonedClaimsAsync(TimeSpan.FromSeconds(options.Value.WorkerTimeoutSeconds), cancellationToken);
-        foreach (var sendId in sends)
-        {
-            services.GetRequiredService<IBackgroundJobClient>().Enqueue<FanOutJob>(job => job.RunAsync(sendId, CancellationToken.None));
-            LogRecovered(sendId);
-        }
-        return sends.Count;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Send {SendId}: deliveries claimed by a worker that stopped were put back and the send queued again; they are marked uncertain")]
-    private partial void LogRecovered(long sendId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker heartbeat failed: {Reason}")]
     private partial void LogBeatFailed(string reason);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Storage.SQLite;
+using Newsletter.Delivery.Sending;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Scheduling;
 

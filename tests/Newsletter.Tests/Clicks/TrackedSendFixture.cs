@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Newsletter.Core.Composition;
+using Newsletter.Delivery.Sending;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.Tests.Support;
 using Newsletter.Tests.Web;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Clicks;
 

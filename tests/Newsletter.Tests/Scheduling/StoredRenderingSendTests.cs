@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
+using Newsletter.Delivery.Sending;
 using Newsletter.OperatorFiles.Lists;
 using Newsletter.OperatorFiles.Stories;
 using Newsletter.Rendering;

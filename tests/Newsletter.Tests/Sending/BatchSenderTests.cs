@@ -320,8 +320,9 @@ public sealed class BatchSenderTests : IAsyncLifetime
         var pool = new MailConnectionPool(transport, sendingOptions, deliveryOptions, _metrics.Metrics, _clock);
         _pools.Add(pool);
         var builder = new IssueMessageBuilder(Options.Create(DeliveryTestData.Sender), DeliveryTestData.Urls(), _clock);
-        return new BatchSender(_log, _log, _log, _log, Suppressions(), new RateLimiter(_database.Database, _clock), new Bodies(() => _bodySource?.Invoke() ?? _body),
-            builder, pool, new FullDiskStop(_log, _log, new SendHalts(), new DiskFullOnly(), NullLogger<FullDiskStop>.Instance), sendingOptions, deliveryOptions, _metrics.Metrics, _clock, NullLogger<BatchSender>.Instance);
+        return new BatchSender(new BatchStore(_log, _log, _log, _log, Suppressions(), new RateLimiter(_database.Database, _clock)),
+            new BatchMessages(new Bodies(() => _bodySource?.Invoke() ?? _body), builder),
+            pool, new FullDiskStop(_log, _log, new SendHalts(), new DiskFullOnly(), NullLogger<FullDiskStop>.Instance), sendingOptions, _metrics.Metrics, _clock, NullLogger<BatchSender>.Instance);
     }
 
     private static DeliveryOptions Smtp(int port, string? user = null, string? password = null) => new()

@@ -3,10 +3,10 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Sending;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;
 

@@ -5,10 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
+using Newsletter.Delivery.Sending;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;
 

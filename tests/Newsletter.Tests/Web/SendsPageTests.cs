@@ -7,11 +7,11 @@ using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
+using Newsletter.Delivery.Sending;
 using Newsletter.Storage;
 using Newsletter.Tests.Storage;
 using Newsletter.Tests.Support;
 using Newsletter.Worker.Scheduling;
-using Newsletter.Worker.Sending;
 
 namespace Newsletter.Tests.Web;
 

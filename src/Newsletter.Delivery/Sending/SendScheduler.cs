@@ -1,36 +1,25 @@
-using Hangfire;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Newsletter.Core.Composition;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Errors;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
-using Newsletter.Delivery.Sending;
-using Newsletter.Delivery.Transports;
-using Newsletter.OperatorFiles.Lists;
 using Newsletter.Rendering;
-using Newsletter.Worker.Hosting;
-using Newsletter.Worker.Scheduling;
 
-namespace Newsletter.Worker.Sending;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>
 /// Records a send's deliveries and queues (or schedules) its fan-out job, and carries out operators' pause, resume and cancel
-/// (<see cref="ISendControl"/>). One path queues a send, whether it is new, carried on by <c>send</c> again, or resumed.
+/// (<see cref="ISendControl"/>). <see cref="SendQueue"/> is the one path that queues a send.
 /// </summary>
 public sealed partial class SendScheduler(
     ISendStore log,
     IDeliveryProgress progress,
     IIssueStore issues,
-    IBackgroundJobClient jobs,
-    WorkerHeartbeat worker,
+    SendQueue queue,
     RenderedIssueCache renders,
-    SendHalts halts,
-    MailingListCatalog lists,
-    IOptions<DeliveryOptions> delivery,
-    IOptions<JobsOptions> jobsOptions,
+    IListDisplayNames lists,
     NewsletterMetrics metrics,
-    TimeProvider clock,
     ILogger<SendScheduler> logger) : ISendControl
 {
     /// <summary>
@@ -53,7 +42,7 @@ public sealed partial class SendScheduler(
         await RenderFirstAsync(issueNumber, list, cancellationToken);
 
         var existing = await log.FindSendAsync(issueNumber, list.Name, cancellationToken);
-        var batchSize = BatchSizing.For(list.SubscriberCount, delivery.Value.BatchSize, jobsOptions.Value.WorkerCount);
+        var batchSize = queue.BatchSizeFor(list);
         var send = existing ?? await log.CreateSendAsync(issueNumber, list, batchSize, at, cancellationToken);
         if (existing is null)
         {
@@ -68,7 +57,7 @@ public sealed partial class SendScheduler(
                 $"; it keeps that time. Run the command without --at to carry it on as it is.");
         }
 
-        return await QueueAsync(send, isNew: existing is null, resume, retryFailed, cancellationToken);
+        return await queue.QueueAsync(send, isNew: existing is null, resume, retryFailed, cancellationToken);
     }
 
     /// <summary>Finds the send of an issue to a list.</summary>
@@ -99,7 +88,7 @@ public sealed partial class SendScheduler(
         }
         // The send exists, so its list's membership is not read again: only its name and display name matter to the render.
         await RenderFirstAsync(send.IssueNumber, new ListIdentity(send.ListName, lists.DisplayNameOf(send.ListName)), cancellationToken);
-        return (await QueueAsync(send, isNew: false, resume: true, retryFailed: false, cancellationToken)).Send;
+        return (await queue.QueueAsync(send, isNew: false, resume: true, retryFailed: false, cancellationToken)).Send;
     }
 
     /// <inheritdoc />
@@ -135,65 +124,9 @@ public sealed partial class SendScheduler(
         }
     }
 
-    /// <summary>Queues (or schedules) the fan-out of a send that exists, after resuming it or retrying its failures if asked.</summary>
-    private async Task<ScheduledSend> QueueAsync(Send send, bool isNew, bool resume, bool retryFailed, CancellationToken cancellationToken)
-    {
-        var retried = retryFailed ? await log.RetryFailedAsync(send.Id, cancellationToken) : 0;
-        if (resume)
-        {
-            await worker.RecoverAsync(cancellationToken);
-            if (await log.ResumeSendAsync(send.Id, cancellationToken))
-            {
-                LogResumed(send.IssueNumber, send.ListName);
-            }
-        }
-        send = await log.GetSendAsync(send.Id, cancellationToken) ?? send;
-
-        switch (send.State)
-        {
-            case SendState.Finished:
-                return new ScheduledSend(send, IsNew: false, AlreadyFinished: true, retried);
-            case SendState.Cancelled:
-                throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' was cancelled; a cancelled send stays cancelled.");
-            case SendState.Paused:
-                throw new SendStateConflictException(send, $"The send of issue #{send.IssueNumber} to '{send.ListName}' is paused: {send.PauseReason} " +
-                                                           $"Resume it with `newsletter send {send.IssueNumber} --list {send.ListName} --resume`.");
-        }
-
-        // Queued again (after space was freed, say): a halt this process noted earlier no longer stands.
-        halts.Clear(send.Id);
-
-        // The stored time, not this call's: queuing a send again (to carry it on, or to resume it) must not bring it forward.
-        if (send is { State: SendState.Scheduled, ScheduledFor: { } when } && when > clock.GetUtcNow())
-        {
-            jobs.Schedule<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None), when);
-            LogScheduled(send.IssueNumber, send.ListName, send.RecipientCount, when);
-            return new ScheduledSend(send, isNew, AlreadyFinished: false, retried, ScheduledFor: when);
-        }
-
-        jobs.Enqueue<FanOutJob>(job => job.RunAsync(send.Id, CancellationToken.None));
-        LogQueued(send.IssueNumber, send.ListName, send.RecipientCount, !isNew);
-        return new ScheduledSend(send, isNew, AlreadyFinished: false, retried);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: {RecipientCount} recipients, scheduled for {At}")]
-    private partial void LogScheduled(int issueNumber, string listName, int recipientCount, DateTimeOffset at);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: {RecipientCount} recipients queued (resumed: {Resumed})")]
-    private partial void LogQueued(int issueNumber, string listName, int recipientCount, bool resumed);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: paused ({Reason})")]
     private partial void LogPaused(int issueNumber, string listName, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: resumed")]
-    private partial void LogResumed(int issueNumber, string listName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Issue #{IssueNumber} to list {ListName}: cancelled, {Cancelled} deliveries will not be sent")]
     private partial void LogCancelled(int issueNumber, string listName, int cancelled);
 }
-
-/// <param name="IsNew">The deliveries were recorded by this call.</param>
-/// <param name="AlreadyFinished">The send had finished before; nothing was queued.</param>
-/// <param name="Retried">Failed deliveries put back to pending by <c>--retry-failed</c>.</param>
-/// <param name="ScheduledFor">When the fan-out will run, if later than now; null when it was queued to run at once.</param>
-public sealed record ScheduledSend(Send Send, bool IsNew, bool AlreadyFinished, int Retried = 0, DateTimeOffset? ScheduledFor = null);

@@ -3,10 +3,9 @@ using Newsletter.Core.Composition;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Clicks;
 using Newsletter.Delivery.Messages;
-using Newsletter.Delivery.Sending;
 using Newsletter.Rendering;
 
-namespace Newsletter.Worker.Scheduling;
+namespace Newsletter.Delivery.Sending;
 
 /// <summary>
 /// Each (issue, list)'s bodies, rendered once when its send is created (<see cref="FreezeAsync"/>) and kept in the store, so
