@@ -160,8 +160,10 @@ public sealed class StoreOutageTests(StoreOutageTests.OwnPostgreSql postgres, IT
         }
         catch (TimeoutException)
         {
-            var stuck = await ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE state = 'sending'");
-            throw new TimeoutException($"The send did not finish within {timeout}: {stuck} deliveries still 'sending'; " +
+            var send = await ScalarAsync<string>("SELECT state || coalesce(' (' || pause_reason || ')', '') FROM sends");
+            var deliveries = await ScalarAsync<string>(
+                "SELECT string_agg(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM deliveries GROUP BY state) AS counts");
+            throw new TimeoutException($"The send did not finish within {timeout}: it is {send}; deliveries {deliveries}; " +
                                        $"{_smtp.Received.Count} messages received for {Subscribers} readers.");
         }
     }
