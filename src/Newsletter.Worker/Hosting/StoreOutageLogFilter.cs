@@ -4,19 +4,30 @@ namespace Newsletter.Worker.Hosting;
 
 /// <summary>
 /// Folds Hangfire's own warnings about an unreachable store into <see cref="StoreOutage"/>'s one line. While the store is
-/// known to be down, every Hangfire worker and job that touches it fails and says so ("Retry attempt 1 of 5 …", "57P01",
-/// "Connection is not open"), several lines every few seconds, each about the outage the operator has already been told
-/// of once. Those entries go to Debug instead (still there with <c>Logging:LogLevel:Hangfire=Debug</c>).
+/// down, every Hangfire worker and job that touches it fails and says so ("Connection is not open", "Retry attempt 1 of 5 …
+/// 57P01"), each about the outage the operator has already been told of once. Those entries go to Debug instead (still
+/// there with <c>Logging:LogLevel:Hangfire=Debug</c>).
 /// </summary>
 /// <remarks>
-/// Only an entry whose exception is, somewhere in its chain, the store being unreachable (the store's own test, the one
-/// <see cref="StoreOutage"/> uses) is folded, and only while the outage is on: a Hangfire error with any other cause, or
-/// any error once the store answers again, is logged as Hangfire wrote it. The outage state is resolved at the first such
-/// entry, not when the factory is built, because <see cref="StoreOutage"/> itself logs through this factory.
+/// What is folded, and nothing else:
+/// <list type="bullet">
+/// <item>an entry whose exception is, somewhere in its chain, the store being unreachable (the store's own test, the one
+/// <see cref="StoreOutage"/> uses), while the outage is on or for <see cref="AfterOutage"/> after it ends: Hangfire can
+/// write a job's failure, and so logs its "Retry attempt", only once its storage answers again (measured with a real
+/// PostgreSQL restart: the retry warnings came 1–2 s after the store was back);</item>
+/// <item>while the outage is on, Npgsql's own <see cref="InvalidOperationException"/> ("Connection is not open"): a pooled
+/// connection the outage broke.</item>
+/// </list>
+/// A Hangfire error with any other cause, or the same causes while the store is up and no outage just ended, is logged as
+/// Hangfire wrote it. The outage state is resolved at the first entry with an exception, not when the factory is built,
+/// because <see cref="StoreOutage"/> itself logs through this factory.
 /// </remarks>
 public sealed class StoreOutageLogFilter(ILoggerFactory inner, Func<StoreOutage?> outage) : ILoggerFactory
 {
     private const string HangfireCategory = "Hangfire";
+
+    /// <summary>How long after an outage ends a Hangfire entry caused by it still counts as about it.</summary>
+    public static readonly TimeSpan AfterOutage = TimeSpan.FromMinutes(1);
 
     public ILogger CreateLogger(string categoryName)
     {
@@ -28,16 +39,17 @@ public sealed class StoreOutageLogFilter(ILoggerFactory inner, Func<StoreOutage?
 
     public void Dispose() => inner.Dispose();
 
-    /// <summary>Whether <paramref name="exception"/>, or one it wraps, means the store cannot be reached while it is known to be down.</summary>
-    private static bool IsTheKnownOutage(StoreOutage? outage, Exception exception)
+    /// <summary>Whether <paramref name="exception"/>, or one it wraps, is the outage this process has logged (see the remarks).</summary>
+    private static bool IsAboutTheOutage(StoreOutage? outage, Exception exception)
     {
-        if (outage is not { IsDown: true })
+        if (outage is null || !outage.RecentlyBack(AfterOutage))
         {
             return false;
         }
+        var down = outage.IsDown;
         for (var cause = exception; cause is not null; cause = cause.InnerException)
         {
-            if (outage.IsUnreachable(cause))
+            if (outage.IsUnreachable(cause) || (down && cause is InvalidOperationException { Source: "Npgsql" }))
             {
                 return true;
             }
@@ -53,7 +65,7 @@ public sealed class StoreOutageLogFilter(ILoggerFactory inner, Func<StoreOutage?
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (logLevel is >= LogLevel.Warning and < LogLevel.None && exception is not null && IsTheKnownOutage(outage(), exception))
+            if (logLevel is >= LogLevel.Warning and < LogLevel.None && exception is not null && IsAboutTheOutage(outage(), exception))
             {
                 logLevel = LogLevel.Debug;
                 if (!inner.IsEnabled(logLevel))

@@ -35,6 +35,14 @@ public sealed class StoreOutageLogFilterTests(PostgreSqlDatabaseFixture database
         return await Assert.ThrowsAsync<PostgresException>(() => query.ExecuteScalarAsync());
     }
 
+    /// <summary>What Npgsql throws when a command is given a connection that is not open: a pooled one the outage broke.</summary>
+    private async Task<InvalidOperationException> ConnectionNotOpenAsync()
+    {
+        await using var closed = new NpgsqlConnection(database.ConnectionString);
+        await using var query = new NpgsqlCommand("SELECT 1", closed);
+        return await Assert.ThrowsAsync<InvalidOperationException>(() => query.ExecuteScalarAsync());
+    }
+
     private Microsoft.Extensions.Hosting.IHost PostgreSqlHost(LogCapture capture)
     {
         _environment.Settings["Newsletter:Store:Provider"] = "PostgreSql";
@@ -45,7 +53,7 @@ public sealed class StoreOutageLogFilterTests(PostgreSqlDatabaseFixture database
     }
 
     [Fact]
-    public async Task HangfireRetryWarnings_AreFoldedIntoTheOutagesOneLine_WhileTheStoreIsKnownToBeDown()
+    public async Task HangfireWarnings_AreFoldedIntoTheOutagesOneLine_WhileTheStoreIsDownAndAsItComesBack()
     {
         var capture = new LogCapture();
         using var host = PostgreSqlHost(capture);
@@ -53,18 +61,23 @@ public sealed class StoreOutageLogFilterTests(PostgreSqlDatabaseFixture database
         Assert.Equal("57P01", terminated.SqlState);
         var hangfire = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hangfire.AutomaticRetryAttribute");
 
-        host.Services.GetRequiredService<StoreOutage>().Failed(terminated);
-        for (var job = 0; job < 3; job++)
-        {
-            hangfire.LogWarning(new JobPerformanceException("An exception occurred during performance of the job.", terminated), RetryWarning);
-        }
+        var notOpen = await ConnectionNotOpenAsync();
+        var outage = host.Services.GetRequiredService<StoreOutage>();
+        var hangfireLock = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hangfire.PostgreSql.PostgreSqlDistributedLock");
+
+        outage.Failed(terminated);
+        hangfireLock.LogWarning(notOpen, "hangfire:recurring-jobs:lock: Failed to acquire lock");
+        hangfire.LogWarning(new JobPerformanceException("An exception occurred during performance of the job.", terminated), RetryWarning);
+        // Hangfire writes a job's failure, and logs its retry, only once its storage answers again.
+        outage.Succeeded();
+        hangfire.LogWarning(new JobPerformanceException("An exception occurred during performance of the job.", terminated), RetryWarning);
 
         Assert.Single(capture.Lines, l => l.Contains("cannot be reached", StringComparison.Ordinal));
-        Assert.DoesNotContain(capture.Lines, l => l.Contains("Retry attempt", StringComparison.Ordinal));
+        Assert.DoesNotContain(capture.Lines, l => l.Contains("Hangfire", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task HangfireRetryWarnings_AreLogged_WhenTheStoreIsUpOrTheCauseIsAnother()
+    public async Task HangfireWarnings_AreLogged_WhenTheStoreIsUpOrTheCauseIsAnother()
     {
         var capture = new LogCapture();
         using var host = PostgreSqlHost(capture);
@@ -72,16 +85,19 @@ public sealed class StoreOutageLogFilterTests(PostgreSqlDatabaseFixture database
         var outage = host.Services.GetRequiredService<StoreOutage>();
         var hangfire = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hangfire.AutomaticRetryAttribute");
 
-        // Never known to be down: a 57P01 is Hangfire's to report.
+        var notOpen = await ConnectionNotOpenAsync();
+
+        // Never known to be down: a 57P01, or a connection that is not open, is Hangfire's to report.
         hangfire.LogWarning(terminated, RetryWarning + " (store up)");
+        hangfire.LogWarning(notOpen, RetryWarning + " (not open, store up)");
         // Down, but the job failed for a reason of its own.
         outage.Failed(terminated);
         hangfire.LogWarning(new JobPerformanceException("An exception occurred during performance of the job.", new InvalidOperationException("a bug")), RetryWarning + " (a bug)");
-        // Back again.
+        // Back again: a connection that is not open is no longer the outage's.
         outage.Succeeded();
-        hangfire.LogWarning(terminated, RetryWarning + " (store back)");
+        hangfire.LogWarning(notOpen, RetryWarning + " (not open, store back)");
 
-        Assert.Equal(["(store up)", "(a bug)", "(store back)"],
+        Assert.Equal(["(store up)", "(not open, store up)", "(a bug)", "(not open, store back)"],
             capture.Lines.Where(l => l.Contains("Retry attempt", StringComparison.Ordinal)).Select(l => l[l.LastIndexOf('(')..]));
     }
 }
