@@ -206,6 +206,9 @@ public sealed class IssueMessageBuilder
         message.MessageId = MimeUtils.GenerateMessageId(_fromDomain);
         message.MimeVersion = new Version(1, 0);
         message.Body = new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
+        // Encoded here, not by whichever transport takes it: the pickup folder writes a message as built, and UTF-8 text
+        // left unencoded there is 8-bit content under an implied 7bit transfer encoding.
+        message.Prepare(EncodingConstraint.SevenBit);
         _dkim?.Sign(message);
         return new OutgoingMessage(message, EnvelopeSenderFor(recipient));
     }

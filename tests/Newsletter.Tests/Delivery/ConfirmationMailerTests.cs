@@ -62,6 +62,22 @@ public sealed partial class ConfirmationMailerTests : IAsyncLifetime
         Assert.Equal(("readers", "nora@example.org", "nonce42", Expires), (link.ListName, link.Email, link.Nonce, link.ExpiresAt));
     }
 
+    [Fact]
+    public async Task Send_WritesA7BitMessageToThePickupFolder_WhenTheTextHasCharactersBeyondAscii()
+    {
+        using var pickup = new TestEnvironment();
+        using var host = NewsletterHost.Create(new HostSettings(RunJobServer: false, pickup.Settings));
+
+        await host.Services.GetRequiredService<ConfirmationMailer>()
+            .SendAsync(Signup, new SignupRequest("readers", "zoe@example.org", "Zoë", Signup.ConsentHash), "nonce42", Expires, CancellationToken.None);
+
+        var written = Assert.Single(Directory.GetFiles(Path.Combine(pickup.Directory, "outbox"), "*.eml", SearchOption.AllDirectories));
+        var bytes = await File.ReadAllBytesAsync(written);
+        Assert.DoesNotContain(bytes, b => b >= 0x80);
+        var message = await MimeMessage.LoadAsync(new MemoryStream(bytes));
+        Assert.Contains("Hello Zoë,", message.TextBody);
+    }
+
     [GeneratedRegex(@"https://\S+/signup/confirm/\S+")]
     private static partial Regex ConfirmLink();
 }
