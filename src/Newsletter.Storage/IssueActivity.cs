@@ -34,29 +34,25 @@ public sealed class IssueActivity(StoreDatabase database) : IIssueActivity
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<LeaversCount>> LeaversAsync(int issueNumber, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UnsubscribesCount>> UnsubscribesAsync(int issueNumber, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // A suppression belongs to this issue when this issue reached the address on that list (or any list, for a complaint,
-        // which applies everywhere) before it, and no later issue reached the address before it.
-        var rows = await connection.QueryAsync<LeaverRow>(new CommandDefinition("""
-            SELECT sends.list_name AS ListName, suppressions.reason AS Reason, count(*) AS Count
+        // An unsubscribe belongs to this issue when this issue reached the address on that list before it, and no later issue
+        // reached the address before it.
+        var rows = await connection.QueryAsync<UnsubscribesRow>(new CommandDefinition("""
+            SELECT sends.list_name AS ListName, count(*) AS Count
             FROM suppressions
             JOIN deliveries ON deliveries.email_key = suppressions.email_key AND deliveries.issue_number = @issueNumber
                            AND deliveries.state = 'sent' AND deliveries.updated_at <= suppressions.created_at
             JOIN sends ON sends.id = deliveries.send_id
-            WHERE suppressions.reason IN ('unsubscribed', 'complaint')
+            WHERE suppressions.reason = 'unsubscribed'
               AND suppressions.list_name IN ('', sends.list_name)
               AND NOT EXISTS (SELECT 1 FROM deliveries later
                               WHERE later.email_key = suppressions.email_key AND later.issue_number > @issueNumber
                                 AND later.state = 'sent' AND later.updated_at <= suppressions.created_at)
-            GROUP BY sends.list_name, suppressions.reason
+            GROUP BY sends.list_name
             """, new { issueNumber }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return rows.GroupBy(r => r.ListName)
-            .Select(g => new LeaversCount(g.Key,
-                (int)g.Where(r => r.Reason == "unsubscribed").Sum(r => r.Count),
-                (int)g.Where(r => r.Reason == "complaint").Sum(r => r.Count)))
-            .ToList();
+        return rows.Select(r => new UnsubscribesCount(r.ListName, (int)r.Count)).ToList();
     }
 
     private sealed class SecondRow
@@ -71,10 +67,9 @@ public sealed class IssueActivity(StoreDatabase database) : IIssueActivity
         public string? Reason { get; set; }
     }
 
-    private sealed class LeaverRow
+    private sealed class UnsubscribesRow
     {
         public string ListName { get; set; } = "";
-        public string Reason { get; set; } = "";
         public long Count { get; set; }
     }
 }

@@ -17,7 +17,16 @@ public sealed record SendProgress(Send Send, DeliveryCounts Counts, DateTimeOffs
     /// <summary>
     /// Complaints per message the server accepted (0.003 is 0.3%, the Gmail and Yahoo limit); 0 before anything was sent.
     /// </summary>
-    public double ComplaintRate => Counts.Sent == 0 ? 0 : (double)Complaints / Counts.Sent;
+    public double ComplaintRate => ComplaintRateOf(Complaints, Counts.Sent);
+
+    /// <summary>
+    /// The complaint rate of any set of sends (a send, or an issue's sends together): their complaints over the messages they
+    /// delivered, not an average of their rates; 0 before anything was sent.
+    /// </summary>
+    public static double ComplaintRateOf(int complaints, int sent) => sent == 0 ? 0 : (double)complaints / sent;
+
+    /// <summary>A rate as operators read it: 0.003 → "0.3%", 0.0125 → "1.25%".</summary>
+    public static string Percent(double rate) => (rate * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>
     /// The send's phase. Never <see cref="SendPhase.Finished"/> while anything is pending, in flight or deferred, whatever the

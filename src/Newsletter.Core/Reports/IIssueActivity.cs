@@ -10,15 +10,15 @@ public interface IIssueActivity
     Task<IReadOnlyList<(string ListName, string Reason)>> FailuresAsync(int issueNumber, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Unsubscribes and complaints attributed to this issue, per list: the address left (or complained) after this issue reached
-    /// it and before any later issue did. The unsubscribe link and a complaint name no issue, so this is the attribution that
-    /// needs nothing more kept about the reader.
+    /// Unsubscribes attributed to this issue, per list: the address left after this issue reached it and before any later issue
+    /// did. The unsubscribe link names no issue, so this is the attribution that needs nothing more kept about the reader.
+    /// (Complaints need no such guess: a feedback report names the message, and each is counted against its send.)
     /// </summary>
-    Task<IReadOnlyList<LeaversCount>> LeaversAsync(int issueNumber, CancellationToken cancellationToken);
+    Task<IReadOnlyList<UnsubscribesCount>> UnsubscribesAsync(int issueNumber, CancellationToken cancellationToken);
 }
 
 /// <summary>A count in a time bucket that starts at <paramref name="At"/>.</summary>
 public sealed record TimeCount(DateTimeOffset At, long Count);
 
-/// <summary>How many of a list's readers unsubscribed and complained after an issue.</summary>
-public sealed record LeaversCount(string ListName, int Unsubscribes, int Complaints);
+/// <summary>How many of a list's readers unsubscribed after an issue.</summary>
+public sealed record UnsubscribesCount(string ListName, int Unsubscribes);

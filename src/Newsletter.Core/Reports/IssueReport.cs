@@ -29,7 +29,11 @@ public sealed record IssueReport(
 /// <summary>One list's send of the issue.</summary>
 /// <param name="Recipients">Deliveries recorded for the list (everyone on it when the send was created).</param>
 /// <param name="FailedByReason">Failures grouped by reason, most first.</param>
-/// <param name="Complaints">Complaints attributed to this issue (see <see cref="IIssueActivity.LeaversAsync"/>).</param>
+/// <param name="Unsubscribes">Unsubscribes attributed to this issue (see <see cref="IIssueActivity.UnsubscribesAsync"/>).</param>
+/// <param name="Complaints">
+/// Feedback-loop complaints about this list's message of this issue: the report names the message, so each is counted against
+/// its send (<see cref="Deliveries.SendProgress.Complaints"/>, the count <c>status</c> shows), whenever it arrives.
+/// </param>
 public sealed record ListReport(
     string ListName,
     string State,

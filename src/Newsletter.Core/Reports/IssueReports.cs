@@ -16,19 +16,19 @@ public sealed partial class IssueReports(IIssueStore issues, ISendStore sends, I
         var sendList = await sends.ListSendsAsync(issueNumber, cancellationToken);
         var sendProgress = await progress.GetSendProgressAsync(sendList.Select(s => s.Id).ToList(), cancellationToken);
         var failures = await activity.FailuresAsync(issueNumber, cancellationToken);
-        var leavers = (await activity.LeaversAsync(issueNumber, cancellationToken)).ToDictionary(l => l.ListName, StringComparer.Ordinal);
+        var unsubscribes = (await activity.UnsubscribesAsync(issueNumber, cancellationToken)).ToDictionary(l => l.ListName, StringComparer.Ordinal);
 
         var lists = sendProgress.Select(p =>
         {
             var c = p.Counts;
-            var left = leavers.GetValueOrDefault(p.Send.ListName);
+            var left = unsubscribes.GetValueOrDefault(p.Send.ListName);
             var reasons = failures.Where(f => f.ListName == p.Send.ListName)
                 .GroupBy(f => ReasonOf(f.Reason))
                 .Select(g => new ReasonCount(g.Key, g.Count()))
                 .OrderByDescending(r => r.Count).ThenBy(r => r.Reason, StringComparer.Ordinal)
                 .ToList();
             return new ListReport(p.Send.ListName, p.PhaseName, c.Total, c.Sent, c.Failed, reasons, c.Deferred, c.Suppressed,
-                c.Pending + c.Sending, left?.Unsubscribes ?? 0, left?.Complaints ?? 0, p.Send.StartedAt, p.Send.FinishedAt);
+                c.Pending + c.Sending, left?.Unsubscribes ?? 0, p.Complaints, p.Send.StartedAt, p.Send.FinishedAt);
         }).ToList();
 
         var links = await clicks.ListLinksAsync(issueNumber, cancellationToken);

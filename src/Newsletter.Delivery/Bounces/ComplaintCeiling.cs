@@ -1,4 +1,5 @@
 using System.Globalization;
+using Newsletter.Core.Deliveries;
 
 namespace Newsletter.Delivery.Bounces;
 
@@ -24,11 +25,8 @@ public sealed record ComplaintCeiling(double Rate, int MinimumDelivered, int Min
     public bool IsExceeded(int complaints, int delivered) =>
         delivered > 0 && delivered >= MinimumDelivered && complaints >= MinimumComplaints && (double)complaints / delivered > Rate;
 
-    /// <summary>A rate as operators read it: 0.003 → "0.3%", 0.0125 → "1.25%".</summary>
-    public static string Percent(double rate) => (rate * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
-
     /// <summary>The rule in one sentence, for <c>check</c> and the logs.</summary>
     public string Describe() =>
-        $"a running send pauses when its complaints are above {Percent(Rate)} of the messages delivered, once it has " +
+        $"a running send pauses when its complaints are above {SendProgress.Percent(Rate)} of the messages delivered, once it has " +
         $"{MinimumDelivered.ToString("N0", CultureInfo.InvariantCulture)} delivered and {MinimumComplaints} complaints";
 }

@@ -100,8 +100,8 @@ public sealed partial class ComplaintRules(
         }
 
         var (issue, list) = (send.Send.IssueNumber, send.Send.ListName);
-        var reason = $"{send.Complaints} complaints from {send.Counts.Sent.ToString("N0", CultureInfo.InvariantCulture)} messages delivered ({ComplaintCeiling.Percent(send.ComplaintRate)}) " +
-                     $"are above the complaint ceiling of {ComplaintCeiling.Percent(ceiling.Rate)} ({BounceOptions.SectionName}:ComplaintRateCeiling): " +
+        var reason = $"{send.Complaints} complaints from {send.Counts.Sent.ToString("N0", CultureInfo.InvariantCulture)} messages delivered ({SendProgress.Percent(send.ComplaintRate)}) " +
+                     $"are above the complaint ceiling of {SendProgress.Percent(ceiling.Rate)} ({BounceOptions.SectionName}:ComplaintRateCeiling): " +
                      $"mailbox providers junk or refuse mail from senders above it. The complainants are suppressed. Check how this list's readers " +
                      $"signed up and what they were sent (`newsletter status {issue}`), then resume with `newsletter send {issue} --list {list} --resume` " +
                      "or cancel the send.";

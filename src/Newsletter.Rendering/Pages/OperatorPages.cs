@@ -32,6 +32,14 @@ public sealed record SendRow(SendProgress Progress, string IssuePage, Func<strin
 {
     /// <summary>The send's state as operators read it everywhere (UTC on the web).</summary>
     public string State => Progress.Describe(TimeZoneInfo.Utc);
+
+    /// <summary>
+    /// The send's feedback-loop complaints in the words <c>newsletter status</c> uses: "0", or "2 (6.67% of the messages
+    /// delivered)".
+    /// </summary>
+    public string Complaints => Progress.Complaints == 0
+        ? SendsPage.Count(0)
+        : $"{SendsPage.Count(Progress.Complaints)} ({SendProgress.Percent(Progress.ComplaintRate)} of the messages delivered)";
 }
 
 /// <summary>The model of an operator page that reports why something was not done, with a link back.</summary>

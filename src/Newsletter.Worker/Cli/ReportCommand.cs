@@ -18,8 +18,8 @@ public static class ReportCommand
                           "clicksTracked, clicks, stories, clicksBucketSeconds, clicksOverTime, sentBucketSeconds, sentOverTime).",
         };
         var command = new Command("report",
-            "What an issue did: per list, recipients, sent, failed (by reason), deferred, suppressed, and the unsubscribes and complaints " +
-            "after it; clicks per story, most clicked first; clicks per hour and messages sent over time. Read-only.")
+            "What an issue did: per list, recipients, sent, failed (by reason), deferred, suppressed, the unsubscribes after it and the " +
+            "complaints about it; clicks per story, most clicked first; clicks per hour and messages sent over time. Read-only.")
         {
             issue, json,
         };

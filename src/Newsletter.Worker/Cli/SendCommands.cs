@@ -163,7 +163,7 @@ public static class SendCommands
                     cancelled = counts.Cancelled,
                     uncertain = counts.Uncertain,
                     complaints,
-                    complaintRate = counts.Sent == 0 ? 0 : (double)complaints / counts.Sent,
+                    complaintRate = SendProgress.ComplaintRateOf(complaints, counts.Sent),
                     total = counts.Total,
                     finished = sends.Count > 0 && counts.IsComplete,
                     sends = perSend,
@@ -208,7 +208,7 @@ public static class SendCommands
             }
             if (send.Complaints > 0)
             {
-                Console.WriteLine($"  {"",-16} {send.Complaints:N0} complaint(s): {ComplaintCeiling.Percent(send.ComplaintRate)} of the messages delivered " +
+                Console.WriteLine($"  {"",-16} {send.Complaints:N0} complaint(s): {SendProgress.Percent(send.ComplaintRate)} of the messages delivered " +
                                   "(feedback-loop reports; the readers are suppressed)");
             }
         }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Newsletter.Core.Monitoring;
+using Newsletter.Storage;
 
 namespace Newsletter.Worker.Hosting;
 
@@ -22,9 +23,25 @@ public static class HostingServiceCollectionExtensions
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token.
+        // Replaces the factory every logger comes from, so no provider (console, or any a test or operator adds) sees a token,
+        // and Hangfire's retries during a store outage are folded into the outage's one line.
         builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(provider =>
-            new RedactingLoggerFactory(new StartupFaultLogFilter(ActivatorUtilities.CreateInstance<LoggerFactory>(provider)))));
+        {
+            var outage = new Lazy<StoreOutage?>(() =>
+            {
+                try
+                {
+                    return provider.GetService<StoreOutage>();
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
+                {
+                    // A host shutting down, or one whose store cannot be built: a log entry must never throw, so it is logged as is.
+                    return null;
+                }
+            });
+            return new RedactingLoggerFactory(new StoreOutageLogFilter(
+                new StartupFaultLogFilter(ActivatorUtilities.CreateInstance<LoggerFactory>(provider)), () => outage.Value));
+        }));
         return builder;
     }
 

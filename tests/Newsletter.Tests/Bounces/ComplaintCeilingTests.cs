@@ -1,3 +1,4 @@
+using Newsletter.Core.Deliveries;
 using Newsletter.Delivery.Bounces;
 
 namespace Newsletter.Tests.Bounces;
@@ -24,6 +25,6 @@ public sealed class ComplaintCeilingTests
     public void Defaults_AreTheGmailAndYahooLimitWithAThousandDeliveredAndFiveComplaints()
     {
         Assert.Equal(new ComplaintCeiling(0.003, 1_000, 5), Defaults);
-        Assert.Equal("0.3%", ComplaintCeiling.Percent(Defaults.Rate));
+        Assert.Equal("0.3%", SendProgress.Percent(Defaults.Rate));
     }
 }

@@ -86,6 +86,8 @@ public sealed class ComplaintCommandTests(DovecotServer dovecot, ITestOutputHelp
             sends["weekly"].GetProperty("state").GetString()));
         Assert.Equal(0, sends["digest"].GetProperty("complaints").GetInt32());
         Assert.Equal(2, document.RootElement.GetProperty("complaints").GetInt32());
+        // The rate is its complaints over every message it delivered (2 of 31), not an average of the lists' rates.
+        Assert.Equal(2.0 / 31, document.RootElement.GetProperty("complaintRate").GetDouble());
     }
 
     [Fact(Timeout = TestTimeout)]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Core.Monitoring;
@@ -133,6 +134,32 @@ public sealed class MetricsEndpointTests(SmtpSentWorkerFixture fixture) : IClass
         Assert.Equal(0, open.Sum("newsletter_send_deliveries", ("issue", issue), ("list", "gauged"), ("state", "sent")));
         Assert.True(open.Sum("newsletter_sends", ("state", "scheduled")) >= 1, "the scheduled send is not counted in newsletter_sends");
         Assert.DoesNotContain(open, x => x.Name == "newsletter_send_deliveries" && x.Has(("list", SmtpSentWorkerFixture.ListName)));
+    }
+
+    [Fact]
+    public async Task ComplaintGauges_ShowAnUnfinishedSendsComplaintsAndRate_ByIssueAndList()
+    {
+        // A paused send of four readers: three delivered, one still pending, and a complaint about one of the three.
+        var log = TestDeliveryLog.From(fixture.Worker.Services);
+        var readers = Enumerable.Range(0, 4).Select(i => new Subscriber($"reader{i}@complained.test", null)).ToList();
+        var send = await log.CreateSendAsync(fixture.Issue.Number, new MailingList("complained", "Complained", readers), 100, null, CancellationToken.None);
+        await log.MarkSendStartedAsync(send.Id, CancellationToken.None);
+        foreach (var delivery in (await log.GetBatchAsync(send.Id, 0, CancellationToken.None)).Take(3))
+        {
+            await log.RecordSentAsync(delivery.Id, "250 Ok", null, CancellationToken.None);
+        }
+        Assert.True(await log.PauseSendAsync(send.Id, "held for this test", CancellationToken.None));
+        var bounces = fixture.Worker.Services.GetRequiredService<IBounceStore>();
+        var complained = (await bounces.FindSentAsync("reader1@complained.test", fixture.Issue.Number, CancellationToken.None))!;
+        Assert.True(await bounces.RecordComplaintAsync(complained.DeliveryId, complained.SendId, CancellationToken.None));
+        var issue = fixture.Issue.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var samples = await ScrapeUntilAsync(s => s.Sum("newsletter_send_complaints", ("list", "complained")) >= 1, "the complaint is shown");
+
+        Assert.Equal(1, samples.Sum("newsletter_send_complaints", ("issue", issue), ("list", "complained")));
+        Assert.Equal(1.0 / 3, samples.Sum("newsletter_send_complaint_rate", ("issue", issue), ("list", "complained")), 1e-9);
+        Assert.Equal(3, samples.Sum("newsletter_send_deliveries", ("issue", issue), ("list", "complained"), ("state", "sent")));
+        await log.CancelSendAsync(send.Id, CancellationToken.None);
     }
 
     [Fact]

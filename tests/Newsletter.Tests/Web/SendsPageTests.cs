@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Hangfire;
 using Microsoft.Extensions.DependencyInjection;
+using Newsletter.Core.Bounces;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Sending;
@@ -171,6 +172,32 @@ public sealed partial class SendsPageTests(PublishedWorkerFixture fixture) : ICl
 
         Assert.Contains("<td>paused: paused to check the copy.</td>", page);
         Assert.Contains("(paused: paused to check the copy.)", status.Output);
+    }
+
+    [Fact]
+    public async Task StatusAndSendsPage_ShowASendsComplaintsAndRateInTheSameWords()
+    {
+        var readers = new[] { "kim@complained.test", "lee@complained.test" }.Select(e => new Subscriber(e, null)).ToList();
+        var send = await Log.CreateSendAsync(fixture.Issue.Number, new MailingList("complained", "Complained", readers), 100, null, CancellationToken.None);
+        await Log.MarkSendStartedAsync(send.Id, CancellationToken.None);
+        foreach (var delivery in await Log.GetBatchAsync(send.Id, 0, CancellationToken.None))
+        {
+            await Log.RecordSentAsync(delivery.Id, "250 Ok", null, CancellationToken.None);
+        }
+        var bounces = fixture.Worker.Services.GetRequiredService<IBounceStore>();
+        var complained = (await bounces.FindSentAsync("kim@complained.test", fixture.Issue.Number, CancellationToken.None))!;
+        await bounces.RecordComplaintAsync(complained.DeliveryId, complained.SendId, CancellationToken.None);
+        using var client = BrowserClient();
+
+        var page = await client.GetStringAsync("/sends");
+        var status = await CliProcess.RunAsync(fixture.Environment, null, "status", send.IssueNumber.ToString(CultureInfo.InvariantCulture));
+
+        Assert.Contains("<th>Complaints</th>", page);
+        var row = Assert.Single(page.Split("<tr>"), r => r.Contains("<td>complained</td>", StringComparison.Ordinal));
+        Assert.Contains("<td class=\"n\">1 (50% of the messages delivered)</td>", row);
+        var readersRow = Assert.Single(page.Split("<tr>"), r => r.Contains("<td>readers</td>", StringComparison.Ordinal));
+        Assert.Contains("<td class=\"n\">0</td><td>", readersRow);
+        Assert.Contains("1 complaint(s): 50% of the messages delivered", status.Output);
     }
 
     [Fact]
