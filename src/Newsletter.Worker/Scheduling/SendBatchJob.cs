@@ -2,7 +2,6 @@ using Hangfire;
 using Newsletter.Core.Deliveries;
 using Newsletter.Core.Lists;
 using Newsletter.Delivery.Sending;
-using Newsletter.OperatorFiles.Lists;
 using Newsletter.Worker.Sending;
 
 namespace Newsletter.Worker.Scheduling;
@@ -18,7 +17,7 @@ namespace Newsletter.Worker.Scheduling;
 /// unreachable, say).
 /// </remarks>
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 30, 120, 600, 1800], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
-public sealed partial class SendBatchJob(ISendStore sends, BatchSender sender, MailingListCatalog lists, WorkerHeartbeat worker, IBackgroundJobClient jobs,
+public sealed partial class SendBatchJob(ISendStore sends, BatchSender sender, IListDisplayNames lists, WorkerHeartbeat worker, IBackgroundJobClient jobs,
     BatchLeases leases, IHostApplicationLifetime lifetime, ILogger<SendBatchJob> logger)
 {
     /// <param name="jobCancellation">
